@@ -1,0 +1,59 @@
+# Coachline. `make run` serves the demo site; `make test` runs lint and the whole suite.
+# Needs only python3 (3.11+), pip and make. DATABASE_URL selects PostgreSQL for tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('requirements.lock','rb').read()).hexdigest()[:12])")
+PYTEST_ARGS ?=
+
+.PHONY: setup run serve test lint typecheck check-deploy messages worker beat clean bench
+
+$(STAMP): requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/pybabel compile --domain=django --directory=locale --use-fuzzy --statistics
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Same as run, without re-seeding (for a second terminal or after editing code).
+serve: setup
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.test_settings
+	$(BIN)/lint-imports
+
+typecheck: setup
+	$(BIN)/mypy core accounts training deals coaching roi home config
+
+test: lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# `manage.py check --deploy` with production-like variables.
+check-deploy: setup
+	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	ALLOWED_HOSTS=coachline.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+messages:
+	$(BIN)/python manage.py makemessages --locale de --ignore ".venv/*" --ignore "staticfiles/*"
+
+worker:
+	$(BIN)/celery -A config worker --loglevel INFO
+
+beat:
+	$(BIN)/celery -A config beat --loglevel INFO
+
+bench: setup
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,83 @@
+"""Who may see whom (DESIGN.md §7). Every app builds its visibility on these functions.
+
+A *principal* is whoever makes a request: a signed-in user, or an integration's API key.
+Anything outside a principal's visibility is answered as missing (404), never as forbidden.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import ApiKey, Role, Scope, User
+
+Principal = User | ApiKey
+
+
+def visible_users_q(viewer: User, *, prefix: str = "") -> Q:
+    """The people `viewer` may see, as a Q over a User relation (`prefix` like "rep__").
+
+    rep: themself; coach: also their coachees; manager: also their team(s) and direct reports;
+    leader and admin: everyone.
+    """
+    if viewer.sees_everyone:
+        return Q()
+    q = Q(**{f"{prefix}pk": viewer.pk})
+    if viewer.role in (Role.COACH, Role.MANAGER):
+        q |= Q(**{f"{prefix}coach_links__coach": viewer.pk})
+    if viewer.role == Role.MANAGER:
+        q |= Q(**{f"{prefix}team__manager": viewer.pk}) | Q(**{f"{prefix}manager": viewer.pk})
+    return q
+
+
+def visible_users(principal: Principal) -> QuerySet[User]:
+    if isinstance(principal, ApiKey):
+        if principal.has_scope(Scope.USERS_READ):
+            return User.objects.all()
+        return User.objects.none()
+    if not principal.is_authenticated or not principal.is_active:
+        return User.objects.none()
+    # distinct(): the coach_links join can repeat a person who has two coaches.
+    return User.objects.filter(visible_users_q(principal)).distinct()
+
+
+def user_get_visible(principal: Principal, *, user_id: int) -> User:
+    try:
+        return visible_users(principal).select_related("team", "manager").get(pk=user_id)
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such user") from None
+
+
+def can_see_user(viewer: User, other_id: int) -> bool:
+    return visible_users(viewer).filter(pk=other_id).exists()
+
+
+def managed_user_ids(viewer: User) -> QuerySet[User]:
+    """People `viewer` may assign work to: their team(s) and reports (admins: everyone)."""
+    if viewer.is_admin_role:
+        return User.objects.filter(is_active=True)
+    if viewer.role != Role.MANAGER:
+        return User.objects.none()
+    return User.objects.filter(
+        Q(team__manager=viewer) | Q(manager=viewer), is_active=True
+    ).distinct()
+
+
+def coachable_users(viewer: User) -> QuerySet[User]:
+    """People `viewer` may book coaching with: coachees, and for managers their team."""
+    if viewer.is_admin_role:
+        return User.objects.filter(is_active=True).exclude(pk=viewer.pk)
+    q = Q(coach_links__coach=viewer)
+    if viewer.role == Role.MANAGER:
+        q |= Q(team__manager=viewer) | Q(manager=viewer)
+    elif viewer.role != Role.COACH:
+        return User.objects.none()
+    return User.objects.filter(q, is_active=True).exclude(pk=viewer.pk).distinct()
+
+
+def principal_has_scope_or_role(
+    principal: Principal, *, scope: str, roles: tuple[str, ...]
+) -> bool:
+    if isinstance(principal, ApiKey):
+        return principal.has_scope(scope)
+    if not principal.is_authenticated:
+        return False
+    return principal.is_admin_role or principal.role in roles

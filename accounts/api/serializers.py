@@ -1,0 +1,64 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class UserOutputSerializer(serializers.ModelSerializer[User]):
+    team = serializers.CharField(source="team.name", default=None)
+    manager_email = serializers.EmailField(source="manager.email", default=None)
+    coach_emails = serializers.SerializerMethodField()
+    crm_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "role",
+            "team",
+            "manager_email",
+            "coach_emails",
+            "hire_date",
+            "time_zone",
+            "language",
+            "is_active",
+            "crm_ids",
+        ]
+
+    def get_coach_emails(self, user: User) -> list[str]:
+        return sorted(link.coach.email for link in user.coach_links.all())
+
+    def get_crm_ids(self, user: User) -> dict[str, str]:
+        return {i.source: i.owner_id for i in user.crm_identities.all()}
+
+
+class UserBulkRowSerializer(serializers.Serializer[Any]):
+    """Documentation only: the bulk endpoint validates rows itself, row by row."""
+
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+    role = serializers.ChoiceField(choices=["rep", "coach", "manager", "leader", "admin"])
+    team = serializers.CharField(required=False, allow_null=True)
+    manager_email = serializers.EmailField(required=False, allow_null=True)
+    coach_email = serializers.EmailField(required=False, allow_null=True)
+    hire_date = serializers.DateField(required=False, allow_null=True)
+    time_zone = serializers.CharField(required=False)
+    crm_ids = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class RowErrorSerializer(serializers.Serializer[Any]):
+    index = serializers.IntegerField()
+    field = serializers.CharField()
+    message = serializers.CharField()
+    key = serializers.CharField()
+
+
+class BulkResultSerializer(serializers.Serializer[Any]):
+    received = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]

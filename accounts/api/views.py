@@ -1,0 +1,53 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import user_get_visible
+from accounts.api.serializers import (
+    BulkResultSerializer,
+    UserBulkRowSerializer,
+    UserOutputSerializer,
+)
+from accounts.models import Role, Scope, User
+from accounts.permissions import ScopeOrRole, request_principal
+from accounts.selectors import user_list
+from accounts.services import user_bulk_upsert
+from core.api.bulk import bulk_rows
+
+ALL_ROLES = tuple(Role.values)
+
+
+class UserListApi(generics.ListAPIView[User]):
+    permission_classes = [ScopeOrRole]
+    required_scope = Scope.USERS_READ
+    allowed_roles = ALL_ROLES
+    serializer_class = UserOutputSerializer
+    filterset_fields = ["role", "team__name", "is_active"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return user_list(principal=request_principal(self.request))
+
+
+class UserDetailApi(generics.RetrieveAPIView[User]):
+    permission_classes = [ScopeOrRole]
+    required_scope = Scope.USERS_READ
+    allowed_roles = ALL_ROLES
+    serializer_class = UserOutputSerializer
+
+    def get_object(self) -> User:
+        return user_get_visible(request_principal(self.request), user_id=self.kwargs["pk"])
+
+
+class UserBulkApi(APIView):
+    """Upsert people by email. Rows that fail are listed; the others land."""
+
+    permission_classes = [ScopeOrRole]
+    required_scope = Scope.USERS_WRITE
+    allowed_roles = ()  # admins only, among people
+
+    @extend_schema(request=UserBulkRowSerializer(many=True), responses=BulkResultSerializer)
+    def post(self, request: Request) -> Response:
+        result = user_bulk_upsert(rows=bulk_rows(request))
+        return Response(result.as_dict())

@@ -1,0 +1,23 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+    error_messages = {
+        # Same message whether or not the email exists.
+        "invalid_login": _("That email and password do not match. Check both and try again."),
+        "inactive": _("That email and password do not match. Check both and try again."),
+    }
+
+
+class ProfileForm(forms.ModelForm[User]):
+    class Meta:
+        model = User
+        fields = ["full_name", "language", "time_zone"]

@@ -1,0 +1,28 @@
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+
+class UserTimezoneMiddleware:
+    """Render pages in the signed-in user's own time zone and language.
+
+    Runs after authentication; LocaleMiddleware has already picked a language from the browser,
+    and a signed-in user's own choice overrides it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        else:
+            timezone.deactivate()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

@@ -1,0 +1,199 @@
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
+
+from core.models import TimeStampedModel
+
+TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
+
+
+class Role(models.TextChoices):
+    REP = "rep", _("Sales rep")
+    COACH = "coach", _("Coach")
+    MANAGER = "manager", _("Manager")
+    LEADER = "leader", _("Leader")
+    ADMIN = "admin", _("Admin")
+
+
+class Team(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    manager = models.ForeignKey(
+        "User",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
+        if not email:
+            raise ValueError("Users must have an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("email"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.REP)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC"
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=[("en", "English"), ("de", "Deutsch")], default="en"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def sees_everyone(self) -> bool:
+        return self.role in (Role.LEADER, Role.ADMIN)
+
+    @property
+    def is_admin_role(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.full_name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or self.email[:1].upper()
+
+
+class CoachAssignment(TimeStampedModel):
+    """A coach coaches a coachee. A rep may have several coaches."""
+
+    coach = models.ForeignKey(User, on_delete=models.CASCADE, related_name="coachee_links")
+    coachee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="coach_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coach", "coachee"], name="accounts_coach_coachee_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(coach=models.F("coachee")), name="accounts_coach_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coach} → {self.coachee}"
+
+
+class CrmSource(models.TextChoices):
+    SALESFORCE = "salesforce", "Salesforce"
+    HUBSPOT = "hubspot", "HubSpot"
+    CSV = "csv", "CSV"
+    OTHER = "other", _("Other")
+
+
+class CrmIdentity(TimeStampedModel):
+    """How a CRM names this user: incoming deals find their rep through it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="crm_identities")
+    source = models.CharField(max_length=32)
+    owner_id = models.CharField(max_length=128)
+
+    class Meta:
+        verbose_name = _("CRM identity")
+        verbose_name_plural = _("CRM identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "owner_id"], name="accounts_crm_owner_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "source"], name="accounts_crm_user_source_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.owner_id}"
+
+
+class Scope(models.TextChoices):
+    USERS_READ = "users:read", _("Read users")
+    USERS_WRITE = "users:write", _("Write users")
+    TRAINING_READ = "training:read", _("Read training")
+    TRAINING_WRITE = "training:write", _("Write training")
+    DEALS_READ = "deals:read", _("Read deals")
+    DEALS_WRITE = "deals:write", _("Write deals")
+    COACHING_READ = "coaching:read", _("Read coaching")
+    COACHING_WRITE = "coaching:write", _("Write coaching")
+    REPORTS_READ = "reports:read", _("Read reports")
+
+
+class ApiKey(AbstractAPIKey):
+    """An integration's credential. Hashed at rest by the library; shown once on creation."""
+
+    scopes = models.JSONField(_("scopes"), default=list)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = _("API key")  # type: ignore[assignment]
+        verbose_name_plural = _("API keys")  # type: ignore[assignment]
+
+    def has_scope(self, scope: str) -> bool:
+        # A write scope implies the read scope of the same resource.
+        if scope in self.scopes:
+            return True
+        resource, _sep, action = scope.partition(":")
+        return action == "read" and f"{resource}:write" in self.scopes

@@ -1,0 +1,260 @@
+"""Writes to accounts: the users bulk upsert, API keys, profile changes."""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Scope, Team, User
+from core.bulk import BulkResult, RowError
+
+_USER_FIELDS = ("full_name", "role", "hire_date", "time_zone")
+_VALID_ZONES = zoneinfo.available_timezones()
+
+
+@dataclass
+class _UserRow:
+    index: int
+    email: str
+    full_name: str
+    role: str
+    team: str | None
+    manager_email: str | None
+    coach_email: str | None
+    hire_date: dt.date | None
+    time_zone: str
+    crm_ids: dict[str, str]
+
+
+def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
+    def err(field: str, message: str) -> RowError:
+        key = raw.get("email", "") if isinstance(raw, dict) else ""
+        return RowError(index=index, field=field, message=message, key=str(key))
+
+    if not isinstance(raw, dict):
+        return err("", "Each row must be a JSON object.")
+    email = raw.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return err("email", "This field is required.")
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        return err("email", "Enter a valid email address.")
+    full_name = raw.get("full_name", "")
+    if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > 150:
+        return err("full_name", "Give a name of 1 to 150 characters.")
+    role = raw.get("role", Role.REP)
+    if role not in Role.values:
+        return err("role", f"Must be one of {', '.join(Role.values)}.")
+    team = raw.get("team")
+    if team is not None and (not isinstance(team, str) or len(team) > 120):
+        return err("team", "Must be a team name of at most 120 characters.")
+    refs: dict[str, str | None] = {}
+    for field in ("manager_email", "coach_email"):
+        value = raw.get(field)
+        if value is not None and not isinstance(value, str):
+            return err(field, "Must be an email address.")
+        refs[field] = value.strip().lower() if value else None
+        if refs[field] == email:
+            return err(field, "A person cannot be their own manager or coach.")
+    hire_date = None
+    if raw.get("hire_date") not in (None, ""):
+        try:
+            hire_date = dt.date.fromisoformat(str(raw["hire_date"]))
+        except ValueError:
+            return err("hire_date", "Use the date format YYYY-MM-DD.")
+    time_zone = raw.get("time_zone") or "UTC"
+    if time_zone not in _VALID_ZONES:
+        return err("time_zone", f"Unknown time zone {time_zone!r}.")
+    crm_ids = raw.get("crm_ids") or {}
+    if not isinstance(crm_ids, dict) or not all(
+        isinstance(k, str) and isinstance(v, (str, int)) and str(v) for k, v in crm_ids.items()
+    ):
+        return err("crm_ids", "Must be an object of {source: owner_id}.")
+    return _UserRow(
+        index=index,
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        team=team.strip() if team else None,
+        manager_email=refs["manager_email"],
+        coach_email=refs["coach_email"],
+        hire_date=hire_date,
+        time_zone=time_zone,
+        crm_ids={k.lower(): str(v) for k, v in crm_ids.items()},
+    )
+
+
+def _drop_unresolvable(
+    rows: list[_UserRow], known: set[str], errors: list[RowError]
+) -> list[_UserRow]:
+    # A row whose manager or coach is neither stored nor a good row of this batch fails; dropping
+    # it can orphan another row that points at it, so repeat until nothing changes.
+    while True:
+        emails = known | {r.email for r in rows}
+        keep = []
+        for row in rows:
+            for field in ("manager_email", "coach_email"):
+                ref = getattr(row, field)
+                if ref and ref not in emails:
+                    errors.append(
+                        RowError(row.index, field, f"No user with email {ref}.", row.email)
+                    )
+                    break
+            else:
+                keep.append(row)
+        if len(keep) == len(rows):
+            return keep
+        rows = keep
+
+
+def user_bulk_upsert(*, rows: list[Any]) -> BulkResult:
+    """Upsert people by email. Idempotent: posting the same list twice changes nothing.
+
+    Every row is validated (fields and references) before anything is written, then the good
+    rows are written in one transaction, so no row is ever half-written.
+    """
+    result = BulkResult(received=len(rows))
+    parsed: dict[str, _UserRow] = {}
+    for index, raw in enumerate(rows):
+        row = _parse_user_row(index, raw)
+        if isinstance(row, RowError):
+            result.errors.append(row)
+        else:
+            parsed[row.email] = row  # a later duplicate of the same email wins
+    good = list(parsed.values())
+    existing = {u.email.lower(): u for u in User.objects.filter(email__in=[r.email for r in good])}
+    referenced = {e for r in good for e in (r.manager_email, r.coach_email) if e}
+    known = set(existing) | set(
+        User.objects.filter(email__in=referenced).values_list("email", flat=True)
+    )
+    good = _drop_unresolvable(good, known, result.errors)
+    good = _drop_crm_conflicts(good, result.errors)
+
+    with transaction.atomic():
+        teams = _teams_by_name({r.team for r in good if r.team})
+        users = dict(existing)
+        changed: set[str] = set()
+        for row in good:
+            user = users.get(row.email)
+            values = {f: getattr(row, f) for f in _USER_FIELDS}
+            values["team"] = teams.get(row.team) if row.team else None
+            values["is_staff"] = row.role == Role.ADMIN
+            if user is None:
+                user = User(email=row.email, **values)
+                user.set_unusable_password()
+                user.save()
+                users[row.email] = user
+                result.created += 1
+                continue
+            diff = {k: v for k, v in values.items() if getattr(user, k) != v}
+            if diff:
+                for k, v in diff.items():
+                    setattr(user, k, v)
+                user.save(update_fields=list(diff))
+                changed.add(row.email)
+        users.update(
+            {u.email.lower(): u for u in User.objects.filter(email__in=referenced - set(users))}
+        )
+        for row in good:
+            user = users[row.email]
+            if _sync_relations(user, row, users):
+                changed.add(row.email)
+        for row in good:
+            if row.email in existing:
+                if row.email in changed:
+                    result.updated += 1
+                else:
+                    result.unchanged += 1
+    result.errors.sort(key=lambda e: e.index)
+    return result
+
+
+def _teams_by_name(names: set[str]) -> dict[str, Team]:
+    teams = {t.name: t for t in Team.objects.filter(name__in=names)}
+    for name in names - set(teams):
+        teams[name], _created = Team.objects.get_or_create(name=name)
+    return teams
+
+
+def _drop_crm_conflicts(rows: list[_UserRow], errors: list[RowError]) -> list[_UserRow]:
+    pairs = {(s, o) for r in rows for s, o in r.crm_ids.items()}
+    if not pairs:
+        return rows
+    owners = {
+        (i.source, i.owner_id): i.user.email.lower()
+        for i in CrmIdentity.objects.filter(owner_id__in=[o for _s, o in pairs]).select_related(
+            "user"
+        )
+    }
+    claimed: dict[tuple[str, str], str] = {}
+    keep = []
+    for row in rows:
+        clash = next(
+            (
+                (s, o)
+                for s, o in row.crm_ids.items()
+                if owners.get((s, o), row.email) != row.email
+                or claimed.get((s, o), row.email) != row.email
+            ),
+            None,
+        )
+        if clash:
+            errors.append(
+                RowError(
+                    row.index,
+                    "crm_ids",
+                    f"{clash[0]} owner id {clash[1]} belongs to someone else.",
+                    row.email,
+                )
+            )
+            continue
+        claimed.update({(s, o): row.email for s, o in row.crm_ids.items()})
+        keep.append(row)
+    return keep
+
+
+def _sync_relations(user: User, row: _UserRow, users: dict[str, User]) -> bool:
+    changed = False
+    manager = users[row.manager_email] if row.manager_email else None
+    if user.manager_id != (manager.pk if manager else None):
+        user.manager = manager
+        user.save(update_fields=["manager"])
+        changed = True
+    if row.coach_email:
+        _link, created = CoachAssignment.objects.get_or_create(
+            coach=users[row.coach_email], coachee=user
+        )
+        changed |= created
+    for source, owner_id in row.crm_ids.items():
+        identity, created = CrmIdentity.objects.get_or_create(
+            user=user, source=source, defaults={"owner_id": owner_id}
+        )
+        if not created and identity.owner_id != owner_id:
+            identity.owner_id = owner_id
+            identity.save(update_fields=["owner_id", "updated_at"])
+            changed = True
+        changed |= created
+    return changed
+
+
+def api_key_create(
+    *, name: str, scopes: list[str], created_by: User | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; the plain key is returned once and never stored."""
+    unknown = set(scopes) - set(Scope.values)
+    if unknown:
+        raise ValueError(f"Unknown scope(s): {', '.join(sorted(unknown))}")
+    key, raw = ApiKey.objects.create_key(
+        name=name, scopes=sorted(set(scopes)), created_by=created_by
+    )
+    return key, raw  # type: ignore[return-value]
+
+
+def api_key_revoke(*, key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=key.pk).update(revoked=True)

@@ -1,0 +1,39 @@
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("coachline")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Periodic jobs (celery beat). Times are UTC.
+app.conf.beat_schedule = {
+    # Due-soon and overdue training reminders, once a day before the working day in Europe.
+    "training-reminders": {
+        "task": "training.tasks.send_assignment_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    # Commitments whose check date has come are measured against deals data.
+    "coaching-commitment-checks": {
+        "task": "coaching.tasks.check_due_commitments",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    # Reminders for tomorrow's coaching sessions.
+    "coaching-session-reminders": {
+        "task": "coaching.tasks.send_session_reminders",
+        "schedule": crontab(minute=15),
+    },
+    # Incremental CRM pulls; the watermark makes overlapping runs harmless.
+    "crm-pull-sync": {
+        "task": "deals.tasks.sync_all_connections",
+        "schedule": crontab(minute="*/10"),
+    },
+    # Nightly panel and report snapshots, after the CRM sync has caught up.
+    "roi-nightly-refresh": {
+        "task": "roi.tasks.refresh_all_reports",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}

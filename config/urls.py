@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core import health
+from home import views as home_views
+
+admin.site.site_header = _("Coachline administration")
+admin.site.site_title = _("Coachline")
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("training.api.urls")),
+    path("", include("deals.api.urls")),
+    path("", include("coaching.api.urls")),
+    path("", include("roi.api.urls")),
+]
+
+urlpatterns = [
+    path("", home_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("accounts/", include("accounts.urls")),
+    path("learn/", include("training.urls")),
+    path("deals/", include("deals.urls")),
+    path("coaching/", include("coaching.urls")),
+    path("impact/", include("roi.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

@@ -1,0 +1,35 @@
+from typing import Any
+
+from django.http import HttpRequest
+
+# Navigation entries: (url name, label msgid, roles that see it). Apps add theirs here as they
+# land; a missing URL name is skipped so the menu never breaks a page.
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+NAV: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("home", _("Home"), ("rep", "coach", "manager", "leader", "admin")),
+    ("training:my_learning", _("Learning"), ("rep", "coach", "manager", "leader", "admin")),
+    ("training:team_progress", _("Team progress"), ("manager", "admin", "leader")),
+    ("coaching:dashboard", _("Coaching"), ("rep", "coach", "manager", "leader", "admin")),
+    ("deals:list", _("Deals"), ("rep", "coach", "manager", "leader", "admin")),
+    ("roi:dashboard", _("Impact"), ("leader", "admin", "manager")),
+    ("accounts:people", _("People"), ("coach", "manager", "leader", "admin")),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label, roles in NAV:
+        if user.role not in roles and not user.is_superuser:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        active = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"url": url, "label": label, "active": active})
+    return {"nav_items": items}
