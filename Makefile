@@ -33,7 +33,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 typecheck: setup
-	$(BIN)/mypy core accounts training deals coaching roi home config
+	$(BIN)/mypy core events accounts training deals coaching integrations roi home config
 
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)

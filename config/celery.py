@@ -28,7 +28,7 @@ app.conf.beat_schedule = {
     },
     # Incremental CRM pulls; the watermark makes overlapping runs harmless.
     "crm-pull-sync": {
-        "task": "deals.tasks.sync_all_connections",
+        "task": "integrations.tasks.sync_all_connections",
         "schedule": crontab(minute="*/10"),
     },
     # Nightly panel and report snapshots, after the CRM sync has caught up.

@@ -43,10 +43,12 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
+    "events",
     "accounts",
     "training",
     "deals",
     "coaching",
+    "integrations",
     "roi",
     "home",
 ]

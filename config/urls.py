@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("training.api.urls")),
     path("", include("deals.api.urls")),
     path("", include("coaching.api.urls")),
+    path("", include("integrations.api.urls")),
     path("", include("roi.api.urls")),
 ]
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("deals/", include("deals.urls")),
     path("coaching/", include("coaching.urls")),
     path("impact/", include("roi.urls")),
+    path("integrations/", include("integrations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
