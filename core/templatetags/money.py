@@ -1,0 +1,44 @@
+"""Money in the reader's language: {{ deal.amount|money:deal.currency }} -> "$12,500" / "12.500 $"."""
+
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale
+from babel.numbers import format_compact_currency, format_currency
+from django import template
+from django.utils.translation import get_language, to_locale
+
+register = template.Library()
+
+
+def _decimal(amount: object) -> Decimal | None:
+    if amount is None or amount == "":
+        return None
+    try:
+        return Decimal(str(amount))
+    except InvalidOperation:
+        return None
+
+
+@register.filter
+def money(amount: object, currency: str = "USD") -> str:
+    value = _decimal(amount)
+    if value is None:
+        return "—"
+    locale = Locale.parse(to_locale(get_language() or "en"))
+    pattern = locale.currency_formats["standard"].pattern
+    if value == value.to_integral_value():
+        # Whole amounts drop the cents: deal sizes read better as $12,500 than $12,500.00.
+        pattern = pattern.replace(".00", "")
+    return format_currency(
+        value, currency or "USD", format=pattern, locale=locale, currency_digits=False
+    )
+
+
+@register.filter
+def money_short(amount: object, currency: str = "USD") -> str:
+    """Compact money for headline figures: $1.2M, 1,2 Mio. $."""
+    value = _decimal(amount)
+    if value is None:
+        return "—"
+    locale = to_locale(get_language() or "en")
+    return format_compact_currency(value, currency or "USD", locale=locale, fraction_digits=1)

@@ -1,0 +1,24 @@
+import pytest
+from django.utils import translation
+
+from core.templatetags.money import money, money_short
+
+
+@pytest.mark.parametrize(
+    ("lang", "amount", "currency", "expected"),
+    [
+        ("en", 12500, "USD", "$12,500"),
+        ("en", "12500.50", "EUR", "€12,500.50"),
+        ("de", 12500, "USD", "12.500\xa0$"),
+        ("de", "12500.5", "EUR", "12.500,50\xa0€"),
+        ("en", None, "USD", "—"),
+    ],
+)
+def test_money_follows_the_readers_language(lang, amount, currency, expected):
+    with translation.override(lang):
+        assert money(amount, currency) == expected
+
+
+def test_money_short_is_compact():
+    with translation.override("en"):
+        assert money_short(1_234_567, "USD") == "$1.2M"
