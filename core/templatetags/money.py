@@ -1,4 +1,4 @@
-"""Money in the reader's language: {{ deal.amount|money:deal.currency }} -> "$12,500" / "12.500 $"."""
+"""Money in the reader's language: {{ amount|money:currency }} -> "$12,500" or "12.500 $"."""
 
 from decimal import Decimal, InvalidOperation
 
