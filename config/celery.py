@@ -31,6 +31,12 @@ app.conf.beat_schedule = {
         "task": "integrations.tasks.sync_all_connections",
         "schedule": crontab(minute="*/10"),
     },
+    # Outgoing webhooks whose queued send or retry was lost (a worker died); a safety net only,
+    # retries are normally queued with their own delay.
+    "events-overdue-deliveries": {
+        "task": "events.tasks.send_due_deliveries",
+        "schedule": crontab(minute="*/5"),
+    },
     # Nightly panel and report snapshots, after the CRM sync has caught up.
     "roi-nightly-refresh": {
         "task": "roi.tasks.refresh_all_reports",

@@ -1,0 +1,284 @@
+"""Events out: record one delivery per interested subscriber, then send them, signed, after commit.
+
+Other apps call `event_emit` inside their own write transaction; if that transaction rolls back,
+no delivery exists and nothing is sent. Sending happens in Celery (`events.tasks`), never in the
+caller's request.
+"""
+
+import datetime as dt
+import json
+import random
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from events.models import DeliveryStatus, EventType, WebhookDelivery, WebhookSubscription
+from events.signing import SIGNATURE_HEADER, signature_header
+
+# Attempt n (1-based) failed transiently: wait BACKOFF_BASE * 2**(n-1), at most BACKOFF_CAP.
+# With 10 attempts the last one comes about 8.5 hours after the first, which rides out an
+# ordinary outage of a subscriber without retrying forever.
+MAX_ATTEMPTS = 10
+BACKOFF_BASE = dt.timedelta(minutes=1)
+BACKOFF_CAP = dt.timedelta(hours=6)
+# Longer than the request timeout: a worker that dies mid-request loses its claim after this.
+CLAIM_FOR = dt.timedelta(minutes=2)
+REQUEST_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Statuses worth retrying: the subscriber is overloaded, down or timing out, not refusing us.
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def event_emit(*, event_type: str, payload: dict[str, Any]) -> None:
+    """Queue `event_type` for every active subscriber that wants it.
+
+    Call it inside the write that caused the event: deliveries are rows in the same transaction
+    and are sent only after it commits. Costs one query when nobody subscribes, two otherwise.
+    `payload` must be JSON-serialisable (dates, decimals and UUIDs are converted).
+    """
+    if event_type not in EventType.values:
+        raise ValueError(f"Unknown event type {event_type!r}")
+    subscribers = [
+        sub
+        for sub in WebhookSubscription.objects.filter(is_active=True).only("pk", "event_types")
+        if event_type in sub.event_types
+    ]
+    if not subscribers:
+        return
+    event_id = uuid.uuid4()
+    body = json.dumps(
+        {
+            "id": str(event_id),
+            "type": event_type,
+            "created_at": timezone.now().isoformat(),
+            "data": payload,
+        },
+        cls=DjangoJSONEncoder,
+        separators=(",", ":"),
+    )
+    with transaction.atomic():
+        deliveries = WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(subscription=sub, event_id=event_id, event_type=event_type, body=body)
+            for sub in subscribers
+        )
+        delivery_ids = [delivery.pk for delivery in deliveries]
+        transaction.on_commit(lambda: _enqueue(delivery_ids))
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from events.tasks import deliver_webhook
+
+    for delivery_id in delivery_ids:
+        deliver_webhook.delay(delivery_id)
+
+
+def retry_delay(*, attempts: int, retry_after: float | None = None) -> dt.timedelta:
+    """Wait before the next attempt, after `attempts` failed ones: exponential, jittered, capped."""
+    delay = BACKOFF_BASE * (2 ** (attempts - 1))
+    # Jitter spreads a burst of failures so the subscriber is not hit by all retries at once.
+    delay *= random.uniform(0.9, 1.1)
+    if retry_after is not None:
+        delay = max(delay, dt.timedelta(seconds=retry_after))
+    return min(delay, BACKOFF_CAP)
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    status: DeliveryStatus
+    next_attempt_at: dt.datetime | None
+
+
+def webhook_delivery_attempt(
+    *, delivery_id: int, client: httpx.Client | None = None
+) -> AttemptOutcome | None:
+    """Send one delivery once, if it is due and nobody else holds it. Safe to call twice.
+
+    Returns None when there was nothing to do (already sent, given up, not due, or claimed by
+    another worker); otherwise what happened and, for a transient failure, when to try again.
+    """
+    now = timezone.now()
+    # Claim with a conditional UPDATE: of two workers handed the same id, only one sends.
+    claimed = (
+        WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + CLAIM_FOR, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    subscription = delivery.subscription
+    if not subscription.is_active:
+        return _finish(delivery, DeliveryStatus.FAILED, error=_("The subscription is paused."))
+
+    body = delivery.body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Coachline-Webhooks/1",
+        "X-Coachline-Event": delivery.event_type,
+        "X-Coachline-Delivery": str(delivery.pk),
+        "X-Coachline-Event-Id": str(delivery.event_id),
+        SIGNATURE_HEADER: signature_header(
+            secret=subscription.secret, timestamp=int(time.time()), body=body
+        ),
+    }
+    owns_client = client is None
+    http = client or httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
+    try:
+        response = http.post(subscription.url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        return _finish_transient(delivery, code=None, error=_short_error(exc))
+    finally:
+        if owns_client:
+            http.close()
+
+    if 200 <= response.status_code < 300:
+        return _finish(delivery, DeliveryStatus.SUCCEEDED, code=response.status_code)
+    error = f"HTTP {response.status_code}"
+    if response.status_code in TRANSIENT_STATUSES:
+        return _finish_transient(
+            delivery,
+            code=response.status_code,
+            error=error,
+            retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+        )
+    # Anything else (a 3xx, 400, 401, 404, 410…) will not change by sending the same bytes again.
+    return _finish(delivery, DeliveryStatus.FAILED, code=response.status_code, error=error)
+
+
+def _finish_transient(
+    delivery: WebhookDelivery, *, code: int | None, error: str, retry_after: float | None = None
+) -> AttemptOutcome:
+    if delivery.attempts >= MAX_ATTEMPTS:
+        return _finish(delivery, DeliveryStatus.FAILED, code=code, error=error)
+    next_at = timezone.now() + retry_delay(attempts=delivery.attempts, retry_after=retry_after)
+    return _finish(delivery, DeliveryStatus.PENDING, code=code, error=error, next_at=next_at)
+
+
+def _finish(
+    delivery: WebhookDelivery,
+    status: DeliveryStatus,
+    *,
+    code: int | None = None,
+    error: str = "",
+    next_at: dt.datetime | None = None,
+) -> AttemptOutcome:
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        response_code=code,
+        last_error=error[:500],
+        next_attempt_at=next_at,
+        claimed_until=None,
+        delivered_at=timezone.now() if status == DeliveryStatus.SUCCEEDED else None,
+    )
+    return AttemptOutcome(status=status, next_attempt_at=next_at)
+
+
+def _short_error(exc: Exception) -> str:
+    return f"{exc.__class__.__name__}: {exc}"[:500]
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: the exponential delay is good enough
+
+
+def deliveries_overdue_ids(
+    *, overdue_by: dt.timedelta = dt.timedelta(minutes=5), limit: int = 500
+) -> list[int]:
+    """Pending deliveries whose queued task should have run a while ago (lost with a worker)."""
+    now = timezone.now()
+    cutoff = now - overdue_by
+    return list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+        .filter(
+            Q(next_attempt_at__isnull=True, created_at__lte=cutoff) | Q(next_attempt_at__lte=cutoff)
+        )
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> None:
+    """An admin asks to send a failed delivery again: a fresh round of attempts, same bytes."""
+    with transaction.atomic():
+        updated = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.FAILED
+        ).update(
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            claimed_until=None,
+            last_error="",
+        )
+        if updated:
+            transaction.on_commit(lambda: _enqueue([delivery.pk]))
+
+
+def _validate_subscription(*, url: str, event_types: list[str]) -> None:
+    errors: dict[str, str] = {}
+    parsed = httpx.URL(url) if url else None
+    allowed_schemes = ("https", "http") if settings.DEBUG else ("https",)
+    if parsed is None or parsed.scheme not in allowed_schemes or not parsed.host:
+        errors["url"] = (
+            _("Enter an http(s) URL.") if settings.DEBUG else _("Enter an https:// URL.")
+        )
+    unknown = sorted(set(event_types) - set(EventType.values))
+    if not event_types:
+        errors["event_types"] = _("Choose at least one event type.")
+    elif unknown:
+        errors["event_types"] = _("Unknown event types: %(types)s.") % {"types": ", ".join(unknown)}
+    if errors:
+        raise ValidationError(errors)
+
+
+def webhook_subscription_create(
+    *, name: str, url: str, event_types: list[str], created_by_id: int | None = None
+) -> WebhookSubscription:
+    """A new subscriber with a fresh random signing secret (shown to the admin to copy)."""
+    _validate_subscription(url=url, event_types=event_types)
+    return WebhookSubscription.objects.create(
+        name=name,
+        url=url,
+        event_types=sorted(set(event_types)),
+        secret="whsec_" + secrets.token_urlsafe(32),
+        created_by_id=created_by_id,
+    )
+
+
+def webhook_subscription_update(
+    *,
+    subscription: WebhookSubscription,
+    name: str,
+    url: str,
+    event_types: list[str],
+    is_active: bool,
+) -> WebhookSubscription:
+    _validate_subscription(url=url, event_types=event_types)
+    subscription.name = name
+    subscription.url = url
+    subscription.event_types = sorted(set(event_types))
+    subscription.is_active = is_active
+    subscription.save(update_fields=["name", "url", "event_types", "is_active", "updated_at"])
+    return subscription
+
+
+def webhook_subscription_rotate_secret(*, subscription: WebhookSubscription) -> str:
+    subscription.secret = "whsec_" + secrets.token_urlsafe(32)
+    subscription.save(update_fields=["secret", "updated_at"])
+    return subscription.secret
