@@ -162,6 +162,14 @@ class CoachingSession(TimeStampedModel):
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
+    deal = models.ForeignKey(
+        "deals.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coaching_sessions",
+    )
     location = models.CharField(_("meeting link or place"), max_length=500, blank=True)
     agenda = models.TextField(_("agenda"), blank=True)
     focus_criteria = models.ManyToManyField(
