@@ -221,6 +221,9 @@ class IngestChunk(models.Model):
             models.UniqueConstraint(fields=["job", "seq"], name="deals_chunk_job_seq_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.job_id} #{self.seq}"
+
 
 class CsvColumnMapping(TimeStampedModel):
     """The CSV column chosen for each deal field, remembered per source for the next upload."""
