@@ -223,6 +223,8 @@ API_KEY_CUSTOM_HEADER = None
 
 # Bulk endpoints process this many rows in the request; more go to Celery.
 BULK_SYNC_MAX_ROWS = env_int("BULK_SYNC_MAX_ROWS", 10_000)
+# Bodies of POST /api/v1/deals/bulk above this many bytes are refused with 413.
+DEALS_BULK_MAX_BYTES = env_int("DEALS_BULK_MAX_BYTES", 100 * 1024 * 1024)
 
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 
