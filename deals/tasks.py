@@ -1,0 +1,30 @@
+from celery import shared_task
+from celery.app.task import Task
+from django.db import InterfaceError, OperationalError
+
+from deals.services import deals_attach_known_owners
+from deals.services.jobs import ingest_job_fail, ingest_job_process
+
+MAX_RETRIES = 5
+
+
+@shared_task(name="deals.tasks.process_ingest_job", bind=True, acks_late=True)
+def process_ingest_job(self: Task, job_id: str) -> None:  # type: ignore[type-arg]
+    try:
+        ingest_job_process(job_id=job_id)
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away or a lock timed out: chunks done so far are kept, retry the rest.
+        if self.request.retries >= MAX_RETRIES:
+            ingest_job_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
+            raise
+        raise self.retry(exc=exc, countdown=min(300, 5 * 2**self.request.retries)) from exc
+    except Exception as exc:
+        # Bad data cannot get here (rows are validated one by one); this is a bug: fail loudly.
+        ingest_job_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(name="deals.tasks.attach_known_owners")
+def attach_known_owners() -> int:
+    """Deals of CRM owners who became known since (e.g. through the users bulk API)."""
+    return deals_attach_known_owners()
