@@ -48,6 +48,9 @@ class CrmConnection(TimeStampedModel):
     field_map = models.JSONField(_("field map"), default=dict, blank=True)
     # The CRM last-modified time up to which every row is committed; the next pull starts here.
     watermark = models.DateTimeField(_("synced up to"), null=True, blank=True)
+    # One pull at a time per connection: a run holds this lease (longer than Celery's task time
+    # limit), so an overlapping beat tick skips instead of pulling the same pages twice.
+    sync_claimed_until = models.DateTimeField(null=True, blank=True)
     last_sync_started_at = models.DateTimeField(_("last sync started"), null=True, blank=True)
     last_sync_finished_at = models.DateTimeField(_("last sync finished"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
@@ -78,6 +81,8 @@ class SyncKind(models.TextChoices):
 class SyncStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
+    # Stopped by the CRM's rate limit; the next run resumes from the watermark.
+    RATE_LIMITED = "rate_limited", _("Paused by rate limit")
     FAILED = "failed", _("Failed")
 
 
@@ -86,7 +91,7 @@ class SyncRun(models.Model):
 
     connection = models.ForeignKey(CrmConnection, on_delete=models.CASCADE, related_name="runs")
     kind = models.CharField(max_length=8, choices=SyncKind.choices, default=SyncKind.PULL)
-    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
+    status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     watermark_from = models.DateTimeField(null=True, blank=True)
@@ -128,6 +133,8 @@ class SyncRowError(models.Model):
         verbose_name_plural = _("row errors")
         indexes = [
             models.Index(fields=["connection", "-created_at"], name="integ_rowerr_recent"),
+            # A row that ingests cleanly clears its earlier errors (looked up by CRM id).
+            models.Index(fields=["connection", "external_id"], name="integ_rowerr_by_id"),
         ]
 
     def __str__(self) -> str:

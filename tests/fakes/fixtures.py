@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from tests.fakes.hubspot import FakeHubSpot
+from tests.fakes.salesforce import FakeSalesforce
 from tests.fakes.server import FakeSubscriber
 
 # pytest-django runs tests with DEBUG off, where a missing FIELD_ENCRYPTION_KEY is refused (as in
@@ -21,5 +23,19 @@ def field_encryption_key(settings: Any) -> str:
 @pytest.fixture
 def subscriber() -> Iterator[FakeSubscriber]:
     server = FakeSubscriber().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_hubspot() -> Iterator[FakeHubSpot]:
+    server = FakeHubSpot().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_salesforce() -> Iterator[FakeSalesforce]:
+    server = FakeSalesforce().start()
     yield server
     server.stop()

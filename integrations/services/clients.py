@@ -1,0 +1,105 @@
+"""Build the adapter client and mapper a connection describes."""
+
+import json
+from typing import Any
+
+import httpx
+
+from core.models import Organization
+from integrations.adapters.base import DEFAULT_POLICY, CrmAuthError, RetryPolicy, Sleep
+from integrations.adapters.hubspot import HubSpotClient, HubSpotMapper
+from integrations.adapters.salesforce import (
+    DEFAULT_API_VERSION,
+    DEFAULT_LOGIN_URL,
+    AuthFlow,
+    SalesforceClient,
+    SalesforceMapper,
+    SalesforceSession,
+)
+from integrations.models import ConnectionSource, CrmConnection
+
+CrmApi = HubSpotClient | SalesforceClient
+Mapper = HubSpotMapper | SalesforceMapper
+
+
+def connection_credentials(connection: CrmConnection) -> dict[str, str]:
+    if not connection.credentials:
+        return {}
+    try:
+        data = json.loads(connection.credentials)
+    except ValueError:
+        return {}
+    return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _saved_session(connection: CrmConnection) -> SalesforceSession | None:
+    try:
+        data = json.loads(connection.session) if connection.session else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("access_token") and data.get("instance_url"):
+        return SalesforceSession(data["access_token"], data["instance_url"])
+    return None
+
+
+def _save_session(connection_id: int) -> Any:
+    def save(session: SalesforceSession) -> None:
+        # Outside any page transaction on purpose: a token is valid whatever happens to the page.
+        CrmConnection.objects.filter(pk=connection_id).update(
+            session=json.dumps(
+                {"access_token": session.access_token, "instance_url": session.instance_url}
+            )
+        )
+
+    return save
+
+
+def connection_client(
+    connection: CrmConnection,
+    *,
+    http: httpx.Client | None = None,
+    sleep: Sleep | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+) -> CrmApi:
+    """Raises CrmAuthError when the connection lacks what its CRM needs to sign in."""
+    secrets = connection_credentials(connection)
+    if connection.source == ConnectionSource.HUBSPOT:
+        return HubSpotClient(
+            access_token=secrets.get("access_token", ""),
+            api_base=connection.setting("api_base"),
+            http=http,
+            sleep=sleep,
+            policy=policy,
+        )
+    if connection.source == ConnectionSource.SALESFORCE:
+        return SalesforceClient(
+            client_id=connection.setting("client_id"),
+            auth_flow=connection.setting("auth_flow", AuthFlow.CLIENT_CREDENTIALS),
+            client_secret=secrets.get("client_secret", ""),
+            username=connection.setting("username"),
+            private_key=secrets.get("private_key", ""),
+            login_url=connection.setting("login_url") or DEFAULT_LOGIN_URL,
+            api_version=connection.setting("api_version") or DEFAULT_API_VERSION,
+            session=_saved_session(connection),
+            on_session=_save_session(connection.pk) if connection.pk else None,
+            http=http,
+            sleep=sleep,
+            policy=policy,
+        )
+    raise CrmAuthError(f"Unknown CRM {connection.source!r}.")
+
+
+def connection_mapper(connection: CrmConnection) -> Mapper:
+    currency = Organization.current().home_currency
+    if connection.source == ConnectionSource.HUBSPOT:
+        return HubSpotMapper(
+            stage_map=connection.stage_map,
+            field_map=connection.field_map,
+            default_currency=currency,
+        )
+    return SalesforceMapper(
+        stage_map=connection.stage_map,
+        field_map=connection.field_map,
+        default_currency=currency,
+        multi_currency=bool(connection.setting("multi_currency", True)),
+    )

@@ -1,0 +1,192 @@
+"""Pull sync: every deal modified since the watermark, page by page, into deals_ingest.
+
+Crash safety: each page is ingested, its row errors recorded and the watermark advanced in ONE
+transaction. A crash (or a CRM outage past the retry budget) before the commit leaves the
+watermark at the last committed page, and the next run starts there: nothing is skipped, and
+the rows fetched twice are idempotent upserts that ingestion counts as unchanged.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from deals.services import IngestResult, deals_ingest
+from integrations.adapters import hubspot, salesforce
+from integrations.adapters.base import CrmError, CrmRateLimited, Sleep
+from integrations.mapping import MappedPage, MappingError
+from integrations.models import (
+    ConnectionSource,
+    CrmConnection,
+    SyncKind,
+    SyncRowError,
+    SyncRun,
+    SyncStatus,
+)
+from integrations.services.clients import CrmApi, Mapper, connection_client, connection_mapper
+
+logger = logging.getLogger(__name__)
+
+# Each run starts this much before the watermark: a CRM row saved in a long transaction can carry
+# a last-modified time a little older than rows we already saw. Re-reading is cheap (unchanged).
+WATERMARK_OVERLAP = dt.timedelta(minutes=5)
+# Longer than Celery's 30-minute task time limit, so a live run never loses its lease.
+SYNC_LEASE = dt.timedelta(minutes=35)
+# Enough to show the admin what is wrong without letting one bad import fill the table.
+MAX_ROW_ERRORS_PER_RUN = 1000
+_DELETE_BATCH = 500
+
+
+def connection_sync(
+    *,
+    connection_id: int,
+    http: httpx.Client | None = None,
+    sleep: Sleep | None = None,
+) -> SyncRun | None:
+    """Pull what changed since the watermark. Returns None when the connection is disabled or
+    another run holds it. Never raises for CRM trouble: the run and the connection record it."""
+    now = timezone.now()
+    claimed = (
+        CrmConnection.objects.filter(pk=connection_id, is_enabled=True)
+        .filter(Q(sync_claimed_until__isnull=True) | Q(sync_claimed_until__lt=now))
+        .update(sync_claimed_until=now + SYNC_LEASE, last_sync_started_at=now)
+    )
+    if not claimed:
+        return None
+    connection = CrmConnection.objects.get(pk=connection_id)
+    run = SyncRun.objects.create(
+        connection=connection, kind=SyncKind.PULL, watermark_from=connection.watermark
+    )
+    since = connection.watermark - WATERMARK_OVERLAP if connection.watermark else None
+    client: CrmApi | None = None
+    error, status = "", SyncStatus.SUCCEEDED
+    try:
+        client = connection_client(connection, http=http, sleep=sleep)
+        mapper = connection_mapper(connection)
+        for page in _pages(client, mapper, since=since):
+            sync_page_commit(connection=connection, run=run, page=page, move_watermark=True)
+    except CrmRateLimited as exc:
+        error, status = str(exc), SyncStatus.RATE_LIMITED
+    except CrmError as exc:
+        error, status = str(exc), SyncStatus.FAILED
+    except Exception as exc:  # a bug must not wedge the connection: record it, log it
+        logger.exception("CRM sync of connection %s failed", connection_id)
+        error, status = (
+            f"Unexpected error ({exc.__class__.__name__}); see the worker log.",
+            (SyncStatus.FAILED),
+        )
+    finally:
+        if client is not None:
+            client.close()
+    sync_run_finish(connection=connection, run=run, status=status, error=error)
+    return run
+
+
+def _pages(client: CrmApi, mapper: Mapper, *, since: dt.datetime | None) -> Iterator[MappedPage]:
+    if isinstance(client, hubspot.HubSpotClient) and isinstance(mapper, hubspot.HubSpotMapper):
+        return hubspot.deal_pages(client, mapper, since=since)
+    if isinstance(client, salesforce.SalesforceClient) and isinstance(
+        mapper, salesforce.SalesforceMapper
+    ):
+        return salesforce.opportunity_pages(client, mapper, since=since)
+    raise CrmError("The connection's client and mapper do not match.")
+
+
+def sync_page_commit(
+    *, connection: CrmConnection, run: SyncRun, page: MappedPage, move_watermark: bool
+) -> IngestResult | None:
+    """Ingest one page, record its row errors and (for pulls) move the watermark, atomically."""
+    with transaction.atomic():
+        result = (
+            deals_ingest(rows=page.rows, history=page.history)
+            if page.rows or page.history
+            else None
+        )
+        errors = list(page.errors)
+        if result is not None:
+            errors += [
+                MappingError(e.key or _row_key(page, e.index), e.field, e.message)
+                for e in (*result.errors, *result.history_errors)
+            ]
+        _replace_row_errors(connection, run, page.external_ids, errors)
+        # "Rows synced" counts deals this connection actually wrote, not re-reads.
+        written = (result.created + result.updated) if result else 0
+        counts: dict[str, Any] = {
+            "pages": F("pages") + 1,
+            "received": F("received") + len(page.external_ids),
+            "created": F("created") + (result.created if result else 0),
+            "updated": F("updated") + (result.updated if result else 0),
+            "unchanged": F("unchanged") + (result.unchanged if result else 0),
+            "stale": F("stale") + (result.stale if result else 0),
+            "errors": F("errors") + len(errors),
+        }
+        if move_watermark and page.max_modified is not None:
+            counts["watermark_to"] = page.max_modified
+        SyncRun.objects.filter(pk=run.pk).update(**counts)
+        connection_update = CrmConnection.objects.filter(pk=connection.pk)
+        connection_update.update(rows_synced=F("rows_synced") + written)
+        if move_watermark and page.max_modified is not None:
+            # Never backwards: an overlapping run (or the overlap window) re-reads older pages.
+            connection_update.filter(
+                Q(watermark__isnull=True) | Q(watermark__lt=page.max_modified)
+            ).update(watermark=page.max_modified)
+    return result
+
+
+def _row_key(page: MappedPage, index: int) -> str:
+    rows = page.rows
+    return str(rows[index].get("external_id", "")) if 0 <= index < len(rows) else ""
+
+
+def _replace_row_errors(
+    connection: CrmConnection, run: SyncRun, external_ids: list[str], errors: list[MappingError]
+) -> None:
+    """A row's old errors go when it comes again: fixed rows disappear from the page."""
+    ids = [i for i in dict.fromkeys(external_ids) if i]
+    for start in range(0, len(ids), _DELETE_BATCH):
+        SyncRowError.objects.filter(
+            connection=connection, external_id__in=ids[start : start + _DELETE_BATCH]
+        ).delete()
+    if not errors:
+        return
+    stored = SyncRowError.objects.filter(run=run).count()
+    room = max(MAX_ROW_ERRORS_PER_RUN - stored, 0)
+    SyncRowError.objects.bulk_create(
+        SyncRowError(
+            run=run,
+            connection=connection,
+            external_id=error.external_id[:128],
+            field=error.field[:64],
+            message=error.message[:500],
+        )
+        for error in errors[:room]
+    )
+
+
+def sync_run_finish(
+    *, connection: CrmConnection, run: SyncRun, status: SyncStatus, error: str = ""
+) -> None:
+    now = timezone.now()
+    SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=now, error=error)
+    fields: dict[str, object] = {"last_sync_finished_at": now}
+    if run.kind == SyncKind.PULL:
+        fields["sync_claimed_until"] = None
+    if status == SyncStatus.SUCCEEDED:
+        fields.update(last_success_at=now, last_error="", last_error_at=None)
+    else:
+        fields.update(last_error=error, last_error_at=now)
+    CrmConnection.objects.filter(pk=connection.pk).update(**fields)
+    run.refresh_from_db()
+
+
+def connections_due_ids() -> list[int]:
+    return list(
+        CrmConnection.objects.filter(is_enabled=True)
+        .filter(source__in=ConnectionSource.values)
+        .values_list("pk", flat=True)
+    )
