@@ -171,16 +171,19 @@ def _replace_row_errors(
 def sync_run_finish(
     *, connection: CrmConnection, run: SyncRun, status: SyncStatus, error: str = ""
 ) -> None:
+    """Close a run and update the connection's status. Webhook batches report failures on the
+    connection too, but only a pull's success clears the error or counts as the last sync."""
     now = timezone.now()
     SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=now, error=error)
-    fields: dict[str, object] = {"last_sync_finished_at": now}
+    fields: dict[str, object] = {}
     if run.kind == SyncKind.PULL:
-        fields["sync_claimed_until"] = None
-    if status == SyncStatus.SUCCEEDED:
-        fields.update(last_success_at=now, last_error="", last_error_at=None)
-    else:
+        fields.update(last_sync_finished_at=now, sync_claimed_until=None)
+        if status == SyncStatus.SUCCEEDED:
+            fields.update(last_success_at=now, last_error="", last_error_at=None)
+    if status != SyncStatus.SUCCEEDED:
         fields.update(last_error=error, last_error_at=now)
-    CrmConnection.objects.filter(pk=connection.pk).update(**fields)
+    if fields:
+        CrmConnection.objects.filter(pk=connection.pk).update(**fields)
     run.refresh_from_db()
 
 
