@@ -292,9 +292,8 @@ def main() -> None:
     print(f"{'(a) API, 100k new deals':44}{a_time:>10.2f}{rate(a_time):>12,.0f}")
     print(f"{'(b) API, re-post with 10% changed':44}{b_time:>10.2f}{rate(b_time):>12,.0f}")
     print(f"{'(c) reference: COPY + upsert, 100k new':44}{c_time:>10.2f}{rate(c_time):>12,.0f}")
-    print(
-        f"{'    (reference for the re-post, for context)':44}{c2_time:>10.2f}{rate(c2_time):>12,.0f}"
-    )
+    label = "    (reference for the re-post, for context)"
+    print(f"{label:44}{c2_time:>10.2f}{rate(c2_time):>12,.0f}")
     print()
     print(f"b counts: {b_counts}")
     ratio_a = rate(a_time) / rate(c_time)
