@@ -15,6 +15,7 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("deals:list", _("Deals"), ("rep", "coach", "manager", "leader", "admin")),
     ("roi:dashboard", _("Impact"), ("leader", "admin", "manager")),
     ("accounts:people", _("People"), ("coach", "manager", "leader", "admin")),
+    ("integrations:index", _("Integrations"), ("admin",)),
 ]
 
 
