@@ -1,0 +1,396 @@
+"""One report: a subject (a program or a kind of coaching), a metric, the panel and who was
+treated when, turned into the payload that snapshots store and pages and the API show.
+
+No queries here: roi.services.refresh gathers the inputs, this module computes. A report never
+raises on thin or odd data; it says "collecting evidence" and why.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.utils.translation import gettext as _
+
+from roi.estimators.did import (
+    DidResult,
+    Panel,
+    estimate,
+    naive_before_after,
+    naive_trained_vs_untrained,
+)
+from roi.evidence import (
+    Gate,
+    GateSettings,
+    evidence_grade,
+    gates_evaluate,
+    minimum_detectable_effect,
+)
+from roi.models import Metric, ReportStatus
+from roi.money import FIRST_YEAR_MONTHS, CostBreakdown, Money, money_evaluate
+from roi.panel import FloatArray, IntArray, RepMonthPanel, month_from_number
+
+CI_LEVEL = 0.95
+
+# How each metric reads: its unit, and whether a rise is good news.
+METRIC_UNITS = {
+    Metric.BOOKINGS: "currency",
+    Metric.WIN_RATE: "points",
+    Metric.CYCLE_DAYS: "days",
+    Metric.SLIP_RATE: "points",
+    Metric.QUALIFICATION: "points",
+}
+HIGHER_IS_BETTER = {
+    Metric.BOOKINGS: True,
+    Metric.WIN_RATE: True,
+    Metric.CYCLE_DAYS: False,
+    Metric.SLIP_RATE: False,
+    Metric.QUALIFICATION: True,
+}
+
+
+def blocker_text(code: str) -> str:
+    """Why the estimator could not identify an effect, for people (codes are the estimator's
+    reasons; the snapshot stores the code so that each reader gets their language)."""
+    texts = {
+        "no treated units": _("Nobody has been trained within the data window yet."),
+        "no comparison units": _(
+            "No comparison reps: nobody was still untrained while others were trained, so "
+            "nothing shows what would have happened without training."
+        ),
+        "no post-treatment observations": _("There is no data from after training yet."),
+    }
+    return texts.get(code, _("The data cannot identify an effect yet."))
+
+
+def report_reasons(payload: dict[str, Any]) -> list[str]:
+    """What a report still waits for, in the reader's language."""
+    reasons = [blocker_text(payload["blocker"])] if payload.get("blocker") else []
+    for gate in payload.get("gates", []):
+        if not gate["passed"]:
+            reasons.append(
+                Gate(gate["name"], gate["required"], gate["actual"], gate["passed"]).missing()
+            )
+    return reasons
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str
+    key: str
+    title: str
+    headline_metric: str
+    plausible_effect_pct: float | None = None
+    is_randomised: bool = False
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every report of one refresh shares."""
+
+    panel: RepMonthPanel
+    median_cycle_days: float | None
+    gate_settings: GateSettings
+    default_plausible_effect_pct: float
+    n_boot: int
+
+
+@dataclass
+class Analysis:
+    """The estimate for one subject and metric, with its sample and gates."""
+
+    subject: Subject
+    metric: str
+    result: DidResult | None
+    # The estimator's reason when it could not identify an effect ("no comparison units").
+    blocker: str | None
+    gates: list[dict[str, Any]]
+    sample: dict[str, Any]
+    naive: dict[str, float | None]
+    status: str
+    grade: str
+    pre_trend: dict[str, Any] | None
+    baseline: float | None
+    assignment: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_ok(self) -> bool:
+        return self.status == ReportStatus.OK
+
+
+def _seed(subject: Subject, metric: str) -> int:
+    """A fixed seed per subject and metric: the same data always gives the same interval."""
+    return zlib.crc32(f"{subject.kind}:{subject.key}:{metric}".encode())
+
+
+def first_treated_vector(panel: RepMonthPanel, first_treated: dict[int, int]) -> IntArray:
+    """Month number of each panel rep's first treatment, 0 for never."""
+    return np.array([first_treated.get(int(rep), 0) for rep in panel.rep_ids], dtype=np.int64)
+
+
+def estimator_panel(panel: RepMonthPanel, outcome: FloatArray, groups: IntArray) -> Panel:
+    rows, columns = np.nonzero(panel.active)
+    return Panel(
+        unit=panel.rep_ids[rows],
+        period=panel.months[columns],
+        outcome=outcome[rows, columns],
+        first_treated=groups[rows].astype(np.float64),
+    )
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _median(values: FloatArray) -> float | None:
+    return float(np.median(values)) if values.size else None
+
+
+def _sample(
+    panel: RepMonthPanel, outcome: FloatArray, groups: IntArray
+) -> tuple[dict[str, Any], float | None]:
+    """Who the estimate rests on, counted the way the estimator uses them."""
+    months = panel.months
+    observed = np.isfinite(outcome) & panel.active
+    in_window = (groups > months[0]) & (groups <= months[-1])
+    after = (months[None, :] >= groups[:, None]) & in_window[:, None]
+    before = (months[None, :] < groups[:, None]) & in_window[:, None]
+    treated = in_window & (observed & after).any(axis=1) & (observed & before).any(axis=1)
+    # Months where some trained rep is observed after training; a comparison rep is untrained
+    # and observed in at least one of them.
+    post_months = (observed & after)[treated].any(axis=0)
+    untrained = observed & ((groups[:, None] == 0) | (months[None, :] < groups[:, None]))
+    comparison = (untrained & post_months[None, :]).any(axis=1)
+    pre_counts = (panel.active & before)[treated].sum(axis=1).astype(np.float64)
+    post_counts = (panel.active & after)[treated].sum(axis=1).astype(np.float64)
+    pre_values = outcome[treated][(observed & before)[treated]]
+    baseline = float(np.mean(pre_values)) if pre_values.size else None
+    sample = {
+        "treated_reps": int(treated.sum()),
+        "comparison_reps": int(comparison.sum()),
+        "never_treated_reps": int(((groups == 0) & panel.active.any(axis=1)).sum()),
+        "closed_deals": panel.closed_deals_total(np.asarray(panel.active.any(axis=1), dtype=bool)),
+        "pre_months": _median(pre_counts),
+        "post_months": _median(post_counts),
+        "unconverted_deals": panel.unconverted_deals,
+        "baseline": baseline,
+    }
+    return sample, baseline
+
+
+def _naive(est_panel: Panel) -> dict[str, float | None]:
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            before_after = naive_before_after(est_panel)
+            trained = naive_trained_vs_untrained(est_panel)
+        except ValueError:
+            before_after = trained = float("nan")
+    return {
+        "before_after": _finite_or_none(before_after),
+        "trained_vs_untrained": _finite_or_none(trained),
+    }
+
+
+def _estimate(est_panel: Panel, *, n_boot: int, seed: int) -> DidResult | None:
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return estimate(est_panel, n_boot=n_boot, seed=seed, ci_level=CI_LEVEL)
+        except ValueError:
+            return None
+
+
+def analyse(
+    *,
+    subject: Subject,
+    metric: str,
+    context: ReportContext,
+    first_treated: dict[int, int],
+    assigned: dict[int, int] | None = None,
+) -> Analysis:
+    panel = context.panel
+    outcome = panel.outcome(metric)
+    groups = first_treated_vector(panel, first_treated)
+    est_panel = estimator_panel(panel, outcome, groups)
+    sample, baseline = _sample(panel, outcome, groups)
+    result = _estimate(est_panel, n_boot=context.n_boot, seed=_seed(subject, metric))
+    blocker = None
+    if result is None or not result.estimable:
+        blocker = "not identified" if result is None else (result.reason or "not identified")
+    se = result.simple.se if result is not None and result.simple is not None else None
+    mde = minimum_detectable_effect(se, ci_level=CI_LEVEL) if se is not None else None
+    mde_pct = (
+        abs(mde / baseline) * 100.0 if mde is not None and math.isfinite(mde) and baseline else None
+    )
+    sample["mde"] = _finite_or_none(mde)
+    sample["mde_pct"] = _finite_or_none(mde_pct)
+    sample["median_cycle_days"] = context.median_cycle_days
+    plausible = subject.plausible_effect_pct or context.default_plausible_effect_pct
+    gates = gates_evaluate(
+        settings=context.gate_settings,
+        treated_reps=sample["treated_reps"],
+        comparison_reps=sample["comparison_reps"],
+        pre_months=sample["pre_months"],
+        post_months=sample["post_months"],
+        median_cycle_days=context.median_cycle_days,
+        mde_pct=sample["mde_pct"],
+        plausible_effect_pct=float(plausible),
+    )
+    passed = blocker is None and all(gate.passed for gate in gates)
+    status = ReportStatus.OK if passed else ReportStatus.COLLECTING
+    pre_trend = None
+    check = result.pre_trend if result is not None else None
+    if check is not None:
+        pre_trend = {
+            "n_pre_periods": check.n_pre_periods,
+            "p_value": _finite_or_none(check.p_value),
+            "is_clean": check.is_clean,
+        }
+    assignment = None
+    if assigned is not None and status == ReportStatus.OK:
+        assignment = _assignment(subject, metric, context, outcome, assigned)
+    grade = evidence_grade(
+        gates_passed=status == ReportStatus.OK,
+        pre_trend_clean=None if check is None else check.is_clean,
+        pre_periods_checked=check is not None
+        and check.n_pre_periods >= context.gate_settings.min_pre_months,
+        is_randomised=subject.is_randomised and assignment is not None,
+    )
+    return Analysis(
+        subject=subject,
+        metric=metric,
+        result=result,
+        blocker=blocker,
+        gates=[gate.as_dict() for gate in gates],
+        sample=sample,
+        naive=_naive(est_panel),
+        status=status,
+        grade=grade,
+        pre_trend=pre_trend,
+        baseline=baseline,
+        assignment=assignment,
+    )
+
+
+def _assignment(
+    subject: Subject,
+    metric: str,
+    context: ReportContext,
+    outcome: FloatArray,
+    assigned: dict[int, int],
+) -> dict[str, Any] | None:
+    """The effect of being assigned (intention to treat): every rep of a team is treated from
+    their wave's start, whether or not they completed the program."""
+    groups = first_treated_vector(context.panel, assigned)
+    result = _estimate(
+        estimator_panel(context.panel, outcome, groups),
+        n_boot=context.n_boot,
+        seed=_seed(subject, f"{metric}:assignment"),
+    )
+    if result is None or result.simple is None:
+        return None
+    return {**_estimate_dict(result), "assigned_reps": result.n_treated_units}
+
+
+def _estimate_dict(result: DidResult) -> dict[str, Any]:
+    assert result.simple is not None
+    return {
+        "att": _finite_or_none(result.simple.att),
+        "se": _finite_or_none(result.simple.se),
+        "ci_low": _finite_or_none(result.simple.ci_low),
+        "ci_high": _finite_or_none(result.simple.ci_high),
+        "ci_level": result.ci_level,
+    }
+
+
+def money_for(
+    bookings: Analysis,
+    *,
+    trained_reps: int,
+    cost: CostBreakdown,
+    gross_margin_pct: float,
+    currency: str,
+) -> Money:
+    """Money from the bookings estimate; without a finding, only cost and break-even. The
+    benefit counts each trained rep's first year (FIRST_YEAR_MONTHS rep-months each)."""
+    trained_rep_months = float(trained_reps * FIRST_YEAR_MONTHS)
+    result = bookings.result
+    found = bookings.is_ok and result is not None and result.simple is not None
+    return money_evaluate(
+        att=result.simple.att if found and result and result.simple else None,
+        boot_att=result.boot_simple if found and result else None,
+        trained_rep_months=trained_rep_months,
+        gross_margin_pct=gross_margin_pct,
+        cost=cost,
+        currency=currency,
+        ci_level=CI_LEVEL,
+    )
+
+
+def payload_build(analysis: Analysis, *, money: Money) -> dict[str, Any]:
+    """The report as snapshots store it. Below a gate no estimate, event study or benefit is
+    included: the report must not present them as findings."""
+    result = analysis.result
+    found = analysis.is_ok and result is not None and result.simple is not None
+    estimate_block = _estimate_dict(result) if found and result is not None else None
+    baseline = analysis.baseline
+    if estimate_block is not None and baseline:
+        estimate_block["att_pct"] = _finite_or_none(estimate_block["att"] / abs(baseline) * 100)
+    return {
+        "subject": {
+            "kind": analysis.subject.kind,
+            "key": analysis.subject.key,
+            "title": analysis.subject.title,
+        },
+        "metric": analysis.metric,
+        "unit": METRIC_UNITS[Metric(analysis.metric)],
+        "higher_is_better": HIGHER_IS_BETTER[Metric(analysis.metric)],
+        "status": analysis.status,
+        "blocker": analysis.blocker,
+        "evidence_grade": analysis.grade,
+        "gates": analysis.gates,
+        "estimate": estimate_block,
+        "event_study": _event_study(result) if found and result is not None else [],
+        "cells": _cells(result) if found and result is not None else [],
+        "naive": analysis.naive,
+        "sample": analysis.sample,
+        "pre_trend": analysis.pre_trend,
+        "assignment": analysis.assignment,
+        "money": money.as_dict(),
+    }
+
+
+def _event_study(result: DidResult) -> list[dict[str, Any]]:
+    if result.dynamic is None:
+        return []
+    return [
+        {
+            "e": int(e),
+            "att": _finite_or_none(est.att),
+            "ci_low": _finite_or_none(est.ci_low),
+            "ci_high": _finite_or_none(est.ci_high),
+        }
+        for e, est in sorted(result.dynamic.by.items())
+    ]
+
+
+def _cells(result: DidResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "cohort": month_from_number(cell.group).isoformat()[:7],
+            "month": month_from_number(cell.period).isoformat()[:7],
+            "e": cell.event_time,
+            "att": _finite_or_none(cell.att),
+            "ci_low": _finite_or_none(cell.ci_low),
+            "ci_high": _finite_or_none(cell.ci_high),
+            "treated_reps": cell.n_treated,
+            "comparison_reps": cell.n_control,
+        }
+        for cell in result.cells
+    ]

@@ -1,0 +1,325 @@
+"""Reads for the impact engine: who was treated when, what the Kirkpatrick chain needs, the
+inputs' watermark, and the snapshots pages and the API show.
+
+Each function runs a fixed number of set-based queries whatever the number of deals or people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from accounts.models import Role, User
+from coaching.models import CoachingSession, CriterionScore, Scorecard, SessionStatus
+from core.models import Organization
+from deals.models import Deal, DealChange, DealStatus, ExchangeRate
+from roi.models import (
+    EvaluationAssignment,
+    EvaluationRollout,
+    ProgramCosting,
+    ReportSnapshot,
+    RoiSettings,
+    SubjectKind,
+)
+from roi.panel import UTC, PanelWindow, _days, add_months, month_number, month_start
+from training.models import Completion, CourseRating, Program, ProgramCourse, QuizAttempt
+from training.selectors import program_completions
+
+# Behaviour (scorecards) is compared over this many months either side of training.
+BEHAVIOUR_MONTHS = 6
+
+
+def report_today() -> dt.date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def report_window(*, today: dt.date) -> PanelWindow:
+    """The panel ends with the last complete month: a month under way has fewer closed deals
+    for everyone and would read as a dip."""
+    return PanelWindow.ending(add_months(month_start(today), -1))
+
+
+# --- Treatments --------------------------------------------------------------------------------
+
+
+def program_treatments(*, program: Program) -> dict[int, dt.datetime]:
+    """{user id: when they completed the program} (training's definition of "trained at")."""
+    return program_completions(program=program)
+
+
+def months_of(moments: dict[int, dt.datetime]) -> dict[int, int]:
+    return {user: month_number(when.astimezone(UTC).date()) for user, when in moments.items()}
+
+
+def coaching_treatments() -> dict[str, dict[int, dt.datetime]]:
+    """{session kind: {rep id: start of their first completed session of that kind}}. One
+    query."""
+    rows = (
+        CoachingSession.objects.filter(status=SessionStatus.COMPLETED)
+        .values("kind", "rep_id")
+        .annotate(first=Min("start"))
+        .order_by()
+    )
+    out: dict[str, dict[int, dt.datetime]] = defaultdict(dict)
+    for row in rows:
+        out[row["kind"]][row["rep_id"]] = row["first"]
+    return dict(out)
+
+
+def coaching_hours(*, kind: str, reps: Iterable[int]) -> float:
+    """Hours of completed sessions of `kind` in each coached rep's first year from their first
+    such session (the span the benefit is counted over). One query."""
+    completed = CoachingSession.objects.filter(status=SessionStatus.COMPLETED, kind=kind)
+    first = completed.filter(rep_id=OuterRef("rep_id")).order_by("start").values("start")[:1]
+    total = (
+        completed.filter(rep_id__in=list(reps))
+        .alias(first=Subquery(first))
+        .filter(start__lt=F("first") + dt.timedelta(days=365))
+        .aggregate(
+            total=Sum(ExpressionWrapper(F("end") - F("start"), output_field=DurationField()))
+        )["total"]
+    )
+    return _days(total) * 24.0
+
+
+def rollout_assigned(*, rollout: EvaluationRollout) -> dict[int, int]:
+    """{rep id: month number their team's wave started}: the assignment, whatever they did.
+    One query."""
+    rows = User.objects.filter(
+        role=Role.REP, team__isnull=False, team_id__in=rollout.assignments.values("team_id")
+    ).values_list("pk", "team_id")
+    starts = {a.team_id: month_number(a.starts_on) for a in rollout.assignments.all()}
+    return {rep: starts[team] for rep, team in rows if team in starts}
+
+
+def median_cycle_days(*, window: PanelWindow) -> float | None:
+    """Median days from creation to close of the deals won in the window, exact: one query
+    counts won deals per whole number of days, the median is read off that distribution."""
+    rows = list(
+        Deal.objects.filter(
+            status=DealStatus.WON, closed_at__gte=window.start_at, closed_at__lt=window.end_at
+        )
+        .annotate(
+            days=ExpressionWrapper(
+                TruncDate("closed_at", tzinfo=UTC) - TruncDate("created_at", tzinfo=UTC),
+                output_field=DurationField(),
+            )
+        )
+        .values("days")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    if not rows:
+        return None
+    days = np.array([_days(row["days"]) for row in rows])
+    counts = np.array([row["n"] for row in rows], dtype=np.int64)
+    order = np.argsort(days)
+    days, counts = days[order], counts[order]
+    total = int(counts.sum())
+    cumulative = np.cumsum(counts)
+    low = days[np.searchsorted(cumulative, (total + 1) // 2)]
+    high = days[np.searchsorted(cumulative, total // 2 + 1)]
+    return float((low + high) / 2.0)
+
+
+# --- Kirkpatrick -------------------------------------------------------------------------------
+
+
+def kirkpatrick_learning(*, program: Program) -> dict[str, Any]:
+    """Reaction (course ratings) and learning (quiz scores, completion scores) for the program's
+    courses. Three queries."""
+    courses = ProgramCourse.objects.filter(program=program).values("course_id")
+    ratings = CourseRating.objects.filter(course_id__in=courses).aggregate(
+        n=Count("pk"), mean=Avg("stars", output_field=FloatField())
+    )
+    quiz = QuizAttempt.objects.filter(lesson__course_id__in=courses).aggregate(
+        n=Count("pk"),
+        mean=Avg("score", output_field=FloatField()),
+        first=Count("pk", filter=Q(number=1)),
+        first_passed=Count("pk", filter=Q(number=1, passed=True)),
+    )
+    completions = Completion.objects.filter(course_id__in=courses).aggregate(
+        n=Count("pk"), mean=Avg("score", output_field=FloatField())
+    )
+    return {
+        "reaction": {"ratings": ratings["n"], "mean_stars": ratings["mean"]},
+        "learning": {
+            "quiz_attempts": quiz["n"],
+            "mean_quiz_score": quiz["mean"],
+            "first_attempt_pass_pct": (
+                100.0 * quiz["first_passed"] / quiz["first"] if quiz["first"] else None
+            ),
+            "course_completions": completions["n"],
+            "mean_completion_score": completions["mean"],
+        },
+    }
+
+
+def kirkpatrick_behaviour(*, first_treated: dict[int, int]) -> dict[str, Any]:
+    """Scorecards of trained reps in the months before and after training: overall, and per
+    criterion scaled to 0-100. Two queries."""
+    reps = list(first_treated)
+    overall = (
+        Scorecard.objects.filter(session__rep_id__in=reps)
+        .annotate(month=TruncMonth("session__start", tzinfo=UTC))
+        .values("session__rep_id", "month")
+        .annotate(n=Count("pk"), total=Sum("overall", output_field=FloatField()))
+        .order_by()
+    )
+    scaled = ExpressionWrapper(
+        (F("score") - F("criterion__scale_min"))
+        * 100.0
+        / (F("criterion__scale_max") - F("criterion__scale_min")),
+        output_field=FloatField(),
+    )
+    by_criterion = (
+        CriterionScore.objects.filter(scorecard__session__rep_id__in=reps)
+        .annotate(month=TruncMonth("scorecard__session__start", tzinfo=UTC))
+        .values("criterion__name", "scorecard__session__rep_id", "month")
+        .annotate(n=Count("pk"), total=Sum(scaled))
+        .order_by()
+    )
+    before_after = _split(overall, first_treated, rep="session__rep_id")
+    criteria: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"b": [0, 0], "a": [0, 0]})
+    for row in by_criterion:
+        side = _side(row, first_treated, rep="scorecard__session__rep_id")
+        if side:
+            criteria[row["criterion__name"]][side][0] += row["total"] or 0.0
+            criteria[row["criterion__name"]][side][1] += row["n"]
+    return {
+        **before_after,
+        "criteria": [
+            {
+                "name": name,
+                "n_before": int(sums["b"][1]),
+                "mean_before": _mean(sums["b"]),
+                "n_after": int(sums["a"][1]),
+                "mean_after": _mean(sums["a"]),
+            }
+            for name, sums in sorted(criteria.items())
+        ],
+    }
+
+
+def _side(row: dict[str, Any], first_treated: dict[int, int], *, rep: str) -> str:
+    month = row["month"]
+    month = month.date() if isinstance(month, dt.datetime) else month
+    since = month_number(month) - first_treated[row[rep]]
+    if -BEHAVIOUR_MONTHS <= since < 0:
+        return "b"
+    if 0 <= since < BEHAVIOUR_MONTHS:
+        return "a"
+    return ""
+
+
+def _split(
+    rows: Iterable[dict[str, Any]], first_treated: dict[int, int], *, rep: str
+) -> dict[str, Any]:
+    sums = {"b": [0.0, 0.0], "a": [0.0, 0.0]}
+    for row in rows:
+        side = _side(row, first_treated, rep=rep)
+        if side:
+            sums[side][0] += row["total"] or 0.0
+            sums[side][1] += row["n"]
+    return {
+        "scorecards_before": int(sums["b"][1]),
+        "mean_before": _mean(sums["b"]),
+        "scorecards_after": int(sums["a"][1]),
+        "mean_after": _mean(sums["a"]),
+    }
+
+
+def _mean(pair: list[float]) -> float | None:
+    return pair[0] / pair[1] if pair[1] else None
+
+
+# --- Watermark ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Watermark:
+    digest: str
+    data_as_of: dt.datetime | None
+
+
+def refresh_watermark(*, today: dt.date) -> Watermark:
+    """A digest of everything a report reads: counts and latest change times of deals, history,
+    rates, completions, programs, coaching, people and settings, plus the report window. When it
+    has not moved, a refresh would compute the same snapshots. Eleven small aggregate queries."""
+    deals = Deal.objects.aggregate(n=Count("pk"), last=Max("ingested_at"))
+    facts: list[Any] = [
+        report_window(today=today),
+        deals,
+        DealChange.objects.aggregate(n=Count("pk"), last=Max("recorded_at")),
+        ExchangeRate.objects.aggregate(n=Count("pk"), last=Max("valid_from"), sum=Sum("rate")),
+        Completion.objects.aggregate(n=Count("pk"), last=Max("updated_at")),
+        Program.objects.aggregate(
+            n=Count("pk"), last=Max("updated_at"), courses=Count("program_courses")
+        ),
+        CoachingSession.objects.aggregate(n=Count("pk"), last=Max("updated_at")),
+        Scorecard.objects.aggregate(n=Count("pk"), last=Max("updated_at")),
+        User.objects.filter(role=Role.REP).aggregate(
+            n=Count("pk"), active=Count("pk", filter=Q(is_active=True)), team=Sum("team_id")
+        ),
+        (RoiSettings.objects.values_list("updated_at", flat=True).first(), _org_currency()),
+        (
+            ProgramCosting.objects.aggregate(last=Max("updated_at")),
+            EvaluationAssignment.objects.aggregate(n=Count("pk")),
+        ),
+    ]
+    digest = hashlib.sha256(repr(facts).encode()).hexdigest()
+    completions_last = facts[4]["last"]
+    candidates = [d for d in (deals["last"], completions_last) if d is not None]
+    return Watermark(digest=digest, data_as_of=max(candidates) if candidates else None)
+
+
+def _org_currency() -> str:
+    return Organization.current().home_currency
+
+
+# --- Snapshots ---------------------------------------------------------------------------------
+
+
+def snapshot_list_headlines() -> QuerySet[ReportSnapshot]:
+    """One row per subject for the dashboard, without the payloads. One query."""
+    return (
+        ReportSnapshot.objects.filter(is_headline=True)
+        .defer("payload")
+        .order_by("subject_kind", "title", "subject_key")
+    )
+
+
+def snapshot_list_for_subject(*, kind: str, key: str) -> list[ReportSnapshot]:
+    """Every metric of one subject. One query."""
+    return list(ReportSnapshot.objects.filter(subject_kind=kind, subject_key=key))
+
+
+def snapshot_program_keys() -> set[str]:
+    return set(
+        ReportSnapshot.objects.filter(subject_kind=SubjectKind.PROGRAM).values_list(
+            "subject_key", flat=True
+        )
+    )

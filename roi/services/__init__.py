@@ -1,0 +1,23 @@
+"""Writes of the impact engine: settings, report snapshots, evaluation rollouts.
+
+settings.py    roi_settings_update (money assumptions, gates, the home currency)
+refresh.py     report_refresh_all (panel -> estimates -> snapshots), watermark-debounced
+evaluation.py  evaluation_rollout_create (randomised, stratified team waves), wave assignment
+"""
+
+from roi.services.evaluation import (
+    RolloutAlreadyDrawn,
+    evaluation_rollout_create,
+    evaluation_waves_assign_due,
+)
+from roi.services.refresh import RefreshOutcome, report_refresh_all
+from roi.services.settings import roi_settings_update
+
+__all__ = [
+    "RefreshOutcome",
+    "RolloutAlreadyDrawn",
+    "evaluation_rollout_create",
+    "evaluation_waves_assign_due",
+    "report_refresh_all",
+    "roi_settings_update",
+]

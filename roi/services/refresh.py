@@ -1,0 +1,384 @@
+"""Computing every report and storing it as a snapshot.
+
+One refresh builds the rep-month panel once (roi.panel: five set-based queries), then for each
+subject (every program, every kind of coaching with a completed session) and each metric runs the
+staggered DiD estimator, applies the evidence gates, prices the bookings effect, and writes all
+snapshots in one transaction. Pages and the API only read snapshots.
+
+When it runs (debounced by watermark, so a burst of ingestions costs one refresh):
+- roi.tasks.refresh_reports_if_changed every 10 minutes: recomputes only when the watermark of the
+  inputs (roi.selectors.refresh_watermark) moved since the last refresh;
+- roi.tasks.refresh_all_reports nightly, and `manage.py roi_refresh`: always recompute.
+Ingestion and training never call the ROI app (the dependency points the other way).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from coaching.models import SessionKind
+from core.models import Organization
+from roi.evidence import DAYS_PER_MONTH, GateSettings
+from roi.models import (
+    EvaluationRollout,
+    Metric,
+    RefreshState,
+    ReportSnapshot,
+    RoiSettings,
+    SubjectKind,
+)
+from roi.money import Money, coaching_cost, program_cost
+from roi.panel import panel_build
+from roi.reports import Analysis, ReportContext, Subject, analyse, money_for, payload_build
+from roi.selectors import (
+    coaching_hours,
+    coaching_treatments,
+    kirkpatrick_behaviour,
+    kirkpatrick_learning,
+    median_cycle_days,
+    months_of,
+    program_treatments,
+    refresh_watermark,
+    report_today,
+    report_window,
+    rollout_assigned,
+)
+from training.models import Program
+
+COACHING_HEADLINE = Metric.BOOKINGS
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    refreshed: bool
+    snapshots: int = 0
+    duration_ms: int = 0
+
+
+@dataclass
+class _Row:
+    kind: str
+    key: str
+    title: str
+    metric: str
+    is_headline: bool
+    analysis: Analysis
+    payload: dict[str, Any]
+
+
+def report_refresh_all(*, force: bool = False, today: dt.date | None = None) -> RefreshOutcome:
+    """Recompute every snapshot, or (force=False) only when the inputs' watermark moved.
+
+    Idempotent: the same inputs give the same snapshots (fixed bootstrap seeds). Callers that may
+    overlap (tasks) hold roi.tasks' lock; two overlapping runs would still each write a
+    consistent set, the later one winning.
+    """
+    today = today or report_today()
+    watermark = refresh_watermark(today=today)
+    state, _created = RefreshState.objects.get_or_create(pk=1)
+    if not force and state.watermark == watermark.digest:
+        return RefreshOutcome(refreshed=False)
+    started = time.perf_counter()
+    rows = _compute(today=today)
+    computed_at = timezone.now()
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    with transaction.atomic():
+        keep = []
+        for row in rows:
+            row.payload["computed_at"] = computed_at.isoformat()
+            row.payload["data_as_of"] = (
+                watermark.data_as_of.isoformat() if watermark.data_as_of else None
+            )
+            snapshot, _ = ReportSnapshot.objects.update_or_create(
+                subject_kind=row.kind,
+                subject_key=row.key,
+                metric=row.metric,
+                defaults=_snapshot_fields(row, computed_at, watermark.data_as_of, watermark.digest),
+            )
+            keep.append(snapshot.pk)
+        # Subjects that disappeared (a program deleted or renamed) lose their snapshots.
+        ReportSnapshot.objects.exclude(pk__in=keep).delete()
+        RefreshState.objects.filter(pk=1).update(
+            watermark=watermark.digest,
+            refreshed_at=computed_at,
+            duration_ms=duration_ms,
+            snapshots=len(rows),
+        )
+    return RefreshOutcome(refreshed=True, snapshots=len(rows), duration_ms=duration_ms)
+
+
+def _snapshot_fields(
+    row: _Row, computed_at: dt.datetime, data_as_of: dt.datetime | None, digest: str
+) -> dict[str, Any]:
+    estimate = row.payload["estimate"] or {}
+    money = row.payload["money"]
+    return {
+        "title": row.title[:200],
+        "is_headline": row.is_headline,
+        "status": row.analysis.status,
+        "evidence_grade": row.analysis.grade,
+        "att": estimate.get("att"),
+        "ci_low": estimate.get("ci_low"),
+        "ci_high": estimate.get("ci_high"),
+        "roi_pct": money.get("roi_pct"),
+        "summary": {
+            "unit": row.payload["unit"],
+            "higher_is_better": row.payload["higher_is_better"],
+            "att_pct": estimate.get("att_pct"),
+            "blocker": row.payload["blocker"],
+            "failed_gates": [g for g in row.payload["gates"] if not g["passed"]],
+            "naive": row.payload["naive"],
+            "roi_ci_low": money.get("roi_ci_low"),
+            "roi_ci_high": money.get("roi_ci_high"),
+            "p_roi_positive": money.get("p_roi_positive"),
+            "currency": money.get("currency"),
+            "treated_reps": row.payload["sample"]["treated_reps"],
+        },
+        "payload": row.payload,
+        "computed_at": computed_at,
+        "data_as_of": data_as_of,
+        "inputs_hash": digest,
+    }
+
+
+def report_context(*, today: dt.date, rep_ids: list[int] | None = None) -> ReportContext:
+    """The panel and settings every report of one refresh shares."""
+    settings = RoiSettings.current()
+    window = report_window(today=today)
+    panel = panel_build(
+        window=window,
+        home_currency=Organization.current().home_currency,
+        today=today,
+        rep_ids=rep_ids,
+    )
+    return ReportContext(
+        panel=panel,
+        median_cycle_days=median_cycle_days(window=window),
+        gate_settings=GateSettings(
+            min_treated_reps=settings.min_treated_reps,
+            min_comparison_reps=settings.min_comparison_reps,
+            min_pre_months=settings.min_pre_months,
+            post_months_beyond_cycle=settings.post_months_beyond_cycle,
+        ),
+        default_plausible_effect_pct=float(settings.default_plausible_effect_pct),
+        n_boot=settings.bootstrap_draws,
+    )
+
+
+def _compute(*, today: dt.date) -> list[_Row]:
+    context = report_context(today=today)
+    settings = RoiSettings.current()
+    currency = Organization.current().home_currency
+    programs = Program.objects.select_related("roi_costing").order_by("title", "pk")
+    rollouts = {
+        r.program_id: r
+        for r in EvaluationRollout.objects.prefetch_related("assignments__team").filter(
+            program__in=programs
+        )
+    }
+    rep_ids = set(User.objects.filter(role=Role.REP).values_list("pk", flat=True))
+    rows: list[_Row] = []
+    for program in programs:
+        rows += program_rows(
+            program=program,
+            rollout=rollouts.get(program.pk),
+            context=context,
+            settings=settings,
+            currency=currency,
+            rep_ids=rep_ids,
+        )
+    for kind, first in sorted(coaching_treatments().items()):
+        rows += _coaching_rows(kind, first, context, settings, currency)
+    return rows
+
+
+def program_rows(
+    *,
+    program: Program,
+    rollout: EvaluationRollout | None,
+    context: ReportContext,
+    settings: RoiSettings,
+    currency: str,
+    rep_ids: set[int],
+) -> list[_Row]:
+    """Every metric's report of one program."""
+    completed = program_treatments(program=program)
+    first_treated = {rep: m for rep, m in months_of(completed).items() if rep in rep_ids}
+    subject = Subject(
+        kind=SubjectKind.PROGRAM,
+        key=program.slug,
+        title=program.title,
+        headline_metric=program.primary_metric,
+        plausible_effect_pct=(
+            float(program.plausible_effect_pct) if program.plausible_effect_pct else None
+        ),
+        is_randomised=program.is_evaluation and rollout is not None,
+    )
+    assigned = rollout_assigned(rollout=rollout) if rollout is not None else None
+    analyses = {
+        metric: analyse(
+            subject=subject,
+            metric=metric,
+            context=context,
+            first_treated=first_treated,
+            assigned=assigned,
+        )
+        for metric in Metric.values
+    }
+    costing = getattr(program, "roi_costing", None)
+    cost = program_cost(
+        seats=len(completed),
+        content_cost=float(program.content_cost),
+        delivery_cost=float(costing.delivery_cost) if costing else 0.0,
+        cost_per_seat=float(program.cost_per_seat),
+        learner_hours_per_seat=float(program.expected_learner_hours),
+        rep_hourly_cost=float(settings.rep_hourly_cost),
+        coaching_hours_per_seat=float(costing.coaching_hours_per_seat) if costing else 0.0,
+        coach_hourly_cost=float(settings.coach_hourly_cost),
+    )
+    money = money_for(
+        analyses[Metric.BOOKINGS],
+        trained_reps=len(first_treated),
+        cost=cost,
+        gross_margin_pct=float(settings.gross_margin_pct),
+        currency=currency,
+    )
+    kirkpatrick = {
+        **kirkpatrick_learning(program=program),
+        "behaviour": kirkpatrick_behaviour(first_treated=first_treated),
+        **_chain_results(analyses, money),
+    }
+    rollout_block = _rollout_block(rollout) if rollout is not None else None
+    return [
+        _row(
+            analysis,
+            money,
+            context,
+            is_headline=metric == program.primary_metric,
+            extra={"kirkpatrick": kirkpatrick, "rollout": rollout_block},
+        )
+        for metric, analysis in analyses.items()
+    ]
+
+
+def _coaching_rows(
+    kind: str,
+    first: dict[int, dt.datetime],
+    context: ReportContext,
+    settings: RoiSettings,
+    currency: str,
+) -> list[_Row]:
+    first_treated = months_of(first)
+    label = dict(SessionKind.choices).get(kind, kind)
+    subject = Subject(
+        kind=SubjectKind.COACHING, key=kind, title=str(label), headline_metric=COACHING_HEADLINE
+    )
+    analyses = {
+        metric: analyse(
+            subject=subject, metric=metric, context=context, first_treated=first_treated
+        )
+        for metric in Metric.values
+    }
+    hours = coaching_hours(kind=kind, reps=first_treated)
+    money = money_for(
+        analyses[Metric.BOOKINGS],
+        trained_reps=len(first_treated),
+        cost=coaching_cost(
+            session_hours=hours,
+            rep_hourly_cost=float(settings.rep_hourly_cost),
+            coach_hourly_cost=float(settings.coach_hourly_cost),
+        ),
+        gross_margin_pct=float(settings.gross_margin_pct),
+        currency=currency,
+    )
+    return [
+        _row(
+            analysis,
+            money,
+            context,
+            is_headline=metric == COACHING_HEADLINE,
+            extra={"kirkpatrick": _chain_results(analyses, money), "rollout": None},
+        )
+        for metric, analysis in analyses.items()
+    ]
+
+
+def _row(
+    analysis: Analysis,
+    money: Money,
+    context: ReportContext,
+    *,
+    is_headline: bool,
+    extra: dict[str, Any],
+) -> _Row:
+    payload = payload_build(analysis, money=money)
+    window = context.panel.window
+    payload["window"] = {"first": window.first.isoformat(), "last": window.last.isoformat()}
+    cycle = context.median_cycle_days
+    payload["median_cycle_months"] = round(cycle / DAYS_PER_MONTH, 1) if cycle else None
+    payload.update(extra)
+    return _Row(
+        kind=analysis.subject.kind,
+        key=analysis.subject.key,
+        title=analysis.subject.title,
+        metric=analysis.metric,
+        is_headline=is_headline,
+        analysis=analysis,
+        payload=payload,
+    )
+
+
+def _chain_results(analyses: dict[str, Analysis], money: Money) -> dict[str, Any]:
+    """Results and ROI levels of the Kirkpatrick chain, and the leading indicator of behaviour."""
+
+    def brief(analysis: Analysis) -> dict[str, Any]:
+        result = analysis.result
+        found = analysis.is_ok and result is not None and result.simple is not None
+        simple = result.simple if found and result is not None else None
+        return {
+            "metric": analysis.metric,
+            "status": analysis.status,
+            "grade": analysis.grade,
+            "att": simple.att if simple else None,
+            "ci_low": simple.ci_low if simple else None,
+            "ci_high": simple.ci_high if simple else None,
+        }
+
+    return {
+        "leading": brief(analyses[Metric.QUALIFICATION]),
+        "results": [
+            brief(analyses[m])
+            for m in (Metric.BOOKINGS, Metric.WIN_RATE, Metric.CYCLE_DAYS, Metric.SLIP_RATE)
+        ],
+        "roi": {
+            "roi_pct": money.roi_pct,
+            "roi_ci_low": money.roi_ci_low,
+            "roi_ci_high": money.roi_ci_high,
+            "p_roi_positive": money.p_roi_positive,
+        },
+    }
+
+
+def _rollout_block(rollout: EvaluationRollout) -> dict[str, Any]:
+    return {
+        "seed": rollout.seed,
+        "first_wave_starts_on": rollout.first_wave_starts_on.isoformat(),
+        "wave_spacing_months": rollout.wave_spacing_months,
+        "n_waves": rollout.n_waves,
+        "teams": [
+            {
+                "team": a.team.name,
+                "wave": a.wave,
+                "stratum": a.stratum,
+                "starts_on": a.starts_on.isoformat(),
+            }
+            for a in rollout.assignments.all()
+        ],
+    }

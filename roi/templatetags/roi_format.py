@@ -1,0 +1,110 @@
+"""Numbers on the impact pages, in the reader's language: effects with their unit and sign,
+percentages, and the cells of roi.tables by column kind."""
+
+import math
+from typing import Any
+
+from babel.numbers import format_decimal
+from django import template
+from django.utils.translation import get_language, gettext, to_locale
+
+from core.templatetags.money import money
+
+register = template.Library()
+
+
+def _locale() -> str:
+    return to_locale(get_language() or "en")
+
+
+def _number(value: float, digits: int = 1) -> str:
+    pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def _finite(value: Any) -> float | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+@register.filter
+def item(mapping: Any, key: str) -> Any:
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.simple_tag
+def effect(value: Any, unit: str, currency: str = "USD", signed: bool = True) -> str:
+    """+$6,977 (currency), +2.3 pts (percentage points), −4.1 days."""
+    number = _finite(value)
+    if number is None:
+        return "—"
+    sign = "+" if signed and number > 0 else ("−" if number < 0 else "")
+    magnitude = abs(number)
+    if unit == "currency":
+        return sign + money(round(magnitude), currency)
+    if unit == "days":
+        return gettext("%(value)s days") % {"value": sign + _number(magnitude)}
+    return gettext("%(value)s pts") % {"value": sign + _number(magnitude)}
+
+
+@register.filter
+def pct(value: Any, digits: int = 0) -> str:
+    number = _finite(value)
+    if number is None:
+        return "—"
+    sign = "+" if number > 0 else ("−" if number < 0 else "")
+    return f"{sign}{_number(abs(number), digits)}%"
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A probability 0..1 as a percentage."""
+    number = _finite(value)
+    return "—" if number is None else f"{_number(number * 100, 0)}%"
+
+
+@register.filter
+def num(value: Any, digits: int = 1) -> str:
+    number = _finite(value)
+    if number is None:
+        return "—"
+    if float(number).is_integer():
+        return _number(number, 0)
+    return _number(number, digits)
+
+
+@register.simple_tag
+def cell(value: Any, kind: str, unit: str = "", currency: str = "USD", row_kind: str = "") -> str:
+    """A table cell formatted by its column kind (row_kind for mixed columns)."""
+    if kind == "cell":
+        kind = row_kind or "number"
+    if kind.startswith("metric:"):
+        metric = kind.partition(":")[2]
+        unit = {"bookings": "currency", "cycle_days": "days"}.get(metric, "points")
+        kind = "effect"
+    if kind == "text":
+        return "—" if value in (None, "") else str(value)
+    if kind == "bool":
+        return gettext("yes") if value else gettext("no")
+    if kind == "int":
+        number = _finite(value)
+        return "—" if number is None else _number(number, 0)
+    if kind == "effect":
+        return effect(value, unit, currency)
+    if kind == "points":
+        return effect(value, "points", currency)
+    if kind == "money":
+        number = _finite(value)
+        return "—" if number is None else money(round(number, 2), currency)
+    return num(value)
+
+
+@register.filter
+def money_or_dash(value: Any, currency: str = "USD") -> str:
+    number = _finite(value)
+    return "—" if number is None else money(round(number), currency)

@@ -1,0 +1,221 @@
+"""Impact pages: thin views over roi.pages (snapshots for the organisation-wide reports, the panel
+of a few reps for team and rep views), and the CSV export of every table they show."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.access import visible_users
+from accounts.http import AuthenticatedRequest
+from accounts.models import Role
+from core.models import Organization
+from roi.access import (
+    can_edit_settings,
+    can_read_reports,
+    program_get_for_reports,
+    rep_get_for_reports,
+    subject_for_reports,
+    team_get_for_reports,
+)
+from roi.forms import RoiSettingsForm, RolloutForm
+from roi.models import EvaluationRollout, RoiSettings, SubjectKind
+from roi.pages import (
+    ReportPage,
+    dashboard_build,
+    rep_page_build,
+    report_page_build,
+    team_page_build,
+)
+from roi.selectors import report_today
+from roi.services import RolloutAlreadyDrawn, evaluation_rollout_create, roi_settings_update
+from roi.tables import Table
+
+
+def _csv(table: Table | None, filename: str) -> HttpResponse:
+    if table is None:
+        raise Http404("No such table")
+    response = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+@login_required
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    if not can_read_reports(user):
+        # Reps see their own impact page; coaches the list of the reps they coach.
+        if user.role == Role.REP:
+            return redirect("roi:rep", rep_id=user.pk)
+        return redirect("roi:people")
+    page = dashboard_build(viewer=user)
+    for slug, table in page.tables.items():
+        table.csv_url = reverse("roi:dashboard_csv", args=[slug])
+    return render(request, "roi/dashboard.html", {"page": page})
+
+
+@login_required
+def dashboard_csv(request: AuthenticatedRequest, table: str) -> HttpResponse:
+    if not can_read_reports(request.user):
+        raise Http404("No such report")
+    return _csv(dashboard_build(viewer=request.user).tables.get(table), f"impact-{table}")
+
+
+def _report(
+    request: AuthenticatedRequest, kind: str, key: str, extra: dict[str, Any]
+) -> HttpResponse:
+    _kind, title = subject_for_reports(principal=request.user, kind=kind, key=key)
+    page = report_page_build(kind=kind, key=key, title=title, metric=request.GET.get("metric"))
+    for slug, table in page.tables.items():
+        table.csv_url = reverse(
+            "roi:program_csv" if kind == SubjectKind.PROGRAM else "roi:coaching_csv",
+            args=[key, page.metric, slug],
+        )
+    return render(request, "roi/report.html", {"page": page, **extra})
+
+
+@login_required
+def program_report(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    program = program_get_for_reports(principal=request.user, slug=slug)
+    extra: dict[str, Any] = {"program": program}
+    if program.is_evaluation:
+        rollout = (
+            EvaluationRollout.objects.filter(program=program)
+            .prefetch_related("assignments__team")
+            .first()
+        )
+        extra["rollout"] = rollout
+        if rollout is None and can_edit_settings(request.user):
+            extra["rollout_form"] = RolloutForm()
+    return _report(request, SubjectKind.PROGRAM, slug, extra)
+
+
+@login_required
+@require_POST
+def program_rollout(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    program = program_get_for_reports(principal=request.user, slug=slug)
+    if not can_edit_settings(request.user):
+        raise Http404("No such program")
+    form = RolloutForm(request.POST)
+    if form.is_valid():
+        try:
+            evaluation_rollout_create(
+                program=program, created_by=request.user, today=report_today(), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except RolloutAlreadyDrawn:
+            messages.error(request, _("This program's rollout was drawn already."))
+            return redirect("roi:program", slug=slug)
+        else:
+            messages.success(
+                request,
+                _("The rollout is drawn and recorded. Reports include it at the next refresh."),
+            )
+            return redirect("roi:program", slug=slug)
+    extra = {"program": program, "rollout": None, "rollout_form": form}
+    return _report(request, SubjectKind.PROGRAM, slug, extra)
+
+
+@login_required
+def coaching_report(request: AuthenticatedRequest, kind: str) -> HttpResponse:
+    return _report(request, SubjectKind.COACHING, kind, {})
+
+
+def _report_csv(
+    request: AuthenticatedRequest, kind: str, key: str, metric: str, table: str
+) -> HttpResponse:
+    _kind, title = subject_for_reports(principal=request.user, kind=kind, key=key)
+    page: ReportPage = report_page_build(kind=kind, key=key, title=title, metric=metric)
+    if page.metric != metric:
+        raise Http404("No such metric")
+    return _csv(page.tables.get(table), f"{key}-{metric}-{table}")
+
+
+@login_required
+def program_csv(request: AuthenticatedRequest, slug: str, metric: str, table: str) -> HttpResponse:
+    return _report_csv(request, SubjectKind.PROGRAM, slug, metric, table)
+
+
+@login_required
+def coaching_csv(request: AuthenticatedRequest, kind: str, metric: str, table: str) -> HttpResponse:
+    return _report_csv(request, SubjectKind.COACHING, kind, metric, table)
+
+
+@login_required
+def team(request: AuthenticatedRequest, team_id: int) -> HttpResponse:
+    page = team_page_build(team=team_get_for_reports(viewer=request.user, team_id=team_id))
+    for slug, table in page.tables.items():
+        table.csv_url = reverse("roi:team_csv", args=[team_id, slug])
+    return render(request, "roi/team.html", {"page": page})
+
+
+@login_required
+def team_csv(request: AuthenticatedRequest, team_id: int, table: str) -> HttpResponse:
+    page = team_page_build(team=team_get_for_reports(viewer=request.user, team_id=team_id))
+    return _csv(page.tables.get(table), f"team-{team_id}-{table}")
+
+
+@login_required
+def rep(request: AuthenticatedRequest, rep_id: int) -> HttpResponse:
+    page = rep_page_build(rep=rep_get_for_reports(viewer=request.user, rep_id=rep_id))
+    for slug, table in page.tables.items():
+        table.csv_url = reverse("roi:rep_csv", args=[rep_id, slug])
+    return render(
+        request,
+        "roi/rep.html",
+        {
+            "page": page,
+            "is_self": rep_id == request.user.pk,
+            "can_read": can_read_reports(request.user),
+        },
+    )
+
+
+@login_required
+def rep_csv(request: AuthenticatedRequest, rep_id: int, table: str) -> HttpResponse:
+    page = rep_page_build(rep=rep_get_for_reports(viewer=request.user, rep_id=rep_id))
+    return _csv(page.tables.get(table), f"rep-{rep_id}-{table}")
+
+
+@login_required
+def people(request: AuthenticatedRequest) -> HttpResponse:
+    # One query: the reps the viewer may see, with their team.
+    reps = list(
+        visible_users(request.user)
+        .filter(role=Role.REP)
+        .select_related("team")
+        .order_by("full_name", "pk")
+    )
+    return render(request, "roi/people.html", {"reps": reps})
+
+
+@login_required
+def settings_page(request: AuthenticatedRequest) -> HttpResponse:
+    if not can_edit_settings(request.user):
+        raise Http404("No such page")
+    current = RoiSettings.current()
+    initial = {
+        name: getattr(current, name)
+        for name in RoiSettingsForm.base_fields
+        if name != "home_currency"
+    }
+    initial["home_currency"] = Organization.current().home_currency
+    form = RoiSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            roi_settings_update(actor=request.user, changes=form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Saved. Reports use the new settings at the next refresh."))
+            return redirect("roi:settings")
+    return render(request, "roi/settings.html", {"form": form, "settings": current})
