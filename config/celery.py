@@ -42,4 +42,10 @@ app.conf.beat_schedule = {
         "task": "roi.tasks.refresh_all_reports",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Report snapshots soon after new deals or completions: recomputes only when the inputs'
+    # watermark moved, so a burst of ingestions costs one refresh (debounce by polling).
+    "roi-refresh-when-changed": {
+        "task": "roi.tasks.refresh_reports_if_changed",
+        "schedule": crontab(minute="*/10"),
+    },
 }
