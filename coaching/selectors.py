@@ -300,7 +300,8 @@ def slot_list_free(
     step: dt.timedelta = dt.timedelta(minutes=30),
     limit: int = 40,
 ) -> list[Slot]:
-    """Free times for coach AND rep in the next `days` days, inside the coach's weekly hours.
+    """Free times for coach AND rep from now through `days` more days, inside the coach's weekly
+    hours, earliest first.
 
     Two queries whatever the number of sessions: the coach's availability windows, and the
     active participant rows of both people in the horizon. Windows are wall-clock times in the
@@ -308,7 +309,11 @@ def slot_list_free(
     saving changes move the slot in UTC, not in the coach's day.
     """
     zone = ZoneInfo(coach.time_zone)
-    horizon = now + dt.timedelta(days=days)
+    first_day = now.astimezone(zone).date()
+    # Through the end of the last day, in the coach's zone (days=0: the rest of today).
+    horizon = dt.datetime.combine(
+        first_day + dt.timedelta(days=days + 1), dt.time.min, tzinfo=zone
+    ).astimezone(dt.UTC)
     windows: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
     for weekday, start_time, end_time in AvailabilityWindow.objects.filter(coach=coach).values_list(
         "weekday", "start_time", "end_time"
@@ -333,7 +338,6 @@ def slot_list_free(
         return i == len(busy_starts) or busy_starts[i] >= end
 
     slots: list[Slot] = []
-    first_day = now.astimezone(zone).date()
     for offset in range(days + 1):
         day = first_day + dt.timedelta(days=offset)
         for start_time, end_time in sorted(windows.get(day.weekday(), [])):

@@ -7,8 +7,11 @@ How overlaps are kept out (both databases behave the same for callers):
   range overlaps. Two bookings racing for the same person: the second INSERT waits for the first
   transaction, then fails with an exclusion violation; we look up the session it collided with
   (now committed and visible under READ COMMITTED) and raise SessionConflict naming it.
-  Lock order: participant rows are written in ascending user id, so two bookings that share both
-  people wait on each other in the same order and cannot deadlock.
+  Lock order: participant rows are written in ascending user id. Even so, two inserts checking
+  the exclusion constraint at the same instant can each wait for the other (PostgreSQL documents
+  this for exclusion constraints) and one statement is aborted with a deadlock error. It runs in
+  a savepoint, so we roll back to it and write the holds again: the retry now waits for the
+  other booking and fails with the exclusion violation, which becomes the SessionConflict.
 - SQLite: no EXCLUDE. SQLite has one writer at a time, and the booking *writes first* (the
   session and its participant rows) and *checks afterwards*, inside the same transaction. Once
   our first write holds the database's write lock, no other booking can commit until we do, so
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +41,8 @@ from coaching.models import (
 )
 
 OVERLAP_CONSTRAINT = "coaching_participant_no_overlap"
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+HOLD_ATTEMPTS = 3
 MAX_LENGTH = dt.timedelta(hours=8)
 # How far ahead a session may be booked.
 MAX_AHEAD = dt.timedelta(days=366)
@@ -82,42 +87,58 @@ def _is_overlap_violation(exc: IntegrityError) -> bool:
     return getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT
 
 
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+
+
+def _write_holds(session: CoachingSession, *, user_ids: list[int], is_new: bool) -> None:
+    if is_new:
+        SessionParticipant.objects.bulk_create(
+            [
+                SessionParticipant(
+                    session=session,
+                    user_id=user_id,
+                    start=session.start,
+                    end=session.end,
+                    is_active=True,
+                )
+                for user_id in user_ids
+            ]
+        )
+    else:
+        SessionParticipant.objects.filter(session=session).update(
+            start=session.start, end=session.end, is_active=True
+        )
+
+
 def _hold_slot(session: CoachingSession, *, is_new: bool) -> None:
     """Write the session's participant rows, then refuse if anyone is double-booked.
 
     Runs inside the caller's transaction; raising SessionConflict rolls the whole write back.
     """
     user_ids = sorted([session.coach_id, session.rep_id])  # lock order: ascending user id
-    try:
-        # A savepoint: on PostgreSQL a failed statement would otherwise poison the transaction
-        # and we could not look up the conflicting session.
-        with transaction.atomic():
-            if is_new:
-                SessionParticipant.objects.bulk_create(
-                    [
-                        SessionParticipant(
-                            session=session,
-                            user_id=user_id,
-                            start=session.start,
-                            end=session.end,
-                            is_active=True,
-                        )
-                        for user_id in user_ids
-                    ]
-                )
-            else:
-                SessionParticipant.objects.filter(session=session).update(
-                    start=session.start, end=session.end, is_active=True
-                )
-    except IntegrityError as exc:
-        if not _is_overlap_violation(exc):
-            raise
-        conflict = _first_conflict(
-            user_ids=user_ids, start=session.start, end=session.end, exclude_session_id=session.pk
-        )
-        if conflict is None:  # the other booking rolled back in between: let the caller retry
-            raise
-        raise SessionConflict(session=conflict[0], person=conflict[1]) from None
+    for attempt in range(1, HOLD_ATTEMPTS + 1):
+        try:
+            # A savepoint: on PostgreSQL a failed statement would otherwise poison the
+            # transaction and we could neither retry nor look up the conflicting session.
+            with transaction.atomic():
+                _write_holds(session, user_ids=user_ids, is_new=is_new)
+            break
+        except OperationalError as exc:
+            if not _is_deadlock(exc) or attempt == HOLD_ATTEMPTS:
+                raise
+        except IntegrityError as exc:
+            if not _is_overlap_violation(exc):
+                raise
+            conflict = _first_conflict(
+                user_ids=user_ids,
+                start=session.start,
+                end=session.end,
+                exclude_session_id=session.pk,
+            )
+            if conflict is None:  # the other booking rolled back in between: let the caller retry
+                raise
+            raise SessionConflict(session=conflict[0], person=conflict[1]) from None
     conflict = _first_conflict(
         user_ids=user_ids, start=session.start, end=session.end, exclude_session_id=session.pk
     )
