@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from training.selectors import home_summary as training_home_summary
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,44 @@ def _welcome(user: User) -> Panel | None:
     )
 
 
-PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [_welcome]
+def _learning(user: User) -> Panel | None:
+    """A rep's most urgent assignment with a resume link; a manager's overdue count."""
+    summary = training_home_summary(user=user)
+    if user.role in (Role.MANAGER, Role.ADMIN):
+        if not summary.overdue_count:
+            return None
+        return Panel(
+            title=_("Overdue training"),
+            figure=str(summary.overdue_count),
+            body=_("Assignments past their due date in your team."),
+            link_url=_link("training:team_progress") + "?status=overdue",
+            link_label=_("See who"),
+        )
+    row = summary.next_assignment
+    if row is None:
+        return None
+    a = row.assignment
+    due = date_format(a.due_date)
+    body = (
+        _("Overdue since %(date)s · %(percent)d%% done")
+        if row.state.status == "overdue"
+        else _("Due %(date)s · %(percent)d%% done")
+    ) % {"date": due, "percent": row.state.percent}
+    link = _link("training:my_learning")
+    if row.state.resume_lesson_slug:
+        link = reverse(
+            "training:lesson_detail",
+            args=[row.state.resume_course_slug, row.state.resume_lesson_slug],
+        )
+    return Panel(
+        title=_("Next up: %(title)s") % {"title": a.target_title},
+        body=body,
+        link_url=link,
+        link_label=_("Start") if row.state.status == "not_started" else _("Continue"),
+    )
+
+
+PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [_welcome, _learning]
 
 
 def home_panels(user: User) -> list[Panel]:

@@ -1,0 +1,427 @@
+"""Training API: one view per resource, thin. Reads need `training:read` (keys) or any role
+(people, within what they may see); writes need `training:write` or the admin role, except
+assigning, which managers may do for their own people."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import ApiKey, Role, Scope, Team, User
+from accounts.permissions import ScopeOrRole, request_principal
+from core.api.bulk import bulk_rows
+from training import selectors
+from training.access import (
+    assignable_teams_for_principal,
+    assignable_users_for_principal,
+    course_get_for_principal,
+    lesson_get_for_learner,
+    principal_sees_drafts,
+    program_get_for_principal,
+)
+from training.api.serializers import (
+    AssignmentInputSerializer,
+    AssignmentOutputSerializer,
+    AssignResultSerializer,
+    CompletionRowSerializer,
+    CourseInputSerializer,
+    CourseOutputSerializer,
+    CourseProgressSerializer,
+    CourseUpdateSerializer,
+    LessonOutputSerializer,
+    ProgramInputSerializer,
+    ProgramOutputSerializer,
+    ProgramUpdateSerializer,
+    QuizAttemptInputSerializer,
+    QuizAttemptOutputSerializer,
+)
+from training.models import Assignment, Course, Lesson, Program, PublishStatus
+from training.services import (
+    assignment_create,
+    completion_bulk_import,
+    course_create,
+    course_update,
+    program_create,
+    program_update,
+    quiz_submit,
+    team_reps,
+)
+from training.xapi import XAPI_VERSION, Cursor, CursorError, statement_page
+
+ALL_ROLES = tuple(Role.values)
+
+
+def _invalid(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A service's ValidationError as the API's 400 (field and reason)."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"": exc.messages})
+
+
+def _person(request: Request) -> User:
+    """The signed-in person; keys have no learning of their own."""
+    if isinstance(request.auth, ApiKey):
+        raise PermissionDenied("This endpoint is for people, not API keys.")
+    return request.user  # type: ignore[return-value]
+
+
+class ReadOrWrite(generics.GenericAPIView[Any]):
+    """Reads: the read scope, any role. Writes: the write scope, admins among people."""
+
+    permission_classes = [ScopeOrRole]
+    write_roles: tuple[str, ...] = ()
+
+    @property
+    def required_scope(self) -> str:
+        return Scope.TRAINING_READ if self.request.method in SAFE_METHODS else Scope.TRAINING_WRITE
+
+    @property
+    def allowed_roles(self) -> tuple[str, ...]:
+        return ALL_ROLES if self.request.method in SAFE_METHODS else self.write_roles
+
+
+# Courses
+
+
+class CourseListApi(ReadOrWrite):
+    queryset = Course.objects.none()  # for the schema; the methods select
+    serializer_class = CourseOutputSerializer
+
+    @extend_schema(responses=CourseOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        # Queries: count, page of courses with lesson counts.
+        page = self.paginate_queryset(selectors.course_list(principal=request_principal(request)))
+        return self.get_paginated_response(CourseOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=CourseInputSerializer, responses={201: CourseOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = CourseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        author = request.user if isinstance(request.user, User) else None
+        try:
+            course = course_create(created_by=author, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(_course_out(course), status=status.HTTP_201_CREATED)
+
+
+def _course_out(course: Course) -> Any:
+    annotated = selectors.course_list(principal=None).get(pk=course.pk)  # type: ignore[arg-type]
+    return CourseOutputSerializer(annotated).data
+
+
+class CourseDetailApi(ReadOrWrite):
+    queryset = Course.objects.none()  # for the schema; the methods select
+    serializer_class = CourseOutputSerializer
+
+    def get(self, request: Request, slug: str) -> Response:
+        course = course_get_for_principal(principal=request_principal(request), slug=slug)
+        return Response(_course_out(course))
+
+    @extend_schema(request=CourseUpdateSerializer, responses=CourseOutputSerializer)
+    def patch(self, request: Request, slug: str) -> Response:
+        course = Course.objects.filter(slug=slug).first()
+        if course is None:
+            raise Http404("No such course")
+        data = CourseUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            course_update(course=course, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(_course_out(course))
+
+
+class LessonListApi(ReadOrWrite):
+    queryset = Lesson.objects.none()  # for the schema; the methods select
+    serializer_class = LessonOutputSerializer
+
+    def get(self, request: Request, slug: str) -> Response:
+        principal = request_principal(request)
+        course = course_get_for_principal(principal=principal, slug=slug)
+        lessons = course.lessons.order_by("position", "pk").prefetch_related("questions__choices")
+        if not principal_sees_drafts(principal):
+            lessons = lessons.filter(status=PublishStatus.PUBLISHED)
+        # Queries: course, count, lessons, questions, choices.
+        page = self.paginate_queryset(lessons)
+        return self.get_paginated_response(LessonOutputSerializer(page, many=True).data)
+
+
+class QuizAttemptApi(APIView):
+    """Submit answers to a quiz; graded on the server. Refused with 400, recording nothing,
+    for questions or answers outside the quiz and past the attempt limit."""
+
+    @extend_schema(request=QuizAttemptInputSerializer, responses={201: QuizAttemptOutputSerializer})
+    def post(self, request: Request, slug: str, lesson: str) -> Response:
+        user = _person(request)
+        course = course_get_for_principal(principal=user, slug=slug)
+        found = lesson_get_for_learner(user=user, course=course, slug=lesson)
+        data = QuizAttemptInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            outcome = quiz_submit(user=user, lesson=found, answers=data.validated_data["answers"])
+        except DjangoValidationError as exc:
+            raise _invalid(exc) from None
+        attempt = outcome.attempt
+        left = max(0, found.max_attempts - attempt.number)
+        reveal = attempt.passed or left == 0
+        body = {
+            "number": attempt.number,
+            "score": attempt.score,
+            "passed": attempt.passed,
+            "attempted_at": attempt.attempted_at,
+            "attempts_left": 0 if attempt.passed else left,
+            "course_completed": outcome.completion is not None,
+            "feedback": [
+                {
+                    "question": f.question.pk,
+                    "is_correct": f.is_correct,
+                    "correct_choices": sorted(f.correct) if reveal else None,
+                    "explanation": f.question.explanation if reveal else None,
+                }
+                for f in outcome.feedback
+            ],
+        }
+        return Response(QuizAttemptOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+# Programs
+
+
+class ProgramListApi(ReadOrWrite):
+    queryset = Program.objects.none()  # for the schema; the methods select
+    serializer_class = ProgramOutputSerializer
+
+    @extend_schema(responses=ProgramOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        principal = request_principal(request)
+        # Queries: count, page of programs, their courses.
+        page = self.paginate_queryset(selectors.program_list(principal=principal))
+        context = {"with_costs": selectors.content_editor(principal)}
+        return self.get_paginated_response(
+            ProgramOutputSerializer(page, many=True, context=context).data
+        )
+
+    @extend_schema(request=ProgramInputSerializer, responses={201: ProgramOutputSerializer})
+    def post(self, request: Request) -> Response:
+        data = ProgramInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        courses = _courses_by_slug(fields.pop("courses", []))
+        try:
+            program = program_create(courses=courses, **fields)
+        except DjangoValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(_program_out(program), status=status.HTTP_201_CREATED)
+
+
+def _courses_by_slug(slugs: list[str]) -> list[Course]:
+    found = {c.slug: c for c in Course.objects.filter(slug__in=slugs)}
+    missing = [s for s in slugs if s not in found]
+    if missing:
+        raise serializers.ValidationError({"courses": [f"No course {s!r}." for s in missing]})
+    return [found[s] for s in slugs]
+
+
+def _program_out(program: Program) -> Any:
+    fresh = selectors.program_list(principal=None).get(pk=program.pk)  # type: ignore[arg-type]
+    return ProgramOutputSerializer(fresh, context={"with_costs": True}).data
+
+
+class ProgramDetailApi(ReadOrWrite):
+    queryset = Program.objects.none()  # for the schema; the methods select
+    serializer_class = ProgramOutputSerializer
+
+    def get(self, request: Request, slug: str) -> Response:
+        principal = request_principal(request)
+        program = program_get_for_principal(principal=principal, slug=slug)
+        fresh = selectors.program_list(principal=None).get(pk=program.pk)  # type: ignore[arg-type]
+        context = {"with_costs": selectors.content_editor(principal)}
+        return Response(ProgramOutputSerializer(fresh, context=context).data)
+
+    @extend_schema(request=ProgramUpdateSerializer, responses=ProgramOutputSerializer)
+    def patch(self, request: Request, slug: str) -> Response:
+        program = Program.objects.filter(slug=slug).first()
+        if program is None:
+            raise Http404("No such program")
+        data = ProgramUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        courses = _courses_by_slug(fields.pop("courses")) if "courses" in fields else None
+        try:
+            program_update(program=program, courses=courses, **fields)
+        except DjangoValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(_program_out(program))
+
+
+# Assignments and progress
+
+
+class AssignmentListApi(ReadOrWrite):
+    queryset = Assignment.objects.none()  # for the schema; the methods select
+    serializer_class = AssignmentOutputSerializer
+    write_roles = (Role.MANAGER,)
+
+    @extend_schema(responses=AssignmentOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        assignments = selectors.assignment_list(principal=request_principal(request))
+        # Queries: count, page (+person, target), program courses, progress, completions.
+        page = list(self.paginate_queryset(assignments) or [])
+        states = selectors.assignment_states(assignments=page)
+        return self.get_paginated_response(
+            AssignmentOutputSerializer(page, many=True, context={"states": states}).data
+        )
+
+    @extend_schema(request=AssignmentInputSerializer, responses={201: AssignResultSerializer})
+    def post(self, request: Request) -> Response:
+        principal = request_principal(request)
+        data = AssignmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        target: Program | Course | None
+        if values.get("program"):
+            target = Program.objects.filter(slug=values["program"]).first()
+            field = "program"
+        else:
+            target = Course.objects.filter(slug=values["course"]).first()
+            field = "course"
+        if target is None:
+            raise serializers.ValidationError({field: [f"No {field} {values[field]!r}."]})
+        emails = [e.lower() for e in values.get("assignees", [])]
+        people = list(assignable_users_for_principal(principal).filter(email__in=emails))
+        unknown = sorted(set(emails) - {p.email.lower() for p in people})
+        if unknown:
+            # The same answer for a missing person and one the caller may not assign.
+            raise serializers.ValidationError(
+                {"assignees": [f"No one you may assign with email {e}." for e in unknown]}
+            )
+        team: Team | None = None
+        if values.get("team"):
+            team = next(
+                (t for t in assignable_teams_for_principal(principal) if t.name == values["team"]),
+                None,
+            )
+            if team is None:
+                raise serializers.ValidationError(
+                    {"team": ["No team you may assign by that name."]}
+                )
+            people += [p for p in team_reps(team=team) if p.pk not in {q.pk for q in people}]
+        try:
+            result = assignment_create(
+                target=target,
+                assignees=people,
+                due_date=values["due_date"],
+                assigned_by=principal if isinstance(principal, User) else None,
+                team=team,
+            )
+        except DjangoValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(AssignResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class MyAssignmentsApi(generics.GenericAPIView[Assignment]):
+    queryset = Assignment.objects.none()  # for the schema; the methods select
+    serializer_class = AssignmentOutputSerializer
+
+    @extend_schema(responses=AssignmentOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        user = _person(request)
+        assignments = Assignment.objects.filter(assignee=user).select_related(
+            "assignee", "program", "course"
+        )
+        page = list(self.paginate_queryset(assignments.order_by("due_date", "pk")) or [])
+        states = selectors.assignment_states(assignments=page)
+        return self.get_paginated_response(
+            AssignmentOutputSerializer(page, many=True, context={"states": states}).data
+        )
+
+
+class MyProgressApi(generics.GenericAPIView[Course]):
+    queryset = Course.objects.none()  # for the schema; the methods select
+    serializer_class = CourseProgressSerializer
+
+    @extend_schema(responses=CourseProgressSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        user = _person(request)
+        # Queries: published courses (with lesson counts), progress, completions.
+        cards = selectors.catalog_cards(user=user)
+        page = self.paginate_queryset(cards)  # type: ignore[arg-type]
+        return self.get_paginated_response(CourseProgressSerializer(page, many=True).data)
+
+
+# Completions and learning records
+
+
+class CompletionBulkApi(APIView):
+    """Import historical completions by (email, course slug). Rows that fail are listed; the
+    others land. Posting the same rows twice changes nothing."""
+
+    permission_classes = [ScopeOrRole]
+    required_scope = Scope.TRAINING_WRITE
+    allowed_roles = ()  # admins only, among people
+
+    @extend_schema(request=CompletionRowSerializer(many=True), responses=None)
+    def post(self, request: Request) -> Response:
+        return Response(completion_bulk_import(rows=bulk_rows(request)).as_dict())
+
+
+def _parse_since(raw: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise serializers.ValidationError(
+            {"since": ["Use an ISO 8601 timestamp, e.g. 2025-01-31T00:00:00Z."]}
+        ) from None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
+class XapiStatementsApi(APIView):
+    """Completions and quiz results as xAPI 1.0.3 statements, a StatementResult per page."""
+
+    permission_classes = [ScopeOrRole]
+    required_scope = Scope.REPORTS_READ
+    allowed_roles = (Role.LEADER,)
+    DEFAULT_LIMIT, MAX_LIMIT = 100, 500
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", str, description="only statements stored after this"),
+            OpenApiParameter("limit", int, description=f"at most {MAX_LIMIT}"),
+            OpenApiParameter("cursor", str, description="from the previous page's `more`"),
+        ],
+        responses=None,
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        since = _parse_since(params["since"]) if params.get("since") else None
+        try:
+            limit = int(params.get("limit") or self.DEFAULT_LIMIT)
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= self.MAX_LIMIT:
+            raise serializers.ValidationError(
+                {"limit": [f"Give a number from 1 to {self.MAX_LIMIT}."]}
+            )
+        try:
+            cursor = Cursor.decode(params["cursor"]) if params.get("cursor") else None
+        except CursorError as exc:
+            raise serializers.ValidationError({"cursor": [str(exc)]}) from None
+        page = statement_page(since=since, cursor=cursor, limit=limit)
+        more = ""
+        if page.next_cursor is not None:
+            query = params.copy()
+            query["cursor"] = page.next_cursor.encode()
+            more = f"{request.path}?{query.urlencode()}"
+        response = Response({"statements": page.statements, "more": more})
+        response["X-Experience-API-Version"] = XAPI_VERSION
+        return response

@@ -1,0 +1,152 @@
+"""Historical completions from a previous LMS, imported with their original dates."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from core.bulk import BulkResult, RowError
+from training.models import Completion, CompletionSource, Course
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class _Row:
+    index: int
+    email: str
+    course: str
+    completed_at: dt.datetime
+    score: Decimal | None
+
+
+def _parse_when(value: Any) -> dt.datetime | None:
+    """An ISO date (taken as midnight in the site's time zone) or an ISO date-time (naive
+    ones in the site's time zone too)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        if len(text) == 10:
+            parsed = dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+        else:
+            parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _parse_row(index: int, raw: Any, now: dt.datetime) -> _Row | RowError:
+    def err(field: str, message: str) -> RowError:
+        key = raw.get("email", "") if isinstance(raw, dict) else ""
+        return RowError(index=index, field=field, message=message, key=str(key))
+
+    if not isinstance(raw, dict):
+        return err("", "Each row must be a JSON object.")
+    email = raw.get("email")
+    if not isinstance(email, str) or "@" not in email:
+        return err("email", "Give the person's email address.")
+    course = raw.get("course")
+    if not isinstance(course, str) or not course.strip():
+        return err("course", "Give the course slug.")
+    completed_at = _parse_when(raw.get("completed_at"))
+    if completed_at is None:
+        return err("completed_at", "Use an ISO date (YYYY-MM-DD) or date-time.")
+    if completed_at > now:
+        return err("completed_at", "A completion cannot be in the future.")
+    score = raw.get("score")
+    parsed_score: Decimal | None = None
+    if score is not None and score != "":
+        try:
+            parsed_score = Decimal(str(score)).quantize(CENT)
+        except (InvalidOperation, ValueError):
+            return err("score", "Give a number from 0 to 100, or null.")
+        if isinstance(score, bool) or not Decimal(0) <= parsed_score <= Decimal(100):
+            return err("score", "Give a number from 0 to 100, or null.")
+    return _Row(index, email.strip().lower(), course.strip(), completed_at, parsed_score)
+
+
+def completion_bulk_import(*, rows: list[Any]) -> BulkResult:
+    """Upsert completions by (email, course slug). Idempotent: the same rows twice change nothing.
+
+    Rows naming an unknown person or course are reported and skipped; the others land. A
+    completion earned in Coachline itself is never overwritten by an import (it counts as
+    unchanged). Imports send no completion events: the old LMS already told its audience.
+    Queries: people, courses, existing completions, then batched writes.
+    """
+    result = BulkResult(received=len(rows))
+    now = timezone.now()
+    parsed: dict[tuple[str, str], _Row] = {}
+    for index, raw in enumerate(rows):
+        row = _parse_row(index, raw, now)
+        if isinstance(row, RowError):
+            result.errors.append(row)
+        else:
+            parsed[(row.email, row.course)] = row  # a later duplicate wins
+    emails = {email for email, _c in parsed}
+    users = {
+        email: pk
+        for pk, email in User.objects.annotate(e=Lower("email"))
+        .filter(e__in=emails)
+        .values_list("pk", "e")
+    }
+    courses = dict(
+        Course.objects.filter(slug__in={c for _e, c in parsed}).values_list("slug", "pk")
+    )
+    good: list[tuple[int, int, _Row]] = []
+    for (email, slug), row in parsed.items():
+        if email not in users:
+            result.errors.append(
+                RowError(row.index, "email", f"No user with email {email}.", email)
+            )
+        elif slug not in courses:
+            result.errors.append(RowError(row.index, "course", f"No course {slug!r}.", email))
+        else:
+            good.append((users[email], courses[slug], row))
+    existing = {
+        (c.user_id, c.course_id): c
+        for c in Completion.objects.filter(
+            user_id__in={u for u, _c, _r in good}, course_id__in={c for _u, c, _r in good}
+        ).only("pk", "user_id", "course_id", "completed_at", "score", "source")
+    }
+    to_create: list[Completion] = []
+    to_update: list[Completion] = []
+    for user_id, course_id, row in good:
+        current = existing.get((user_id, course_id))
+        if current is None:
+            to_create.append(
+                Completion(
+                    user_id=user_id,
+                    course_id=course_id,
+                    completed_at=row.completed_at,
+                    score=row.score,
+                    source=CompletionSource.IMPORT,
+                )
+            )
+        elif current.source == CompletionSource.IMPORT and (
+            current.completed_at != row.completed_at or current.score != row.score
+        ):
+            current.completed_at, current.score, current.updated_at = (
+                row.completed_at,
+                row.score,
+                now,
+            )
+            to_update.append(current)
+        else:
+            result.unchanged += 1
+    with transaction.atomic():
+        # ignore_conflicts: a completion earned in the browser meanwhile wins over the import.
+        Completion.objects.bulk_create(to_create, batch_size=1000, ignore_conflicts=True)
+        Completion.objects.bulk_update(
+            to_update, ["completed_at", "score", "updated_at"], batch_size=1000
+        )
+    result.created, result.updated = len(to_create), len(to_update)
+    result.errors.sort(key=lambda e: e.index)
+    return result

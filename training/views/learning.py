@@ -1,0 +1,265 @@
+"""What a learner sees: my learning, the catalog, courses, lessons, quizzes, certificates."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthenticatedRequest
+from core.models import Organization
+from training import selectors
+from training.access import (
+    completion_get_for_viewer,
+    completion_get_public,
+    course_get_for_learner,
+    lesson_get_for_learner,
+    program_get_for_learner,
+)
+from training.forms import RatingForm
+from training.models import LessonKind, QuizAttempt
+from training.rendering import markdown_to_html, video_embed_parse
+from training.services import course_rate, lesson_complete, lesson_view_record, quiz_submit
+
+
+@login_required
+@require_GET
+def my_learning(request: AuthenticatedRequest) -> HttpResponse:
+    # Queries: session, user, assignments, program courses, progress and completions (for the
+    # assignments, and for the catalog), lessons for resume links, catalog courses.
+    learning = selectors.my_learning(user=request.user)
+    return render(
+        request,
+        "training/my_learning.html",
+        {"learning": learning, "tags": selectors.catalog_tags()},
+    )
+
+
+@login_required
+@require_GET
+def catalog(request: AuthenticatedRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:100]
+    tag = request.GET.get("tag", "")[:40]
+    cards = selectors.catalog_cards(user=request.user, query=query, tag=tag)
+    context = {"cards": cards, "tags": selectors.catalog_tags(), "query": query, "tag": tag}
+    if request.headers.get("HX-Request"):
+        return render(request, "training/_catalog_grid.html", context)
+    return render(request, "training/catalog.html", context)
+
+
+@login_required
+@require_GET
+def course_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    course = course_get_for_learner(user=request.user, slug=slug)
+    outline = selectors.course_outline(user=request.user, course=course)
+    rating_avg, rating_count = selectors.course_rating_summary(course=course)
+    return render(
+        request,
+        "training/course_detail.html",
+        {
+            "course": course,
+            "outline": outline,
+            "rating_avg": rating_avg,
+            "rating_count": rating_count,
+            "rating_form": _rating_form(outline.rating),
+        },
+    )
+
+
+def _rating_form(rating: Any) -> RatingForm:
+    if rating is None:
+        return RatingForm()
+    return RatingForm(initial={"stars": rating.stars, "comment": rating.comment})
+
+
+@login_required
+@require_GET
+def course_completed(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    course = course_get_for_learner(user=request.user, slug=slug)
+    outline = selectors.course_outline(user=request.user, course=course)
+    if outline.completion is None:
+        return redirect("training:course_detail", slug=course.slug)
+    next_course = None
+    for program in outline.programs:
+        program_page = selectors.program_outline(user=request.user, program=program)
+        next_course = next((c for c in program_page.courses if c.completion is None), None)
+        if next_course:
+            break
+    return render(
+        request,
+        "training/course_completed.html",
+        {
+            "course": course,
+            "outline": outline,
+            "next_course": next_course,
+            "rating_form": _rating_form(outline.rating),
+        },
+    )
+
+
+@login_required
+@require_POST
+def course_rating(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    course = course_get_for_learner(user=request.user, slug=slug)
+    form = RatingForm(request.POST)
+    template = "training/_rating.html"
+    status = 200
+    if form.is_valid():
+        try:
+            rating = course_rate(
+                user=request.user,
+                course=course,
+                stars=form.cleaned_data["stars"],
+                comment=form.cleaned_data["comment"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            status = 400
+        else:
+            if not request.headers.get("HX-Request"):
+                messages.success(request, _("Thank you for rating this course."))
+                return redirect("training:course_detail", slug=course.slug)
+            return render(request, template, {"course": course, "rating": rating, "saved": True})
+    else:
+        status = 400
+    if not request.headers.get("HX-Request"):
+        messages.error(request, _("Choose 1 to 5 stars."))
+        return redirect("training:course_detail", slug=course.slug)
+    return render(request, template, {"course": course, "rating_form": form}, status=status)
+
+
+def _lesson_context(page: selectors.LessonPage) -> dict[str, Any]:
+    lesson = page.lesson
+    context: dict[str, Any] = {
+        "page": page,
+        "course": page.course,
+        "lesson": lesson,
+        "body_html": markdown_to_html(lesson.body),
+        "currency": Organization.current().home_currency,
+    }
+    if lesson.kind == LessonKind.STORY:
+        context["happened_html"] = markdown_to_html(lesson.story_what_happened)
+        context["learned_html"] = markdown_to_html(lesson.story_what_we_learned)
+    if lesson.kind == LessonKind.VIDEO:
+        context["video"] = video_embed_parse(lesson.video_url)
+    return context
+
+
+@login_required
+@require_GET
+def lesson_detail(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
+    course = course_get_for_learner(user=request.user, slug=slug)
+    found = lesson_get_for_learner(user=request.user, course=course, slug=lesson)
+    lesson_view_record(user=request.user, lesson=found)
+    page = selectors.lesson_page(user=request.user, course=course, lesson=found)
+    context = _lesson_context(page)
+    if found.kind == LessonKind.QUIZ:
+        context.update(_quiz_review(page, number=request.GET.get("attempt")))
+    return render(request, "training/lesson_detail.html", context)
+
+
+@login_required
+@require_POST
+def lesson_done(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
+    course = course_get_for_learner(user=request.user, slug=slug)
+    found = lesson_get_for_learner(user=request.user, course=course, slug=lesson)
+    try:
+        completion = lesson_complete(user=request.user, lesson=found)
+    except ValidationError:
+        return redirect("training:lesson_detail", slug=course.slug, lesson=found.slug)
+    if completion is not None:
+        return redirect("training:course_completed", slug=course.slug)
+    page = selectors.lesson_page(user=request.user, course=course, lesson=found)
+    target = page.next or _first_open(page)
+    if target is None:
+        return redirect("training:course_detail", slug=course.slug)
+    return redirect("training:lesson_detail", slug=course.slug, lesson=target.slug)
+
+
+def _first_open(page: selectors.LessonPage) -> selectors.LessonStub | None:
+    return next((i.lesson for i in page.outline if not i.is_done), None)
+
+
+def _quiz_answers(post: QueryDict) -> dict[str, list[str]]:
+    """Form fields are named q-<question id>. Any other field (but the CSRF token) is refused
+    by quiz_submit as a question that is not in this quiz."""
+    answers: dict[str, list[str]] = {}
+    for key in post:
+        if key == "csrfmiddlewaretoken":
+            continue
+        question = key[2:] if key.startswith("q-") else key
+        answers[question] = post.getlist(key)
+    return answers
+
+
+@login_required
+@require_POST
+def quiz_attempt(request: AuthenticatedRequest, slug: str, lesson: str) -> HttpResponse:
+    course = course_get_for_learner(user=request.user, slug=slug)
+    found = lesson_get_for_learner(user=request.user, course=course, slug=lesson)
+    try:
+        outcome = quiz_submit(user=request.user, lesson=found, answers=_quiz_answers(request.POST))
+    except ValidationError as exc:
+        page = selectors.lesson_page(user=request.user, course=course, lesson=found)
+        context = _lesson_context(page)
+        context.update(_quiz_review(page, number=None))
+        context["quiz_errors"] = exc.messages
+        return render(request, "training/lesson_detail.html", context, status=400)
+    if outcome.completion is not None:
+        return redirect("training:course_completed", slug=course.slug)
+    url = f"{request.path.rsplit('/quiz/', 1)[0]}/?attempt={outcome.attempt.number}#result"
+    return redirect(url)
+
+
+def _quiz_review(page: selectors.LessonPage, *, number: str | None) -> dict[str, Any]:
+    """The attempt to show: the one asked for (?attempt=N), else the latest."""
+    attempt: QuizAttempt | None = page.last_attempt
+    if number is not None:
+        attempt = next((a for a in page.attempts if str(a.number) == number), attempt)
+    if attempt is None:
+        return {"review": None}
+    return {"review": selectors.quiz_review(page=page, attempt=attempt)}
+
+
+@login_required
+@require_GET
+def program_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    program = program_get_for_learner(user=request.user, slug=slug)
+    outline = selectors.program_outline(user=request.user, program=program)
+    return render(request, "training/program_detail.html", {"program": program, "outline": outline})
+
+
+@login_required
+@require_GET
+def certificate(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    completion = completion_get_for_viewer(user=request.user, code=code)
+    return render(
+        request,
+        "training/certificate.html",
+        {
+            "completion": completion,
+            "verify_url": request.build_absolute_uri(
+                reverse("training:certificate_verify", args=[completion.certificate_code])
+            ),
+        },
+    )
+
+
+@require_GET
+def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: anyone with the code sees who completed which course when, and nothing else."""
+    completion = completion_get_public(code=code)
+    return render(
+        request,
+        "training/certificate_verify.html",
+        {
+            "name": completion.user.full_name,
+            "course_title": completion.course.title,
+            "completed_on": completion.completed_at.date(),
+        },
+    )
