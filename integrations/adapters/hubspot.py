@@ -68,7 +68,9 @@ class HubSpotClient(CrmClient):
         sleep: Sleep | None = None,
         policy: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
-        super().__init__(http=http, policy=policy, **({"sleep": sleep} if sleep else {}))
+        super().__init__(
+            http=http, policy=policy, **({"sleep": sleep} if sleep is not None else {})
+        )
         if not access_token:
             raise CrmAuthError("Enter the HubSpot private app access token.")
         self.access_token = access_token

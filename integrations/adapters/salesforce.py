@@ -104,7 +104,9 @@ class SalesforceClient(CrmClient):
         sleep: Sleep | None = None,
         policy: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
-        super().__init__(http=http, policy=policy, **({"sleep": sleep} if sleep else {}))
+        super().__init__(
+            http=http, policy=policy, **({"sleep": sleep} if sleep is not None else {})
+        )
         if auth_flow not in AuthFlow.ALL:
             raise CrmAuthError(f"Unknown Salesforce sign-in flow {auth_flow!r}.")
         if not client_id:
