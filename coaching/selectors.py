@@ -88,13 +88,13 @@ class CalendarDay:
 
 def calendar_week(*, user: User, week_start: dt.date) -> list[CalendarDay]:
     """The seven days from `week_start` (a Monday in the viewer's zone) with every session the
-    user takes part in, as coach or rep. One query."""
+    user takes part in, as coach or rep (with their deal and scorecard). One query."""
     zone = timezone.get_current_timezone()
     start = dt.datetime.combine(week_start, dt.time.min, tzinfo=zone)
     end = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time.min, tzinfo=zone)
     sessions = (
         CoachingSession.objects.filter(Q(coach=user) | Q(rep=user), start__lt=end, end__gt=start)
-        .select_related("coach", "rep")
+        .select_related("coach", "rep", "deal", "scorecard")
         .order_by("start", "pk")
     )
     by_day: dict[dt.date, list[CoachingSession]] = defaultdict(list)
@@ -158,7 +158,9 @@ def coach_dashboard(*, coach: User, now: dt.datetime) -> Dashboard:
     """Five queries: coachees with their summary; upcoming sessions; sessions past their end
     still to complete; completed sessions without a scorecard; overdue action items."""
     today = timezone.localdate(now)
-    mine = CoachingSession.objects.filter(coach=coach).select_related("rep", "coach")
+    mine = CoachingSession.objects.filter(coach=coach).select_related(
+        "rep", "coach", "deal", "scorecard"
+    )
     return Dashboard(
         coachees=list(coachees_with_summary(coach=coach, now=now)[:200]),
         upcoming=list(

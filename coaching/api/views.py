@@ -160,6 +160,8 @@ class SessionListCreateApi(generics.ListAPIView[CoachingSession]):
     def post(self, request: Request) -> Response:
         principal = request_principal(request)
         data = _valid(SessionCreateSerializer, request.data)
+        if isinstance(principal, ApiKey) and data.get("coach_id") is None:
+            raise serializers.ValidationError({"coach_id": ["Required with an API key."]})
         coach = coach_get_for_booking(principal, coach_id=data.get("coach_id"))
         rep = bookable_rep_get(coach=coach, rep_id=data["rep_id"])
         if rep is None:

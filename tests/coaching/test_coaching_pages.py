@@ -1,0 +1,512 @@
+"""Coaching pages: what each person sees, forms that book, score and record, and constant query
+counts for the calendar, the dashboard and a rep's history."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import CoachAssignment
+from coaching.models import AvailabilityWindow, CoachingSession, Commitment, PostMortem, Scorecard
+from coaching.services.scorecards import scorecard_record
+from tests.coaching.factories import (
+    ActionItemFactory,
+    AvailabilityFactory,
+    CommitmentFactory,
+    PostMortemFactory,
+    SessionFactory,
+    tomorrow_at,
+)
+from tests.deals.factories import DealFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+H = dt.timedelta(hours=1)
+
+
+def _local_input(value: dt.datetime) -> str:
+    return timezone.localtime(value, dt.UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+# Pages per person
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "text"),
+    [
+        ("rep", 200, "My coaching"),
+        ("coach", 200, "Coachees"),
+        ("manager", 200, "Coachees"),
+        ("admin", 200, "Coachees"),
+        ("leader", 302, None),
+    ],
+)
+def test_the_dashboard_fits_the_role(cast, client, name, status, text):
+    client.force_login(cast[name])
+
+    response = client.get("/coaching/")
+
+    assert response.status_code == status
+    if text:
+        assert text in response.content.decode()
+
+
+def test_pages_need_a_login(client):
+    response = client.get("/coaching/calendar/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("rep", 200),
+        ("rep_peer", 404),
+        ("coach", 200),
+        ("manager", 200),
+        ("other_coach", 404),
+        ("leader", 200),
+    ],
+)
+def test_session_page_is_404_outside_visibility(cast, client, name, status):
+    session = SessionFactory(coach=cast.coach, rep=cast.rep)
+    client.force_login(cast[name])
+
+    assert client.get(f"/coaching/sessions/{session.pk}/").status_code == status
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("rep", 200),
+        ("rep_peer", 404),
+        ("coach", 200),
+        ("manager", 200),
+        ("other_manager", 404),
+        ("leader", 200),
+    ],
+)
+def test_rep_history_is_404_outside_visibility(cast, client, name, status):
+    client.force_login(cast[name])
+
+    assert client.get(f"/coaching/people/{cast.rep.pk}/").status_code == status
+
+
+@pytest.mark.parametrize("name", ["rep", "leader"])
+def test_booking_pages_are_for_coaches(cast, client, name):
+    client.force_login(cast[name])
+
+    assert client.get("/coaching/book/").status_code == 403
+    assert client.get("/coaching/find-a-slot/").status_code == 403
+    assert client.get("/coaching/availability/").status_code == 403
+
+
+# Find a slot and book
+
+
+def test_find_a_slot_lists_free_times_linking_to_the_booking_form(cast, client):
+    cast.coach.time_zone = "Europe/Berlin"
+    cast.coach.save()
+    for day in range(7):
+        AvailabilityFactory(
+            coach=cast.coach, weekday=day, start_time=dt.time(9), end_time=dt.time(10)
+        )
+    client.force_login(cast.coach)
+
+    response = client.get("/coaching/find-a-slot/", {"rep": cast.rep.pk, "duration": 60, "days": 7})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Free for you and Remy Rep" in page
+    assert page.count("/coaching/book/?rep=") in (7, 8)
+    assert ">09:00<" in page
+
+
+def test_find_a_slot_offers_only_my_coachees(cast, client):
+    client.force_login(cast.coach)
+
+    response = client.get(
+        "/coaching/find-a-slot/", {"rep": cast.other_rep.pk, "duration": 60, "days": 7}
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_booking_through_the_form(cast, client, django_capture_on_commit_callbacks):
+    client.force_login(cast.coach)
+    start = tomorrow_at(10)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/coaching/book/",
+            {
+                "rep": cast.rep.pk,
+                "kind": "live_call",
+                "start": _local_input(start),
+                "duration": 45,
+                "location": "Zoom",
+            },
+        )
+
+    session = CoachingSession.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/coaching/sessions/{session.pk}/"
+    assert (session.start, session.end, session.location) == (
+        start,
+        start + dt.timedelta(minutes=45),
+        "Zoom",
+    )
+    assert len(mail.outbox) == 2
+
+
+def test_a_conflict_on_the_form_is_shown_and_nothing_is_written(cast, client):
+    existing = SessionFactory(coach=cast.coach, rep=cast.rep_peer)
+    client.force_login(cast.coach)
+
+    response = client.post(
+        "/coaching/book/",
+        {
+            "rep": cast.rep.pk,
+            "kind": "live_call",
+            "start": _local_input(existing.start),
+            "duration": 60,
+        },
+    )
+
+    assert response.status_code == 409
+    assert (
+        f"(session {existing.pk}: One-on-one, Cole Coach with Pat Peer)"
+        in response.content.decode()
+    )
+    assert CoachingSession.objects.count() == 1
+
+
+def test_the_form_refuses_someone_who_is_not_a_coachee(cast, client):
+    client.force_login(cast.coach)
+
+    response = client.post(
+        "/coaching/book/",
+        {
+            "rep": cast.other_rep.pk,
+            "kind": "live_call",
+            "start": _local_input(tomorrow_at(10)),
+            "duration": 60,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert CoachingSession.objects.count() == 0
+
+
+def test_choosing_a_rep_prefills_the_agenda_and_their_deals(cast, client):
+    DealFactory(
+        owner=cast.rep,
+        name="Initech expansion",
+        has_economic_buyer=False,
+        expected_close_date=timezone.localdate() + dt.timedelta(days=20),
+    )
+    client.force_login(cast.coach)
+
+    response = client.get(
+        "/coaching/book/rep-fields/", {"rep": cast.rep.pk}, HTTP_HX_REQUEST="true"
+    )
+
+    page = response.content.decode()
+    assert "Deals at risk to talk about:" in page
+    assert "Initech expansion" in page
+
+
+# One session
+
+
+def test_reschedule_and_cancel_through_the_pages(cast, client, django_capture_on_commit_callbacks):
+    session = SessionFactory(coach=cast.coach, rep=cast.rep)
+    client.force_login(cast.coach)
+    new_start = session.start + 2 * H
+
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = client.post(
+            f"/coaching/sessions/{session.pk}/reschedule/",
+            {"start": _local_input(new_start), "duration": 30},
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        cancelled = client.post(f"/coaching/sessions/{session.pk}/cancel/", {"reason": "Travel"})
+
+    session.refresh_from_db()
+    assert (moved.status_code, cancelled.status_code) == (302, 302)
+    assert (session.start, session.end, session.status, session.sequence) == (
+        new_start,
+        new_start + H / 2,
+        "cancelled",
+        2,
+    )
+    assert len(mail.outbox) == 4
+
+
+def test_the_rep_may_cancel_but_not_move(cast, client):
+    session = SessionFactory(coach=cast.coach, rep=cast.rep)
+    client.force_login(cast.rep)
+
+    assert client.get(f"/coaching/sessions/{session.pk}/reschedule/").status_code == 403
+    assert client.get(f"/coaching/sessions/{session.pk}/cancel/").status_code == 200
+
+
+def test_complete_score_and_write_a_post_mortem_with_a_commitment(cast, client, rubric):
+    rubric_obj, (pain, buyer, step) = rubric
+    start = timezone.now() - 2 * H
+    session = SessionFactory(
+        coach=cast.coach, rep=cast.rep, kind="post_call_review", start=start, end=start + H
+    )
+    client.force_login(cast.coach)
+    check = (timezone.localdate() + dt.timedelta(days=90)).isoformat()
+
+    completed = client.post(
+        f"/coaching/sessions/{session.pk}/complete/", {"status": "completed", "notes": "Good"}
+    )
+    scored = client.post(
+        f"/coaching/sessions/{session.pk}/scorecard/",
+        {
+            "rubric": rubric_obj.pk,
+            f"score_{pain.pk}": 4,
+            f"score_{buyer.pk}": 2,
+            f"score_{step.pk}": 7,
+        },
+    )
+    written = client.post(
+        f"/coaching/sessions/{session.pk}/post-mortem/",
+        {
+            "went_well": "Tight agenda",
+            "to_improve": "Name the economic buyer",
+            "commitment-metric": "economic_buyer_share",
+            "commitment-target": "70",
+            "commitment-check_date": check,
+            "commitment-description": "Ask who signs",
+        },
+    )
+    page = client.get(f"/coaching/sessions/{session.pk}/").content.decode()
+
+    assert [r.status_code for r in (completed, scored, written)] == [302, 302, 302]
+    assert Scorecard.objects.get().overall == 60
+    commitment = Commitment.objects.get()
+    assert (commitment.metric, str(commitment.target), commitment.description) == (
+        "economic_buyer_share",
+        "70.0",
+        "Ask who signs",
+    )
+    assert "Tight agenda" in page and "Share of new deals with economic buyer ≥ 70.0%" in page
+
+
+def test_a_score_outside_the_scale_is_shown_on_the_form(cast, client, rubric):
+    rubric_obj, (pain, buyer, step) = rubric
+    session = SessionFactory(coach=cast.coach, rep=cast.rep, status="completed")
+    client.force_login(cast.coach)
+
+    response = client.post(
+        f"/coaching/sessions/{session.pk}/scorecard/",
+        {
+            "rubric": rubric_obj.pk,
+            f"score_{pain.pk}": 9,
+            f"score_{buyer.pk}": 2,
+            f"score_{step.pk}": 7,
+        },
+    )
+
+    assert response.status_code == 400
+    assert (
+        "Select a valid choice. 9 is not one of the available choices." in response.content.decode()
+    )
+    assert Scorecard.objects.count() == 0
+
+
+def test_a_post_mortem_without_a_commitment_and_a_bad_commitment(cast, client):
+    session = SessionFactory(
+        coach=cast.coach, rep=cast.rep, kind="deal_post_mortem", status="completed"
+    )
+    client.force_login(cast.coach)
+
+    bad = client.post(
+        f"/coaching/sessions/{session.pk}/post-mortem/",
+        {
+            "went_well": "a",
+            "to_improve": "b",
+            "commitment-metric": "win_rate",
+            "commitment-target": "50",
+            "commitment-check_date": "2020-01-01",
+        },
+    )
+    good = client.post(
+        f"/coaching/sessions/{session.pk}/post-mortem/",
+        {"went_well": "a", "to_improve": "b", "commitment-metric": "win_rate"},
+    )
+
+    assert bad.status_code == 400
+    assert "The check date must be in the future." in bad.content.decode()
+    assert good.status_code == 302
+    assert (PostMortem.objects.count(), Commitment.objects.count()) == (1, 0)
+
+
+def test_the_story_button_makes_a_draft_lesson(cast, client):
+    deal = DealFactory(
+        owner=cast.rep,
+        status="lost",
+        closed_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC),
+        loss_reason="Price",
+    )
+    post_mortem = PostMortemFactory(
+        session__coach=cast.coach, session__rep=cast.rep, session__deal=deal
+    )
+    client.force_login(cast.coach)
+
+    response = client.post(f"/coaching/post-mortems/{post_mortem.pk}/story/")
+
+    post_mortem.refresh_from_db()
+    assert response.status_code == 302
+    assert post_mortem.story_lesson is not None
+    assert post_mortem.story_lesson.story_outcome == "lost"
+    assert "Loss reason: Price." in post_mortem.story_lesson.story_what_happened
+
+
+def test_the_owner_ticks_off_an_action_item_with_htmx(cast, client):
+    item = ActionItemFactory(session=SessionFactory(coach=cast.coach, rep=cast.rep), owner=cast.rep)
+    client.force_login(cast.rep)
+
+    response = client.post(
+        f"/coaching/action-items/{item.pk}/done/", {"done": "1"}, HTTP_HX_REQUEST="true"
+    )
+
+    item.refresh_from_db()
+    assert response.status_code == 200
+    assert item.is_done
+    assert "Reopen" in response.content.decode()
+    client.force_login(cast.rep_peer)
+    assert client.post(f"/coaching/action-items/{item.pk}/done/", {"done": "0"}).status_code == 404
+
+
+def test_weekly_hours_page_saves_windows(cast, client):
+    client.force_login(cast.coach)
+
+    response = client.post(
+        "/coaching/availability/",
+        {
+            "d0_0_start": "09:00",
+            "d0_0_end": "12:00",
+            "d0_1_start": "13:00",
+            "d0_1_end": "17:00",
+            "d4_0_start": "10:00",
+            "d4_0_end": "11:00",
+        },
+    )
+    bad = client.post("/coaching/availability/", {"d1_0_start": "09:00"})
+
+    assert response.status_code == 302
+    assert bad.status_code == 200
+    assert "Give both times, or neither." in bad.content.decode()
+    assert list(AvailabilityWindow.objects.values_list("weekday", "start_time")) == [
+        (0, dt.time(9)),
+        (0, dt.time(13)),
+        (4, dt.time(10)),
+    ]
+
+
+def test_trends_page_draws_the_chart_and_the_table(cast, client, rubric):
+    rubric_obj, criteria = rubric
+    session = SessionFactory(coach=cast.coach, rep=cast.rep, status="completed")
+    scorecard_record(
+        session=session,
+        scored_by=cast.coach,
+        rubric=rubric_obj,
+        scores={c.pk: c.scale_min + 1 for c in criteria},
+    )
+    client.force_login(cast.manager)
+
+    response = client.get("/coaching/trends/", {"rep": cast.rep.pk})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="trend-data"' in page and "chart-4.6.1.umd.min.js" in page
+    assert "The same figures as a table" in page
+    client.force_login(cast.other_manager)
+    assert client.get("/coaching/trends/", {"rep": cast.rep.pk}).status_code == 404
+
+
+# Query counts
+
+
+def _populate(cast, coachees: int, sessions: int) -> None:  # type: ignore[no-untyped-def]
+    """More coachees and sessions (this week, past and upcoming) for the coach and the rep."""
+    for _ in range(coachees):
+        CoachAssignment.objects.create(coach=cast.coach, coachee=UserFactory())
+    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    base = dt.datetime.combine(monday, dt.time(8), tzinfo=dt.UTC)
+    reps = [cast.rep, cast.rep_peer]
+    for i in range(sessions):
+        start = base + dt.timedelta(days=i % 7, hours=i // 7)
+        session = SessionFactory(
+            coach=cast.coach,
+            rep=reps[i % 2],
+            start=start,
+            end=start + H / 2,
+            status="completed" if start < timezone.now() - H else "scheduled",
+            kind="post_call_review",
+        )
+        if session.status == "completed":
+            post_mortem = PostMortemFactory(session=session)
+            CommitmentFactory(post_mortem=post_mortem)
+            ActionItemFactory(session=session, due_date=timezone.localdate() - dt.timedelta(days=1))
+
+
+@pytest.mark.parametrize(("coachees", "sessions"), [(1, 4), (12, 40)])
+def test_dashboard_runs_a_constant_number_of_queries(
+    cast, client, coachees, sessions, django_assert_max_num_queries
+):
+    _populate(cast, coachees, sessions)
+    client.force_login(cast.coach)
+
+    # Queries: session; user; coachees with summaries; upcoming; to complete; unscored; overdue
+    # action items.
+    with django_assert_max_num_queries(7):
+        response = client.get("/coaching/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("sessions", [4, 40])
+def test_calendar_runs_a_constant_number_of_queries(
+    cast, client, sessions, django_assert_max_num_queries
+):
+    _populate(cast, 0, sessions)
+    client.force_login(cast.coach)
+
+    # Queries: session; user; the week's sessions with coach and rep.
+    with django_assert_max_num_queries(3):
+        response = client.get("/coaching/calendar/")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("sessions", [4, 40])
+def test_rep_history_runs_a_constant_number_of_queries(
+    cast, client, rubric, sessions, django_assert_max_num_queries
+):
+    _populate(cast, 0, sessions)
+    rubric_obj, criteria = rubric
+    for session in CoachingSession.objects.filter(status="completed", rep=cast.rep):
+        scorecard_record(
+            session=session,
+            scored_by=cast.coach,
+            rubric=rubric_obj,
+            scores={c.pk: c.scale_max for c in criteria},
+        )
+    client.force_login(cast.manager)
+
+    # Queries: session; user; the rep (visible); upcoming; past with scorecards; commitments;
+    # action items; default rubric; its criteria; monthly means; may the viewer book the rep.
+    with django_assert_max_num_queries(11):
+        response = client.get(f"/coaching/people/{cast.rep.pk}/")
+
+    assert response.status_code == 200
