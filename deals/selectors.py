@@ -48,6 +48,7 @@ __all__ = [
     "deal_list_at_risk_for_rep",
     "deal_list_unmatched_owners",
     "deal_list_visible",
+    "deal_pipeline_counts",
     "deal_pipeline_hygiene",
     "deal_stage_stays",
     "deals_annotate_pipeline",
@@ -257,6 +258,11 @@ class SlipFigure:
     def not_slipped_share(self) -> float | None:
         return self.not_slipped_lacking / self.not_slipped if self.not_slipped else None
 
+    @property
+    def slipped_percent(self) -> int | None:
+        share = self.slipped_share
+        return None if share is None else round(share * 100)
+
 
 @dataclass
 class PipelineHygiene:
@@ -314,6 +320,30 @@ def deal_pipeline_hygiene(
     report.stuck, report.stuck_total = stuck[:HYGIENE_ROWS], len(stuck)
     report.figure = _slip_figure(deals, today)
     return report
+
+
+@dataclass(frozen=True)
+class PipelineCounts:
+    open: int
+    slipped: int
+    lacking: int
+
+
+def deal_pipeline_counts(*, principal: Principal, today: dt.date) -> PipelineCounts:
+    """Open deals the principal sees, how many slipped, how many lack a compelling deadline or
+    economic-buyer access. One query."""
+    counts = (
+        deal_list_visible(principal=principal)
+        .filter(status=DealStatus.OPEN)
+        .aggregate(
+            open=Count("pk"),
+            slipped=Count("pk", filter=deals_slipped_q(today=today)),
+            lacking=Count(
+                "pk", filter=~Q(has_compelling_deadline=True) | ~Q(has_economic_buyer=True)
+            ),
+        )
+    )
+    return PipelineCounts(**counts)
 
 
 @dataclass(frozen=True)

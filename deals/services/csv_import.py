@@ -1,0 +1,241 @@
+"""CSV files of deals: decode, map columns to deal fields, then the same deals_ingest as the API.
+
+Everything that can make a whole file unusable (encoding, no header, a required field not
+mapped) is checked before a single row is imported. Row problems are reported per row, by the
+line number a spreadsheet shows (the header is line 1).
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from deals.models import CsvColumnMapping, CsvUpload, IngestJob, IngestJobKind, IngestJobStatus
+from deals.services.ingest import deals_ingest
+from deals.services.jobs import ingest_job_create
+
+ENCODINGS: Final = [
+    ("utf-8", gettext_lazy("UTF-8 (recommended)")),
+    ("cp1252", gettext_lazy("Windows-1252 (Excel, Western Europe)")),
+    ("latin-1", gettext_lazy("ISO-8859-1 (Latin-1)")),
+]
+# (field, required): what a column can be mapped to, in the order the mapping form shows.
+FIELDS: Final = [
+    ("external_id", True),
+    ("name", True),
+    ("owner_id", False),
+    ("owner_email", False),
+    ("account_name", False),
+    ("amount", True),
+    ("currency", True),
+    ("stage", True),
+    ("status", True),
+    ("created_at", True),
+    ("expected_close_date", False),
+    ("closed_at", False),
+    ("loss_reason", False),
+    ("has_compelling_deadline", False),
+    ("has_economic_buyer", False),
+    ("has_champion", False),
+    ("has_decision_process", False),
+    ("has_metrics", False),
+    ("source_updated_at", True),
+    ("source", False),
+]
+BOOLEAN_FIELDS: Final = frozenset(f for f, _r in FIELDS if f.startswith("has_"))
+DATETIME_FIELDS: Final = frozenset({"created_at", "closed_at", "source_updated_at"})
+_TRUE: Final = frozenset({"true", "yes", "y", "1", "x", "ja", "wahr"})
+_FALSE: Final = frozenset({"false", "no", "n", "0", "nein", "falsch"})
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PREVIEW_ROWS: Final = 5
+
+
+class CsvInvalid(Exception):
+    """The whole file cannot be imported; the message says why, for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    headers: list[str]
+    rows: list[list[str]]
+
+
+def csv_decode(*, data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise CsvInvalid(
+            _(
+                "The file is not valid %(encoding)s text. Save it as “CSV UTF-8” or pick the "
+                "encoding it was saved with."
+            )
+            % {"encoding": encoding}
+        ) from None
+    if "\x00" in text:
+        raise CsvInvalid(_("This looks like a binary file (a spreadsheet?), not CSV text."))
+    return text
+
+
+def csv_parse(text: str) -> CsvTable:
+    """Headers and rows; the delimiter (comma, semicolon, tab) is detected from the header."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        headers = [h.strip() for h in next(reader)]
+        rows = [row for row in reader if any(cell.strip() for cell in row)]
+    except StopIteration:
+        raise CsvInvalid(_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise CsvInvalid(_("The file is not valid CSV: %(error)s") % {"error": exc}) from None
+    if not any(headers):
+        raise CsvInvalid(_("The first line must name the columns."))
+    duplicates = sorted({h for h in headers if h and headers.count(h) > 1})
+    if duplicates:
+        raise CsvInvalid(
+            _("Column names must be unique; repeated: %(names)s") % {"names": ", ".join(duplicates)}
+        )
+    return CsvTable(headers=headers, rows=rows)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def csv_mapping_initial(*, source: str, headers: list[str]) -> dict[str, str]:
+    """The mapping remembered for this source, else columns named like the fields."""
+    remembered = CsvColumnMapping.objects.filter(source=source).first()
+    if remembered is not None:
+        return {f: c for f, c in remembered.columns.items() if c in headers}
+    by_name = {_normal(h): h for h in headers}
+    return {field: by_name[field] for field, _required in FIELDS if field in by_name}
+
+
+def csv_mapping_problems(*, mapping: dict[str, str], headers: list[str]) -> list[str]:
+    problems = [
+        _("Choose the column for “%(field)s”.") % {"field": field}
+        for field, required in FIELDS
+        if required and not mapping.get(field)
+    ]
+    if not mapping.get("owner_id") and not mapping.get("owner_email"):
+        problems.append(_("Choose the column for the owner id or the owner email."))
+    unknown = sorted({c for c in mapping.values() if c and c not in headers})
+    if unknown:
+        problems.append(_("No such column: %(names)s") % {"names": ", ".join(unknown)})
+    return problems
+
+
+def _cell(field: str, value: str) -> Any:
+    value = value.strip()
+    if value == "":
+        return None
+    if field in BOOLEAN_FIELDS:
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        return value  # reported by validation as not a boolean
+    if field in DATETIME_FIELDS and _DATE_ONLY.match(value):
+        return f"{value}T00:00:00Z"  # a spreadsheet date: midnight UTC
+    return value
+
+
+def csv_rows(*, table: CsvTable, mapping: dict[str, str]) -> list[dict[str, Any]]:
+    """The table's rows in the bulk API shape, ready for deals_ingest."""
+    at = {field: table.headers.index(column) for field, column in mapping.items() if column}
+    rows = []
+    for line in table.rows:
+        row = {}
+        for field, index in at.items():
+            row[field] = _cell(field, line[index]) if index < len(line) else None
+        rows.append(row)
+    return rows
+
+
+def csv_upload_create(
+    *, data: bytes, filename: str, source: str, encoding: str, uploaded_by: User
+) -> CsvUpload:
+    """Decode and parse now, so a broken file is refused before anything is stored."""
+    text = csv_decode(data=data, encoding=encoding)
+    table = csv_parse(text)
+    if not table.rows:
+        raise CsvInvalid(_("The file has a header but no rows."))
+    return CsvUpload.objects.create(
+        source=source.strip().lower(),
+        filename=filename[:255],
+        content=text,
+        uploaded_by=uploaded_by,
+    )
+
+
+def csv_upload_import(*, upload: CsvUpload, mapping: dict[str, str], user: User) -> IngestJob:
+    """Import an uploaded file with this mapping (remembered for its source).
+
+    Up to BULK_SYNC_MAX_ROWS rows are ingested now; larger files become a background job. Either
+    way the answer is a job, whose page shows the counts and offers the error report.
+    """
+    table = csv_parse(upload.content)
+    problems = csv_mapping_problems(mapping=mapping, headers=table.headers)
+    if problems:
+        raise CsvInvalid(" ".join(problems))
+    rows = csv_rows(table=table, mapping=mapping)
+    with transaction.atomic():
+        CsvColumnMapping.objects.update_or_create(
+            source=upload.source, defaults={"columns": {f: c for f, c in mapping.items() if c}}
+        )
+        if len(rows) > settings.BULK_SYNC_MAX_ROWS:
+            job = ingest_job_create(
+                rows=rows,
+                kind=IngestJobKind.CSV,
+                default_source=upload.source,
+                created_by=user,
+            )
+        else:
+            now = timezone.now()
+            result = deals_ingest(rows=rows, default_source=upload.source)
+            job = IngestJob.objects.create(
+                kind=IngestJobKind.CSV,
+                status=IngestJobStatus.DONE,
+                default_source=upload.source,
+                created_by=user,
+                received=result.received,
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                stale=result.stale,
+                errors=result.as_api_dict()["errors"],
+                started_at=now,
+                finished_at=timezone.now(),
+            )
+        upload.job = job
+        upload.save(update_fields=["job", "updated_at"])
+    return job
+
+
+def _safe(cell: Any) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
+    text = str(cell)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def csv_error_report(*, errors: list[dict[str, Any]]) -> str:
+    """Row errors as CSV: the row index in the body, the line a spreadsheet shows for it (the
+    header is line 1), the external id, the field and the message."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["index", "line", "external_id", "field", "message"])
+    for error in errors:
+        index = error["index"]
+        writer.writerow(
+            [index, index + 2, *(_safe(error[k]) for k in ("external_id", "field", "message"))]
+        )
+    return out.getvalue()
