@@ -8,10 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from coaching.selectors import next_session_for as coaching_next_session_for
+from coaching.selectors import overdue_followups_count as coaching_overdue_followups_count
 from training.selectors import home_summary as training_home_summary
 
 
@@ -81,7 +84,41 @@ def _learning(user: User) -> Panel | None:
     )
 
 
-PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [_welcome, _learning]
+def _coaching(user: User) -> Panel | None:
+    """A rep's next coaching session (one query); a coach's overdue follow-ups (one query)."""
+    now = timezone.now()
+    if user.role in (Role.COACH, Role.MANAGER):
+        overdue = coaching_overdue_followups_count(coach=user, now=now)
+        if not overdue:
+            return None
+        return Panel(
+            title=_("Coaching follow-ups"),
+            figure=str(overdue),
+            body=_("Past sessions to complete and action items past their due date."),
+            link_url=_link("coaching:dashboard"),
+            link_label=_("Open coaching"),
+        )
+    if user.role != Role.REP:
+        return None
+    session = coaching_next_session_for(user=user, now=now)
+    if session is None:
+        return None
+    start = timezone.localtime(session.start)
+    return Panel(
+        title=_("Next coaching session"),
+        body=_("%(kind)s with %(coach)s, %(day)s at %(time)s")
+        % {
+            "kind": session.get_kind_display(),
+            "coach": session.coach.full_name,
+            "day": date_format(start, "DATE_FORMAT"),
+            "time": date_format(start, "H:i"),
+        },
+        link_url=reverse("coaching:session_detail", args=[session.pk]),
+        link_label=_("See the agenda"),
+    )
+
+
+PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [_welcome, _learning, _coaching]
 
 
 def home_panels(user: User) -> list[Panel]:

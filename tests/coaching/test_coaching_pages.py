@@ -510,3 +510,33 @@ def test_rep_history_runs_a_constant_number_of_queries(
         response = client.get(f"/coaching/people/{cast.rep.pk}/")
 
     assert response.status_code == 200
+
+
+# Home panels
+
+
+def test_home_shows_a_rep_their_next_session(cast, client):
+    SessionFactory(
+        coach=cast.coach, rep=cast.rep, kind="role_play", start=tomorrow_at(15), end=tomorrow_at(16)
+    )
+    client.force_login(cast.rep)
+
+    page = client.get("/").content.decode()
+
+    assert "Next coaching session" in page
+    assert "Role-play with Cole Coach" in page
+
+
+def test_home_shows_a_coach_their_overdue_follow_ups(cast, client):
+    start = timezone.now() - dt.timedelta(days=2)
+    past = SessionFactory(coach=cast.coach, rep=cast.rep, start=start, end=start + H)
+    ActionItemFactory(session=past, due_date=timezone.localdate() - dt.timedelta(days=1))
+    ActionItemFactory(session=past, due_date=timezone.localdate() - dt.timedelta(days=1))
+    client.force_login(cast.coach)
+
+    response = client.get("/")
+
+    assert "Coaching follow-ups" in response.content.decode()
+    assert [p.figure for p in response.context["panels"] if p.title == "Coaching follow-ups"] == [
+        "3"
+    ]
