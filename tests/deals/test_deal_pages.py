@@ -227,7 +227,7 @@ def test_hygiene_figure_is_descriptive_share_of_slipped_deals_lacking_facts(cast
     assert figure.slipped_percent == 67
     body = response.content.decode()
     assert "Descriptive" in body
-    assert "67&nbsp;%" in body
+    assert "access: 67%" in body
 
 
 def test_hygiene_team_filter_for_leaders(cast, client):
