@@ -239,9 +239,11 @@ def assignment_states(
     assignments: Sequence[Assignment],
     today: dt.date | None = None,
     with_resume: bool = False,
+    facts: "_LearnerFacts | None" = None,
 ) -> dict[int, AssignmentState]:
-    """Status and progress of each assignment (select_related program and course), in 3
-    queries: program courses, progress rows, completions (+1 for lessons with_resume)."""
+    """Status and progress of each assignment (select_related program and course), in 4
+    queries: program courses, lesson counts, progress rows, completions (+1 for lessons
+    with_resume). A caller that already loaded the assignees' progress passes it as `facts`."""
     today = today or timezone.localdate()
     if not assignments:
         return {}
@@ -264,9 +266,10 @@ def assignment_states(
     for courses in program_courses.values():
         lesson_counts.update({c.pk: c.lesson_count for c in courses})  # type: ignore[attr-defined]
     all_course_ids = {c.pk for cs in courses_of.values() for c in cs}
-    facts = _learner_facts(
-        user_ids=list({a.assignee_id for a in assignments}), course_ids=all_course_ids
-    )
+    if facts is None:
+        facts = _learner_facts(
+            user_ids=list({a.assignee_id for a in assignments}), course_ids=all_course_ids
+        )
     stubs = _lesson_stubs(all_course_ids) if with_resume else {}
     states: dict[int, AssignmentState] = {}
     for a in assignments:
@@ -375,18 +378,19 @@ def _catalog_courses() -> QuerySet[Course]:
 
 
 def my_learning(*, user: User, today: dt.date | None = None) -> MyLearning:
-    """Queries: assignments, program courses, progress rows (x2: assignments, catalog),
-    completions (x2), lessons for resume links, catalog courses."""
+    """Queries: assignments, program courses, lesson counts of assigned courses, progress rows,
+    completions, lessons for resume links, catalog courses."""
     assignments = list(
         Assignment.objects.filter(assignee=user)
         .select_related("program", "course", "assigned_by")
         .order_by("due_date", "pk")
     )
-    states = assignment_states(assignments=assignments, today=today, with_resume=True)
+    facts = _learner_facts(user_ids=[user.pk])
+    states = assignment_states(assignments=assignments, today=today, with_resume=True, facts=facts)
     rows = [AssignmentRow(a, states[a.pk]) for a in assignments]
     # Open assignments first, the most urgent on top; finished ones after.
     rows.sort(key=lambda r: (r.state.is_done, r.assignment.due_date))
-    catalog = catalog_cards(user=user)
+    catalog = catalog_cards(user=user, facts=facts)
     assigned_course_ids = {a.course_id for a in assignments if a.course_id}
     continue_courses = [
         card
@@ -407,13 +411,14 @@ def my_learning(*, user: User, today: dt.date | None = None) -> MyLearning:
 
 
 def catalog_cards(
-    *, user: User, query: str = "", tag: str = "", kind: str = ""
+    *, user: User, query: str = "", tag: str = "", facts: _LearnerFacts | None = None
 ) -> list[CourseCard]:
     """Published courses as cards with this user's progress. Queries: courses (with lesson
     counts and ratings), progress rows, completions. Filtering happens here, in Python: tags
     are a JSON list, and a catalog has hundreds of courses, not millions."""
     courses = list(_catalog_courses().order_by("title", "pk"))
-    facts = _learner_facts(user_ids=[user.pk])
+    if facts is None:
+        facts = _learner_facts(user_ids=[user.pk])
     cards = []
     needle = query.strip().casefold()
     wanted_tag = tag.strip().casefold()
@@ -690,7 +695,7 @@ def program_outline(*, user: User, program: Program) -> ProgramOutline:
     )
     state = None
     if assignment is not None:
-        state = assignment_states(assignments=[assignment])[assignment.pk]
+        state = assignment_states(assignments=[assignment], with_resume=True)[assignment.pk]
     return ProgramOutline(program=program, courses=cards, assignment=assignment, state=state)
 
 

@@ -32,23 +32,28 @@ from training.models import (
 CENT = Decimal("0.01")
 
 
+def _refuse(field: str, message: str, code: str) -> ValidationError:
+    """A refusal naming the field, with a code callers can tell apart (error_dict[field][0])."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def lesson_view_record(*, user: User, lesson: Lesson) -> None:
     """Remember that `user` opened `lesson` just now ("resume where I left off")."""
     now = timezone.now()
     if LessonProgress.objects.filter(user=user, lesson=lesson).update(last_viewed_at=now):
         return
-    try:
-        with transaction.atomic():
-            LessonProgress.objects.create(user=user, lesson=lesson, last_viewed_at=now)
-    except IntegrityError:
-        pass  # a parallel request (another tab) created it first; its timestamp is as good
+    # ignore_conflicts: a parallel request (another tab) may have created it first; its
+    # timestamp is as good as ours.
+    LessonProgress.objects.bulk_create(
+        [LessonProgress(user=user, lesson=lesson, last_viewed_at=now)], ignore_conflicts=True
+    )
 
 
 def lesson_complete(*, user: User, lesson: Lesson) -> Completion | None:
     """Mark a reading, story or video lesson done. Returns the course completion when this was
     the last lesson of the course. Quizzes are completed by passing them, not by this."""
     if lesson.kind == LessonKind.QUIZ:
-        raise ValidationError({"lesson": [_("Pass the quiz to complete it.")]})
+        raise _refuse("lesson", _("Pass the quiz to complete it."), "quiz")
     with transaction.atomic():
         now = timezone.now()
         _progress_mark_done(user=user, lesson=lesson, at=now)
@@ -97,9 +102,10 @@ def quiz_answers_parse(
             question_id = -1
         question = by_id.get(question_id)
         if question is None:
-            raise ValidationError(
-                {"answers": [_("Question %(id)s is not in this quiz.") % {"id": raw_key}]},
-                code="unknown_question",
+            raise _refuse(
+                "answers",
+                _("Question %(id)s is not in this quiz.") % {"id": raw_key},
+                "unknown_question",
             )
         values = raw_value if isinstance(raw_value, (list, tuple)) else [raw_value]
         try:
@@ -108,19 +114,16 @@ def quiz_answers_parse(
             ids = frozenset({-1})
         allowed = {c.pk for c in question.choices.all()}
         if not ids <= allowed:
-            raise ValidationError(
-                {
-                    "answers": [
-                        _("An answer to question %(id)s is not one of its choices.")
-                        % {"id": question_id}
-                    ]
-                },
-                code="unknown_choice",
+            raise _refuse(
+                "answers",
+                _("An answer to question %(id)s is not one of its choices.") % {"id": question_id},
+                "unknown_choice",
             )
         if question.kind == QuestionKind.SINGLE and len(ids) > 1:
-            raise ValidationError(
-                {"answers": [_("Question %(id)s takes one answer.") % {"id": question_id}]},
-                code="too_many_choices",
+            raise _refuse(
+                "answers",
+                _("Question %(id)s takes one answer.") % {"id": question_id},
+                "too_many_choices",
             )
         chosen[question_id] = ids
     return chosen
@@ -133,10 +136,10 @@ def quiz_submit(*, user: User, lesson: Lesson, answers: Mapping[Any, Any]) -> Qu
     outside this quiz, when the attempt limit is used up, or when the quiz is already passed.
     """
     if lesson.kind != LessonKind.QUIZ:
-        raise ValidationError({"lesson": [_("This lesson is not a quiz.")]}, code="not_a_quiz")
+        raise _refuse("lesson", _("This lesson is not a quiz."), "not_a_quiz")
     questions = list(lesson.questions.prefetch_related("choices"))
     if not questions:
-        raise ValidationError({"lesson": [_("This quiz has no questions yet.")]}, code="empty")
+        raise _refuse("lesson", _("This quiz has no questions yet."), "empty")
     chosen = quiz_answers_parse(questions=questions, answers=answers)
     feedback = [
         QuestionFeedback(
@@ -170,7 +173,7 @@ def quiz_submit(*, user: User, lesson: Lesson, answers: Mapping[Any, Any]) -> Qu
                 return QuizOutcome(attempt=attempt, feedback=feedback, completion=completion)
         except IntegrityError:
             continue
-    raise ValidationError({"answers": [_("Please submit again.")]}, code="conflict")
+    raise _refuse("answers", _("Please submit again."), "conflict")
 
 
 def _attempt_create(
@@ -180,17 +183,12 @@ def _attempt_create(
         QuizAttempt.objects.filter(user=user, lesson=lesson).values_list("number", "passed")
     )
     if any(was_passed for _n, was_passed in previous):
-        raise ValidationError(
-            {"answers": [_("You have already passed this quiz.")]}, code="already_passed"
-        )
+        raise _refuse("answers", _("You have already passed this quiz."), "already_passed")
     if len(previous) >= lesson.max_attempts:
-        raise ValidationError(
-            {
-                "answers": [
-                    _("You have used all %(n)d attempts at this quiz.") % {"n": lesson.max_attempts}
-                ]
-            },
-            code="attempt_limit",
+        raise _refuse(
+            "answers",
+            _("You have used all %(n)d attempts at this quiz.") % {"n": lesson.max_attempts},
+            "attempt_limit",
         )
     return QuizAttempt.objects.create(
         user=user,

@@ -140,9 +140,9 @@ def _lesson_context(page: selectors.LessonPage) -> dict[str, Any]:
         "course": page.course,
         "lesson": lesson,
         "body_html": markdown_to_html(lesson.body),
-        "currency": Organization.current().home_currency,
     }
     if lesson.kind == LessonKind.STORY:
+        context["currency"] = Organization.current().home_currency
         context["happened_html"] = markdown_to_html(lesson.story_what_happened)
         context["learned_html"] = markdown_to_html(lesson.story_what_we_learned)
     if lesson.kind == LessonKind.VIDEO:
