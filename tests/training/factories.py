@@ -125,9 +125,9 @@ def answers(quiz: Lesson, *, right: int | None = None) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for n, question in enumerate(quiz.questions.order_by("position")):
         good = right is None or n < right
-        out[str(question.pk)] = [
-            c.pk for c in question.choices.all() if c.is_correct == good
-        ][: None if good else 1]
+        out[str(question.pk)] = [c.pk for c in question.choices.all() if c.is_correct == good][
+            : None if good else 1
+        ]
     return out
 
 

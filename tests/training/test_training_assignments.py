@@ -153,7 +153,9 @@ def test_a_program_assignment_counts_courses_and_resumes_in_the_next_course():
 
 
 def _assignment(due: dt.date, **fields):
-    return AssignmentFactory(assignee=UserFactory(email=f"p{due.day}@example.com"), due_date=due, **fields)
+    return AssignmentFactory(
+        assignee=UserFactory(email=f"p{due.day}@example.com"), due_date=due, **fields
+    )
 
 
 def test_reminders_go_once_per_state_and_a_second_run_sends_nothing():

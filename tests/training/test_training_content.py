@@ -186,7 +186,11 @@ def test_question_update_keeps_answer_ids_by_position():
         question=question,
         prompt="Reworded?",
         kind="single",
-        choices=[ChoiceInput("first", True), ChoiceInput("second", False), ChoiceInput("third", False)],
+        choices=[
+            ChoiceInput("first", True),
+            ChoiceInput("second", False),
+            ChoiceInput("third", False),
+        ],
         explanation="Why.",
     )
 

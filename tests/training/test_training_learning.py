@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from tests.fakes.fixtures import field_encryption_key  # noqa: F401
 from tests.training.factories import (
     CompletionFactory,
     CourseFactory,
@@ -199,9 +198,8 @@ def test_program_completions_of_an_empty_program_is_empty():
     assert program_completions(program=program_with()) == {}
 
 
-def test_completion_events_reach_subscribers_after_commit(
-    django_capture_on_commit_callbacks, field_encryption_key
-):
+@pytest.mark.usefixtures("field_encryption_key")
+def test_completion_events_reach_subscribers_after_commit(django_capture_on_commit_callbacks):
     from events.models import WebhookDelivery, WebhookSubscription
 
     WebhookSubscription.objects.create(

@@ -55,7 +55,7 @@ def test_my_learning_lists_assignments_first_then_the_catalog(cast, client, cour
     assert body.index("Assigned to you") < body.index("Qualify deals") < body.index("Catalog")
     assert "Discovery basics" in body
     assert "Secret draft" not in body
-    assert '/learn/courses/qualify/intro/' in body  # the start link
+    assert "/learn/courses/qualify/intro/" in body  # the start link
 
 
 def test_my_learning_runs_constant_queries(cast, client, django_assert_max_num_queries):
@@ -208,7 +208,10 @@ def test_lesson_markdown_is_sanitised_on_the_page(cast, client):
 def test_video_lessons_embed_only_the_parsed_id(cast, client):
     course = CourseFactory(slug="v")
     LessonFactory(
-        course=course, slug="watch", kind=LessonKind.VIDEO, body="",
+        course=course,
+        slug="watch",
+        kind=LessonKind.VIDEO,
+        body="",
         video_url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
     )
     client.force_login(cast.rep)
@@ -334,9 +337,7 @@ def test_rating_after_completion_with_htmx(cast, client, course):
 def test_rating_before_completion_is_refused(cast, client, course):
     client.force_login(cast.rep)
 
-    response = client.post(
-        "/learn/courses/qualify/rating/", {"stars": "5"}, HTTP_HX_REQUEST="true"
-    )
+    response = client.post("/learn/courses/qualify/rating/", {"stars": "5"}, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 400
     assert not CourseRating.objects.exists()
@@ -344,8 +345,15 @@ def test_rating_before_completion_is_refused(cast, client, course):
 
 @pytest.mark.parametrize(
     ("who", "code"),
-    [("rep", 200), ("coach", 200), ("manager", 200), ("leader", 200), ("other_rep", 404),
-     ("other_manager", 404), ("admin", 200)],
+    [
+        ("rep", 200),
+        ("coach", 200),
+        ("manager", 200),
+        ("leader", 200),
+        ("other_rep", 404),
+        ("other_manager", 404),
+        ("admin", 200),
+    ],
 )
 def test_who_may_see_a_certificate(cast, client, who, code):
     completion = CompletionFactory(user=cast.rep, course=CourseFactory(title="Qualify"))

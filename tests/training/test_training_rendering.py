@@ -53,7 +53,11 @@ def test_empty_markdown_renders_nothing():
             "youtube",
             "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
         ),
-        ("https://youtu.be/dQw4w9WgXcQ", "youtube", "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"),
+        (
+            "https://youtu.be/dQw4w9WgXcQ",
+            "youtube",
+            "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+        ),
         ("https://vimeo.com/76979871", "vimeo", "https://player.vimeo.com/video/76979871"),
         (
             "https://www.loom.com/share/0123456789abcdef0123456789abcdef",
@@ -80,7 +84,7 @@ def test_video_links_on_allowed_hosts_become_embeds(url, provider, src):
         "https://evil.example/watch?v=dQw4w9WgXcQ",
         "https://youtube.com.evil.example/watch?v=dQw4w9WgXcQ",
         "javascript:alert(1)",
-        "https://www.youtube.com/watch?v=\"><script>",
+        'https://www.youtube.com/watch?v="><script>',
         "https://user:pw@youtube.com/watch?v=dQw4w9WgXcQ",
         "https://vimeo.com/not-a-number",
         "ftp://youtu.be/dQw4w9WgXcQ",
