@@ -21,6 +21,7 @@ from accounts.models import User
 from coaching.models import (
     LOWER_IS_BETTER,
     POST_MORTEM_KINDS,
+    SCORED_KINDS,
     ActionItem,
     AvailabilityWindow,
     CoachingSession,
@@ -45,7 +46,6 @@ from deals.models import Deal, DealStatus
 WEEKS_BACK = 78  # about 18 months
 EVERY_N_WEEKS = 3
 AGENDAS_FROM_PIPELINE = 4
-SCORED_KINDS = (SessionKind.LIVE_CALL, SessionKind.POST_CALL_REVIEW, SessionKind.ROLE_PLAY)
 KINDS = [
     SessionKind.LIVE_CALL,
     SessionKind.POST_CALL_REVIEW,

@@ -71,6 +71,9 @@ class SessionKind(models.TextChoices):
 
 # Kinds that end with a post-mortem (what went well, what to improve, commitments).
 POST_MORTEM_KINDS = (SessionKind.POST_CALL_REVIEW, SessionKind.DEAL_POST_MORTEM)
+# Kinds about a call, which a coach scores on a rubric (any session may be scored; these are
+# listed as follow-ups until they are).
+SCORED_KINDS = (SessionKind.LIVE_CALL, SessionKind.POST_CALL_REVIEW, SessionKind.ROLE_PLAY)
 
 
 class SessionStatus(models.TextChoices):

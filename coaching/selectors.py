@@ -24,6 +24,7 @@ from accounts.access import Principal
 from accounts.models import User
 from coaching.access import bookable_reps, sessions_visible
 from coaching.models import (
+    SCORED_KINDS,
     ActionItem,
     AvailabilityWindow,
     CoachingSession,
@@ -178,6 +179,7 @@ def coach_dashboard(*, coach: User, now: dt.datetime) -> Dashboard:
         unscored=list(
             mine.filter(
                 status=SessionStatus.COMPLETED,
+                kind__in=SCORED_KINDS,
                 scorecard__isnull=True,
                 start__gte=now - dt.timedelta(days=30),
             ).order_by("-start")[:LIST_LIMIT]

@@ -80,6 +80,8 @@ from coaching.services.sessions import (
 )
 from deals.models import DealStatus
 
+# Free times listed at most (a 4-week horizon of full days fits).
+SLOT_LIMIT = 300
 # A feed covers this far back and ahead.
 FEED_PAST = dt.timedelta(days=90)
 FEED_AHEAD = dt.timedelta(days=400)
@@ -263,6 +265,7 @@ def find_slot(request: AuthenticatedRequest) -> HttpResponse:
             duration=dt.timedelta(minutes=form.cleaned_data["duration"]),
             days=form.cleaned_data["days"],
             now=timezone.now(),
+            limit=SLOT_LIMIT,
         )
     days: dict[dt.date, list[selectors.Slot]] = {}
     for slot in slots:
@@ -276,6 +279,7 @@ def find_slot(request: AuthenticatedRequest) -> HttpResponse:
             "rep": rep,
             "slot_days": days,
             "searched": form.is_bound and form.is_valid(),
+            "truncated": len(slots) >= SLOT_LIMIT,
             "has_hours": has_hours,
             "duration": form.cleaned_data.get("duration") if form.is_valid() else None,
         },

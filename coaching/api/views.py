@@ -441,6 +441,7 @@ class SlotListApi(APIView):
             duration=dt.timedelta(minutes=numbers["duration"]),
             days=numbers["days"],
             now=timezone.now(),
+            limit=200,
         )
         return Response(SlotSerializer(slots, many=True).data)
 
