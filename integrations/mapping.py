@@ -158,7 +158,3 @@ def closed_at_for(
     if close_time < created_at and close_time.date() == created_at.date():
         return created_at
     return close_time
-
-
-def iso(value: dt.datetime | dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()

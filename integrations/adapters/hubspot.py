@@ -31,7 +31,6 @@ from integrations.mapping import (
     MappingInvalid,
     closed_at_for,
     facts_from,
-    iso,
     parse_amount,
     parse_optional_time,
     parse_time,
@@ -226,10 +225,10 @@ class HubSpotMapper:
             "currency": str(props.get("deal_currency_code") or self.default_currency),
             "stage": stage.label,
             "status": stage.status,
-            "created_at": iso(created_at),
-            "expected_close_date": iso(close_time.date()) if close_time else None,
-            "closed_at": iso(
-                closed_at_for(status=stage.status, close_time=close_time, created_at=created_at)
+            "created_at": created_at,
+            "expected_close_date": close_time.date() if close_time else None,
+            "closed_at": closed_at_for(
+                status=stage.status, close_time=close_time, created_at=created_at
             ),
             "loss_reason": text_from(
                 props, self.field_map.get("loss_reason") or "closed_lost_reason"
@@ -237,7 +236,7 @@ class HubSpotMapper:
             if stage.status == "lost"
             else "",
             **facts_from(props, self.field_map),
-            "source_updated_at": iso(parse_time(modified, field="source_updated_at")),
+            "source_updated_at": parse_time(modified, field="source_updated_at"),
         }
 
     def page(self, deals: list[dict[str, Any]]) -> MappedPage:
@@ -245,18 +244,26 @@ class HubSpotMapper:
         for deal in deals:
             external_id = str(deal.get("id") or "")
             page.external_ids.append(external_id)
-            props = deal.get("properties") or {}
             try:
-                page.note_modified(
-                    parse_time(
-                        props.get("hs_lastmodifieddate") or deal.get("updatedAt"),
-                        field="source_updated_at",
-                    )
-                )
-                page.rows.append(self.row(deal))
+                row = self.row(deal)
             except MappingInvalid as exc:
                 page.errors.append(MappingError(external_id, exc.field, exc.message))
+                # An unmappable deal still counts for how far the sync got.
+                page.note_modified(_modified_or_none(deal))
+                continue
+            page.note_modified(row["source_updated_at"])
+            page.rows.append(row)
         return page
+
+
+def _modified_or_none(deal: dict[str, Any]) -> dt.datetime | None:
+    props = deal.get("properties") or {}
+    try:
+        return parse_time(
+            props.get("hs_lastmodifieddate") or deal.get("updatedAt"), field="source_updated_at"
+        )
+    except MappingInvalid:
+        return None
 
 
 def deal_pages(

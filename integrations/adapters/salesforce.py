@@ -40,7 +40,6 @@ from integrations.mapping import (
     MappingInvalid,
     closed_at_for,
     facts_from,
-    iso,
     parse_amount,
     parse_optional_time,
     parse_time,
@@ -53,8 +52,11 @@ DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 DEFAULT_API_VERSION = "v61.0"
 QUOTA_SHARE = 0.9
 HISTORY_FIELDS = {"StageName": "stage", "Amount": "amount", "CloseDate": "expected_close_date"}
-# Ids per OpportunityFieldHistory query: keeps the GET URL well under Salesforce's 16 KB limit.
-HISTORY_IDS_PER_QUERY = 300
+# OpportunityFieldHistory rows of each opportunity, through its `Histories` relationship.
+HISTORY_SUBQUERY = (
+    "(SELECT Field, OldValue, NewValue, CreatedDate FROM Histories"
+    " WHERE Field IN ('StageName', 'Amount', 'CloseDate') ORDER BY CreatedDate)"
+)
 BASE_FIELDS = (
     "Id",
     "OwnerId",
@@ -70,7 +72,6 @@ BASE_FIELDS = (
 )
 # A field name or relationship path (Account.Name, Champion__r.Name); nothing else reaches SOQL.
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
-RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$")
 
 
 class AuthFlow:
@@ -214,6 +215,9 @@ class SalesforceClient(CrmClient):
     def opportunity_pages(
         self, *, modified_since: dt.datetime | None, fields: list[str]
     ) -> Iterator[list[dict[str, Any]]]:
+        """Opportunities modified at or after `modified_since`, oldest first, each with its
+        stage, amount and close-date history (OpportunityFieldHistory through the `Histories`
+        relationship): one API call per page instead of one per page and id chunk."""
         for name in fields:
             if not FIELD_NAME.match(name):
                 raise CrmRequestError(f"{name!r} is not a Salesforce field name.")
@@ -221,23 +225,25 @@ class SalesforceClient(CrmClient):
             f" WHERE LastModifiedDate >= {soql_datetime(modified_since)}" if modified_since else ""
         )
         # Field names were checked against FIELD_NAME above, so SOQL gets names, never code.
-        soql = f"SELECT {', '.join(fields)} FROM Opportunity{where}"  # noqa: S608
+        soql = f"SELECT {', '.join(fields)}, {HISTORY_SUBQUERY} FROM Opportunity{where}"  # noqa: S608
         soql += " ORDER BY LastModifiedDate, Id"
-        yield from self.query_pages(soql)
+        for records in self.query_pages(soql):
+            for record in records:
+                self._complete_histories(record)
+            yield records
 
-    def field_history(self, opportunity_ids: list[str]) -> list[dict[str, Any]]:
-        ids = [i for i in opportunity_ids if RECORD_ID.match(i)]
-        tracked = ", ".join(f"'{name}'" for name in HISTORY_FIELDS)
-        history: list[dict[str, Any]] = []
-        for start in range(0, len(ids), HISTORY_IDS_PER_QUERY):
-            chunk = ", ".join(f"'{i}'" for i in ids[start : start + HISTORY_IDS_PER_QUERY])
-            # Ids were checked against RECORD_ID: letters and digits only.
-            history += self.query_all(
-                "SELECT OpportunityId, Field, OldValue, NewValue, CreatedDate "  # noqa: S608
-                f"FROM OpportunityFieldHistory WHERE OpportunityId IN ({chunk}) "
-                f"AND Field IN ({tracked}) ORDER BY OpportunityId, CreatedDate"
-            )
-        return history
+    def _complete_histories(self, record: dict[str, Any]) -> None:
+        """Salesforce returns a parent's child rows a batch at a time; fetch the rest."""
+        histories = record.get("Histories")
+        while isinstance(histories, dict) and not histories.get("done", True):
+            next_url = histories.get("nextRecordsUrl")
+            if not next_url:
+                break
+            session = self.session or self.authenticate()
+            more = self._send("GET", f"{session.instance_url}{next_url}").json()
+            histories["records"] = [*histories.get("records", []), *more.get("records", [])]
+            histories["done"] = more.get("done", True)
+            histories["nextRecordsUrl"] = more.get("nextRecordsUrl")
 
     def stages(self) -> list[CrmStage]:
         records = self.query_all(
@@ -306,10 +312,11 @@ def jwt_assertion(
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"Account": {"Name": "Acme"}} → {"Account.Name": "Acme"}; drops the `attributes`."""
+    """{"Account": {"Name": "Acme"}} → {"Account.Name": "Acme"}; drops `attributes` and the
+    Histories child rows (read separately)."""
     flat: dict[str, Any] = {}
     for key, value in record.items():
-        if key == "attributes":
+        if key in ("attributes", "Histories"):
             continue
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
@@ -345,31 +352,32 @@ class SalesforceMapper:
         stage = stage_resolve(self.stage_map, str(flat.get("StageName") or ""))
         created_at = parse_time(flat.get("CreatedDate"), field="created_at")
         close_date = parse_optional_time(flat.get("CloseDate"), field="expected_close_date")
+        field_map = self.field_map
         return {
             "source": SOURCE,
             "external_id": str(flat["Id"]),
             "owner_id": flat.get("OwnerId") or None,
             "name": str(flat.get("Name") or "").strip()[:255],
-            "account_name": text_from(flat, self.field_map.get("account_name") or "Account.Name"),
+            "account_name": text_from(flat, field_map.get("account_name") or "Account.Name"),
             "amount": parse_amount(flat.get("Amount")),
             "currency": str(flat.get("CurrencyIsoCode") or self.default_currency),
             "stage": stage.label,
             "status": stage.status,
-            "created_at": iso(created_at),
-            "expected_close_date": iso(close_date.date()) if close_date else None,
-            "closed_at": iso(
-                closed_at_for(status=stage.status, close_time=close_date, created_at=created_at)
+            "created_at": created_at,
+            "expected_close_date": close_date.date() if close_date else None,
+            "closed_at": closed_at_for(
+                status=stage.status, close_time=close_date, created_at=created_at
             ),
-            "loss_reason": text_from(flat, self.field_map.get("loss_reason"))
+            "loss_reason": text_from(flat, field_map.get("loss_reason"))
             if stage.status == "lost"
             else "",
-            **facts_from(flat, self.field_map),
-            "source_updated_at": iso(
-                parse_time(flat.get("LastModifiedDate"), field="source_updated_at")
+            **facts_from(flat, field_map),
+            "source_updated_at": parse_time(
+                flat.get("LastModifiedDate"), field="source_updated_at"
             ),
         }
 
-    def history_row(self, record: dict[str, Any]) -> dict[str, Any] | None:
+    def history_row(self, external_id: str, record: dict[str, Any]) -> dict[str, Any] | None:
         field = HISTORY_FIELDS.get(str(record.get("Field")))
         if field is None:
             return None
@@ -378,11 +386,11 @@ class SalesforceMapper:
             old, new = self._stage_label(old), self._stage_label(new)
         return {
             "source": SOURCE,
-            "external_id": str(record["OpportunityId"]),
+            "external_id": external_id,
             "field": field,
             "old_value": old,
             "new_value": new,
-            "changed_at": iso(parse_time(record.get("CreatedDate"), field="changed_at")),
+            "changed_at": parse_time(record.get("CreatedDate"), field="changed_at"),
         }
 
     def _stage_label(self, value: Any) -> Any:
@@ -391,34 +399,21 @@ class SalesforceMapper:
         entry = self.stage_map.get(str(value))
         return str(entry.get("label") or value) if isinstance(entry, dict) else value
 
-    def page(
-        self, records: list[dict[str, Any]], history: list[dict[str, Any]] | None = None
-    ) -> MappedPage:
+    def page(self, records: list[dict[str, Any]]) -> MappedPage:
         page = MappedPage()
-        good_ids: set[str] = set()
         for record in records:
             external_id = str(record.get("Id") or "")
             page.external_ids.append(external_id)
             try:
-                page.note_modified(
-                    parse_time(record.get("LastModifiedDate"), field="source_updated_at")
-                )
-                page.rows.append(self.row(record))
-                good_ids.add(external_id)
+                row = self.row(record)
+                page.note_modified(row["source_updated_at"])
+                histories = record.get("Histories") or {}
+                history = [self.history_row(external_id, h) for h in histories.get("records", [])]
             except MappingInvalid as exc:
                 page.errors.append(MappingError(external_id, exc.field, exc.message))
-        for record in history or []:
-            if str(record.get("OpportunityId")) not in good_ids:
                 continue
-            try:
-                row = self.history_row(record)
-            except MappingInvalid as exc:
-                page.errors.append(
-                    MappingError(str(record.get("OpportunityId")), exc.field, exc.message)
-                )
-                continue
-            if row is not None:
-                page.history.append(row)
+            page.rows.append(row)
+            page.history += [h for h in history if h is not None]
         return page
 
 
@@ -432,5 +427,4 @@ def opportunity_pages(
     next run because their LastModifiedDate is newer than the watermark.
     """
     for records in client.opportunity_pages(modified_since=since, fields=mapper.fields):
-        ids = [str(r.get("Id")) for r in records if r.get("Id")]
-        yield mapper.page(records, client.field_history(ids) if ids else [])
+        yield mapper.page(records)

@@ -1,8 +1,8 @@
 """A fake Salesforce on loopback: OAuth 2.0 token endpoint (client credentials and JWT bearer,
 the assertion's RS256 signature checked), the REST query API with server-side cursors
-(`nextRecordsUrl`, 2,000 records a page), Opportunity, OpportunityFieldHistory,
-OpportunityStage and User, `Sforce-Limit-Info` on every answer; expired sessions, 429s and 5xx
-on demand.
+(`nextRecordsUrl`, 2,000 records a page), Opportunity with its OpportunityFieldHistory through
+the `Histories` relationship subquery (child rows paged too), OpportunityStage and User,
+`Sforce-Limit-Info` on every answer; expired sessions, 429s and 5xx on demand.
 
 It understands exactly the SOQL the adapter sends (parsed with regular expressions), and
 rejects unknown fields the way Salesforce does (INVALID_FIELD).
@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from tests.fakes.server import FakeServer, Reply, Request
 
 BATCH = 2000
+CHILD_BATCH = 200  # child rows of one parent per answer; the rest via their nextRecordsUrl
 API_VERSION = "v61.0"
 OPPORTUNITY_FIELDS = {
     "Id",
@@ -325,12 +326,21 @@ class FakeSalesforce(FakeServer):
             )
         rows, project = self._cursors[cursor]
         offset = int(offset_text)
-        chunk = [project(r) for r in rows[offset : offset + BATCH]]
-        nxt = f"{cursor}-{offset + BATCH}" if offset + BATCH < len(rows) else None
+        size = CHILD_BATCH if cursor.startswith("01gCHILD") else BATCH
+        chunk = [project(r) for r in rows[offset : offset + size]]
+        nxt = f"{cursor}-{offset + size}" if offset + size < len(rows) else None
         return self._page(chunk, len(rows), nxt)
 
     def _query(self, soql: str) -> Reply:
         soql = " ".join(soql.split())
+        histories = None
+        sub = re.search(
+            r", \(SELECT (.+?) FROM Histories WHERE Field IN \((.*?)\) ORDER BY CreatedDate\)",
+            soql,
+        )
+        if sub:
+            histories = set(re.findall(r"'([^']*)'", sub.group(2)))
+            soql = soql.replace(sub.group(0), "")
         if soql == "SELECT COUNT() FROM Opportunity":
             return Reply(200, {"totalSize": len(self.opportunities), "done": True, "records": []})
         m = re.fullmatch(r"SELECT (.+?) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY (.+))?", soql)
@@ -341,9 +351,7 @@ class FakeSalesforce(FakeServer):
         fields = [f.strip() for f in m.group(1).split(",")]
         sobject, where = m.group(2), m.group(3) or ""
         if sobject == "Opportunity":
-            return self._opportunities(fields, where)
-        if sobject == "OpportunityFieldHistory":
-            return self._history(where)
+            return self._opportunities(fields, where, histories)
         if sobject == "OpportunityStage":
             return self._result(
                 [
@@ -364,7 +372,29 @@ class FakeSalesforce(FakeServer):
             ],
         )
 
-    def _opportunities(self, fields: list[str], where: str) -> Reply:
+    def _child_rows(self, opp_id: str, tracked: set[str]) -> dict[str, Any] | None:
+        rows = [
+            {
+                "attributes": {"type": "OpportunityFieldHistory"},
+                **{k: h[k] for k in ("Field", "OldValue", "NewValue", "CreatedDate")},
+            }
+            for h in sorted(self.history.get(opp_id, []), key=lambda h: h["CreatedDate"])
+            if h["Field"] in tracked
+        ]
+        if not rows:
+            return None  # Salesforce sends null for a parent without child rows
+        body: dict[str, Any] = {
+            "totalSize": len(rows),
+            "done": len(rows) <= CHILD_BATCH,
+            "records": rows[:CHILD_BATCH],
+        }
+        if len(rows) > CHILD_BATCH:
+            cursor = f"01gCHILD{next(self._ids):08d}"
+            self._cursors[cursor] = (rows, lambda r: r)
+            body["nextRecordsUrl"] = f"/services/data/{API_VERSION}/query/{cursor}-{CHILD_BATCH}"
+        return body
+
+    def _opportunities(self, fields: list[str], where: str, histories: set[str] | None) -> Reply:
         for field in fields:
             if field not in OPPORTUNITY_FIELDS and field != "Account.Name":
                 return Reply(
@@ -404,20 +434,8 @@ class FakeSalesforce(FakeServer):
                     )
                 else:
                     out[field] = r.get(field)
+            if histories is not None:
+                out["Histories"] = self._child_rows(r["Id"], histories)
             return out
 
         return self._result(rows, project)
-
-    def _history(self, where: str) -> Reply:
-        m = re.fullmatch(r"OpportunityId IN \((.*?)\) AND Field IN \((.*?)\)", where)
-        if not m:
-            return Reply(
-                400, [{"message": f"unexpected WHERE {where}", "errorCode": "MALFORMED_QUERY"}]
-            )
-        ids = re.findall(r"'([^']*)'", m.group(1))
-        tracked = set(re.findall(r"'([^']*)'", m.group(2)))
-        rows = [h for i in ids for h in self.history.get(i, []) if h["Field"] in tracked]
-        rows.sort(key=lambda h: (h["OpportunityId"], h["CreatedDate"]))
-        return self._result(
-            rows, lambda r: {"attributes": {"type": "OpportunityFieldHistory"}, **r}
-        )

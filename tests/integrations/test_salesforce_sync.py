@@ -77,7 +77,9 @@ def test_query_selects_the_documented_fields_since_the_watermark(fake_salesforce
     assert first == (
         "SELECT Id, OwnerId, Name, Account.Name, Amount, StageName, IsClosed, IsWon, "
         "CreatedDate, CloseDate, LastModifiedDate, CurrencyIsoCode, "
-        "Economic_Buyer_Identified__c FROM Opportunity ORDER BY LastModifiedDate, Id"
+        "Economic_Buyer_Identified__c, (SELECT Field, OldValue, NewValue, CreatedDate "
+        "FROM Histories WHERE Field IN ('StageName', 'Amount', 'CloseDate') "
+        "ORDER BY CreatedDate) FROM Opportunity ORDER BY LastModifiedDate, Id"
     )
     since = (connection.watermark - dt.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert f"WHERE LastModifiedDate >= {since} ORDER BY LastModifiedDate, Id" in second
@@ -221,16 +223,16 @@ def test_api_usage_near_the_org_limit_pauses_the_sync_until_later(fake_salesforc
     for _ in range(4500):
         fake_salesforce.add_opportunity(history=False)
     fake_salesforce.api_limit = 100
-    # Page 1 takes 8 calls (1 query + 7 history chunks): 81..88/100. Page 2 reaches 90/100
-    # mid-way, so the sync stops before committing it.
-    fake_salesforce.api_used = 80
+    # One call a page: page 1 answers 89/100, page 2 answers 90/100 (it still lands), and the
+    # call for page 3 is not made.
+    fake_salesforce.api_used = 88
     connection = salesforce_connection(fake_salesforce)
 
     paused = sync(connection, sleeps)
 
     assert paused.status == "rate_limited"
     assert "90%" in paused.error
-    assert len(stored_ids()) == 2000
+    assert len(stored_ids()) == 4000
     assert connection.watermark is not None
 
     fake_salesforce.api_used = 0
@@ -340,3 +342,22 @@ def test_a_deal_closed_on_its_creation_day_closes_at_creation(fake_salesforce, s
 
     deal = Deal.objects.get(external_id=opp)
     assert (deal.closed_at, deal.expected_close_date) == (created, dt.date(2025, 2, 3))
+
+
+def test_a_long_field_history_is_read_to_its_end(fake_salesforce, sleeps):
+    opp = fake_salesforce.add_opportunity(Amount=0.0)
+    start = fake_salesforce.clock
+    for n in range(1, 251):  # more child rows than Salesforce returns with the parent
+        fake_salesforce.add_history(opp, "Amount", n - 1, n, at=start + dt.timedelta(hours=n))
+    connection = salesforce_connection(fake_salesforce)
+
+    run = sync(connection, sleeps)
+
+    assert run.status == "succeeded", run.error
+    deal = Deal.objects.get(external_id=opp)
+    changes = DealChange.objects.filter(deal=deal, field="amount").exclude(old_value="")
+    assert [c.new_value for c in changes.order_by("changed_at")] == [
+        f"{n}.00" for n in range(1, 251)
+    ]
+    child_pages = [r.path for r in fake_salesforce.requests if "/query/01gCHILD" in r.path]
+    assert len(child_pages) == 1

@@ -1,0 +1,269 @@
+"""CRM pull throughput on PostgreSQL: the Salesforce connector against the bulk API.
+
+In one run, on a database of its own (coachline_bench_connectors, created and dropped here):
+  (a) reference: the 100,000 deal rows POSTed to /api/v1/deals/bulk in 10,000-row requests,
+      through gunicorn on 127.0.0.1 (started and stopped here), as an integration would;
+  (b) the same 100,000 opportunities pulled by the Salesforce connector from the fake
+      Salesforce (tests/fakes/salesforce.py, in a process of its own on 127.0.0.1, 2,000
+      records a page): token, SOQL pages via nextRecordsUrl, OpportunityFieldHistory queries,
+      mapping through the stage map, deals_ingest per page, watermark per page.
+Both start from an empty deals table. It prints rows/s for each and the ratio (b)/(a); the goal
+is at least 0.5x.
+
+Run: .venv/bin/python bench/connectors.py   (PostgreSQL on 127.0.0.1:5432, or set BENCH_PG_URL)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing as mp
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import psycopg
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = "coachline_bench_connectors"
+DB_URL = f"{SERVER}/{DB_NAME}"
+ROWS = 100_000
+PER_REQUEST = 10_000
+REPS = 200
+GOAL = 0.5
+START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+OWNERS = [f"005B{i:014d}" for i in range(REPS)]
+FIELD_KEY = Fernet.generate_key().decode()
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env() -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": DB_URL,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "FIELD_ENCRYPTION_KEY": FIELD_KEY,
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "LOG_LEVEL": "WARNING",
+        "REDIS_URL": "",
+        "API_THROTTLE_ANON": "100000/hour",
+    }
+
+
+def _seeded_fake() -> Any:
+    from tests.fakes.salesforce import FakeSalesforce
+
+    fake = FakeSalesforce()
+    fake.seed(ROWS, start=START, owners=OWNERS)
+    return fake
+
+
+def _serve_fake(ready: Any, stop: Any) -> None:
+    """The fake Salesforce in its own process, as the real one is on another machine: its
+    JSON encoding does not compete with the connector for this process's GIL."""
+    fake = _seeded_fake().start()
+    ready.put(fake.url)
+    stop.wait()
+    fake.stop()
+
+
+def _bulk_rows() -> list[dict[str, Any]]:
+    """The rows the connector hands to deals_ingest, built from the same seeded opportunities."""
+    from integrations.adapters.salesforce import SalesforceMapper
+    from tests.fakes.salesforce import STAGE_MAP
+
+    fake = _seeded_fake()
+    fake.httpd.server_close()
+    mapper = SalesforceMapper(
+        stage_map=STAGE_MAP, field_map={}, default_currency="USD", multi_currency=True
+    )
+    rows = []
+    for record in fake.opportunities.values():
+        account = fake.accounts.get(record["AccountId"])
+        rows.append(mapper.row({**record, "Account": {"Name": account} if account else None}))
+    return rows
+
+
+def _setup_people() -> str:
+    import django
+
+    os.environ.update(_env())
+    django.setup()
+    from accounts.models import CrmIdentity, Role, User
+    from accounts.services import api_key_create
+
+    users = User.objects.bulk_create(
+        User(email=f"bench{i}@example.com", full_name=f"Bench Rep {i}", role=Role.REP)
+        for i in range(REPS)
+    )
+    CrmIdentity.objects.bulk_create(
+        CrmIdentity(user=u, source="salesforce", owner_id=OWNERS[i]) for i, u in enumerate(users)
+    )
+    _key, raw = api_key_create(name="bench", scopes=["deals:write"])
+    return raw
+
+
+def _post_all(url: str, key: str, bodies: list[bytes]) -> tuple[float, dict[str, int]]:
+    totals: dict[str, int] = {}
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    with httpx.Client(timeout=600) as client:
+        start = time.perf_counter()
+        for body in bodies:
+            response = client.post(url, content=body, headers=headers)
+            response.raise_for_status()
+            for name, value in response.json().items():
+                if isinstance(value, int):
+                    totals[name] = totals.get(name, 0) + value
+                elif name == "errors" and value:
+                    raise SystemExit(f"unexpected row errors: {value[:3]}")
+        elapsed = time.perf_counter() - start
+    return elapsed, totals
+
+
+def _truncate_deals() -> None:
+    with psycopg.connect(DB_URL, autocommit=True) as conn:
+        conn.execute("TRUNCATE deals_dealchange, deals_deal RESTART IDENTITY CASCADE")
+        conn.execute("VACUUM ANALYZE deals_deal")
+        conn.execute("VACUUM ANALYZE deals_dealchange")
+
+
+def _pull(fake_url: str) -> tuple[float, Any]:
+    import json
+
+    from integrations.models import CrmConnection
+    from integrations.services.sync import connection_sync
+    from tests.fakes import salesforce as fake_sf
+
+    connection = CrmConnection.objects.create(
+        source="salesforce",
+        is_enabled=True,
+        settings={
+            "login_url": fake_url,
+            "api_version": fake_sf.API_VERSION,
+            "auth_flow": "client_credentials",
+            "client_id": "3MVG9fake.consumer.key",
+            "multi_currency": True,
+        },
+        credentials=json.dumps({"client_secret": "fake-consumer-secret"}),
+        stage_map=fake_sf.STAGE_MAP,
+    )
+    start = time.perf_counter()
+    run = connection_sync(connection_id=connection.pk)
+    elapsed = time.perf_counter() - start
+    return elapsed, run
+
+
+def main() -> None:
+    print(f"Preparing {ROWS:,} opportunities and database {DB_NAME} ...", flush=True)
+    _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    _admin(f"CREATE DATABASE {DB_NAME}")
+    server = None
+    ctx = mp.get_context("fork")
+    ready, stop = ctx.Queue(), ctx.Event()
+    fake_process = ctx.Process(target=_serve_fake, args=(ready, stop), daemon=True)
+    fake_process.start()
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=_env(),
+            check=True,
+        )
+        key = _setup_people()
+        rows = _bulk_rows()
+        bodies = [
+            msgspec.json.encode(rows[i : i + PER_REQUEST]) for i in range(0, ROWS, PER_REQUEST)
+        ]
+        fake_url = ready.get(timeout=120)
+
+        port = _free_port()
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "600",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=_env(),
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise SystemExit("gunicorn did not start")
+
+        url = f"{base}/api/v1/deals/bulk"
+        _post_all(url, key, [b"[]"])  # warm-up: the worker's first request imports the apps
+        bulk_time, bulk_counts = _post_all(url, key, bodies)
+        assert bulk_counts["created"] == ROWS, bulk_counts
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+
+        _truncate_deals()
+        pull_time, run = _pull(fake_url)
+        assert run is not None and run.status == "succeeded", run and run.error
+        assert (run.created, run.errors, run.pages) == (ROWS, 0, ROWS // 2000), (
+            run.created,
+            run.errors,
+            run.pages,
+        )
+    finally:
+        stop.set()
+        fake_process.join(timeout=30)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+    def rate(seconds: float) -> float:
+        return ROWS / seconds
+
+    print()
+    print(f"{'':52}{'seconds':>10}{'rows/s':>12}")
+    label_a = "(a) bulk API, 100k deals in 10k-row requests"
+    label_b = "(b) Salesforce pull, 100k opportunities, 2k a page"
+    print(f"{label_a:52}{bulk_time:>10.2f}{rate(bulk_time):>12,.0f}")
+    print(f"{label_b:52}{pull_time:>10.2f}{rate(pull_time):>12,.0f}")
+    print()
+    print(f"(b)/(a) = {rate(pull_time) / rate(bulk_time):.2f}x   goal >= {GOAL}x")
+
+
+if __name__ == "__main__":
+    main()
