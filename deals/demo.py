@@ -130,8 +130,8 @@ def _plan_deal(
     effect: Effect | None,
     amount_effect: Effect | None,
 ) -> _Plan:
-    has_deadline = rng.random() < 0.42 + 0.12 * skill
-    has_buyer = rng.random() < 0.38 + 0.12 * skill
+    has_deadline = rng.random() < 0.55 + 0.12 * skill
+    has_buyer = rng.random() < 0.5 + 0.12 * skill
     has_champion = rng.random() < 0.5 + 0.1 * skill
     has_process = rng.random() < 0.4
     has_metrics = rng.random() < 0.35 + 0.05 * skill
@@ -143,7 +143,7 @@ def _plan_deal(
     to_quarter_end = (_quarter_end(actual_close) - actual_close).days
     if actual_close.month % 3 == 2 and cycle + to_quarter_end <= 180 and rng.random() < 0.5:
         actual_close = _quarter_end(actual_close) - dt.timedelta(days=rng.randrange(0, 6))
-    slip_odds = 0.22 + (0.25 if not has_deadline else 0) + (0.15 if not has_buyer else 0)
+    slip_odds = 0.12 + (0.28 if not has_deadline else 0) + (0.15 if not has_buyer else 0)
     slips = rng.random() < slip_odds
     if not slips:
         # On time: closed deals close on the planned date; open ones are planned ahead.
@@ -184,14 +184,18 @@ def _plan_deal(
 
     end = actual_close if is_closed else today
     span = max((end - created).days, 1)
-    # Stage moves spread over the cycle; lost deals stop somewhere along the way.
-    reached = len(STAGES) if is_won else rng.randint(1, len(STAGES))
-    stage_days = sorted(rng.sample(range(1, span + 1), k=min(reached - 1, span)))
-    if not is_closed:
-        # Open deals progress as far as their elapsed share of the cycle; some stall (stuck).
-        share = span / cycle
-        stall = rng.random() < 0.25
-        stage_days = [d for d in stage_days if d / cycle < share * (0.5 if stall else 1.0)]
+    if is_closed:
+        # Won deals pass every stage; lost ones stop somewhere along the way.
+        reached = len(STAGES) if is_won else rng.randint(1, len(STAGES))
+        stage_days = sorted(rng.sample(range(1, span + 1), k=min(reached - 1, span)))
+    else:
+        # Open deals have moved as far as their elapsed share of the cycle; some stall early
+        # (the "stuck" deals of the hygiene page).
+        share = min(span / cycle, 1.0)
+        moves = int(share * (len(STAGES) - 1) * rng.uniform(0.8, 1.2))
+        stalled = rng.random() < 0.15
+        reach_days = span // 3 if stalled else span
+        stage_days = sorted(rng.sample(range(1, reach_days + 1), k=min(moves, reach_days)))
     stage = STAGES[0]
     for i, day in enumerate(stage_days, start=1):
         when = _at(created + dt.timedelta(days=day), rng)

@@ -102,10 +102,13 @@ def deals_slipped_q(*, today: dt.date) -> Q:
 def deals_annotate_pipeline(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     """Adds is_pushed (close date pushed, see module doc) and stage_since (when the deal
     entered its current stage: the last stage change, else its creation)."""
+    # MAX over the (deal, field, changed_at, ...) index: a seek per deal. (ORDER BY … LIMIT 1
+    # with a tie-breaker made SQLite sort per deal, 30 times slower on a 500-deal page.)
     last_stage_change = (
         DealChange.objects.filter(deal=OuterRef("pk"), field=DealField.STAGE)
-        .order_by("-changed_at", "-pk")
-        .values("changed_at")[:1]
+        .values("deal")
+        .annotate(last=Max("changed_at"))
+        .values("last")
     )
     return deals.annotate(
         is_pushed=Exists(_pushed_changes()),

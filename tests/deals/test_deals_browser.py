@@ -5,6 +5,7 @@ With COACHLINE_SCREENSHOTS=1 each step is also saved to test-artifacts/ at lapto
 
 import datetime as dt
 import os
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -62,7 +63,9 @@ def test_a_manager_opens_pipeline_hygiene_and_a_slipped_deal(cast, page, pipelin
     log_in(page, "manager@example.com", PASSWORD)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Deals").click()
-    page.get_by_role("navigation", name="Deals").get_by_role("link", name="Pipeline hygiene").click()
+    page.get_by_role("navigation", name="Deals").get_by_role(
+        "link", name="Pipeline hygiene"
+    ).click()
 
     assert page.get_by_role("heading", name="Pipeline hygiene", level=1).is_visible()
     slipped = page.locator("#slipped")
@@ -123,4 +126,4 @@ def test_an_admin_imports_a_csv_and_downloads_the_error_report(cast, page, tmp_p
     snap(page, "import-result")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the error report (CSV)").click()
-    assert "A2" in open(download.value.path()).read()
+    assert "A2" in Path(download.value.path()).read_text()
