@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from coaching.selectors import next_session_for as coaching_next_session_for
 from coaching.selectors import overdue_followups_count as coaching_overdue_followups_count
+from deals.selectors import deal_pipeline_counts
 from training.selectors import home_summary as training_home_summary
 
 
@@ -118,7 +119,32 @@ def _coaching(user: User) -> Panel | None:
     )
 
 
-PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [_welcome, _learning, _coaching]
+def _pipeline(user: User) -> Panel | None:
+    """Reps, coaches and managers: open deals they see and how many need attention (1 query)."""
+    if user.role not in (Role.REP, Role.COACH, Role.MANAGER):
+        return None
+    counts = deal_pipeline_counts(principal=user, today=timezone.localdate())
+    if not counts.open:
+        return None
+    titles = {
+        Role.REP: _("Your pipeline"),
+        Role.COACH: _("Your coachees' pipeline"),
+        Role.MANAGER: _("Your team's pipeline"),
+    }
+    return Panel(
+        title=titles[Role(user.role)],
+        figure=str(counts.open),
+        body=_(
+            "Open deals: %(slipped)s slipped, %(lacking)s without a compelling deadline or "
+            "economic-buyer access."
+        )
+        % {"slipped": counts.slipped, "lacking": counts.lacking},
+        link_url=_link("deals:hygiene"),
+        link_label=_("Pipeline hygiene"),
+    )
+
+
+PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [_welcome, _learning, _coaching, _pipeline]
 
 
 def home_panels(user: User) -> list[Panel]:

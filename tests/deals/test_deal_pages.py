@@ -296,3 +296,27 @@ def test_pipeline_counts(cast):
 
     assert (counts.open, counts.slipped, counts.lacking) == (2, 1, 1)
     assert Deal.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("who", "title", "figure"),
+    [("rep", "Your pipeline", "2"), ("coach", "Your coachees&#x27; pipeline", "3")],
+)
+def test_home_shows_the_pipeline_panel(cast, client, who, title, figure):
+    today = timezone.localdate()
+    DealFactory(owner=cast.rep, expected_close_date=today - dt.timedelta(days=1))
+    DealFactory(owner=cast.rep, has_compelling_deadline=False, expected_close_date=today)
+    DealFactory(owner=cast.rep_peer, expected_close_date=today)
+    client.force_login(cast[who])
+
+    body = client.get("/").content.decode()
+
+    assert title in body
+    assert f'<p class="figure">{figure}</p>' in body
+    assert "/deals/hygiene/" in body
+
+
+def test_home_has_no_pipeline_panel_without_open_deals(cast, client):
+    client.force_login(cast.rep)
+
+    assert "Your pipeline" not in client.get("/").content.decode()
