@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,12 @@ _BODY_LABELS: dict[str, Any] = {
 _MARKDOWN_FIELDS = ("body", "story_what_happened", "story_what_we_learned")
 
 
+def _formfield(field: models.Field[Any, Any], **kwargs: Any) -> forms.Field | None:
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # a pasted "youtu.be/..." means https
+    return field.formfield(**kwargs)
+
+
 def lesson_form_class(kind: str) -> type[forms.ModelForm[Lesson]]:
     """A form with the fields that mean something for this kind of lesson."""
 
@@ -111,6 +118,7 @@ def lesson_form_class(kind: str) -> type[forms.ModelForm[Lesson]]:
         class Meta:
             model = Lesson
             fields = _LESSON_FIELDS[kind]
+            formfield_callback = _formfield
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)

@@ -792,14 +792,26 @@ def program_completions(*, program: Program) -> dict[int, dt.datetime]:
     return dict(rows)
 
 
-def program_list(*, principal: Principal) -> QuerySet[Program]:
-    """Programs with their ordered courses (two queries). Learners see published ones."""
-    programs = Program.objects.prefetch_related(
+def _programs_with_courses() -> QuerySet[Program]:
+    return Program.objects.prefetch_related(
         Prefetch(
             "program_courses",
             queryset=ProgramCourse.objects.select_related("course").order_by("position", "pk"),
         )
     ).order_by("title", "pk")
+
+
+def program_with_courses(*, pk: int) -> Program:
+    return _programs_with_courses().get(pk=pk)
+
+
+def course_with_counts(*, pk: int) -> Course:
+    return _published_lesson_counts().get(pk=pk)
+
+
+def program_list(*, principal: Principal) -> QuerySet[Program]:
+    """Programs with their ordered courses (two queries). Learners see published ones."""
+    programs = _programs_with_courses()
     if content_editor(principal):
         return programs
     return programs.filter(status=PublishStatus.PUBLISHED)

@@ -115,8 +115,7 @@ class CourseListApi(ReadOrWrite):
 
 
 def _course_out(course: Course) -> Any:
-    annotated = selectors.course_list(principal=None).get(pk=course.pk)  # type: ignore[arg-type]
-    return CourseOutputSerializer(annotated).data
+    return CourseOutputSerializer(selectors.course_with_counts(pk=course.pk)).data
 
 
 class CourseDetailApi(ReadOrWrite):
@@ -233,7 +232,7 @@ def _courses_by_slug(slugs: list[str]) -> list[Course]:
 
 
 def _program_out(program: Program) -> Any:
-    fresh = selectors.program_list(principal=None).get(pk=program.pk)  # type: ignore[arg-type]
+    fresh = selectors.program_with_courses(pk=program.pk)
     return ProgramOutputSerializer(fresh, context={"with_costs": True}).data
 
 
@@ -244,7 +243,7 @@ class ProgramDetailApi(ReadOrWrite):
     def get(self, request: Request, slug: str) -> Response:
         principal = request_principal(request)
         program = program_get_for_principal(principal=principal, slug=slug)
-        fresh = selectors.program_list(principal=None).get(pk=program.pk)  # type: ignore[arg-type]
+        fresh = selectors.program_with_courses(pk=program.pk)
         context = {"with_costs": selectors.content_editor(principal)}
         return Response(ProgramOutputSerializer(fresh, context=context).data)
 

@@ -99,7 +99,7 @@ def _course_snapshot(course: Course) -> Snapshot:
         "summary": course.summary,
         "tags": list(course.tags),
         "estimated_minutes": course.estimated_minutes,
-        "status": course.status,
+        "status": str(course.status),
         "lessons": [_lesson_snapshot(lesson) for lesson in lessons],
     }
 
@@ -107,12 +107,12 @@ def _course_snapshot(course: Course) -> Snapshot:
 def _lesson_snapshot(lesson: Lesson) -> Snapshot:
     return {
         "slug": lesson.slug,
-        "kind": lesson.kind,
+        "kind": str(lesson.kind),
         "title": lesson.title,
         "minutes": lesson.minutes,
-        "status": lesson.status,
+        "status": str(lesson.status),
         "body": lesson.body,
-        "story_outcome": lesson.story_outcome,
+        "story_outcome": str(lesson.story_outcome),
         "story_industry": lesson.story_industry,
         "story_deal_size": lesson.story_deal_size,
         "story_cycle_days": lesson.story_cycle_days,
@@ -124,7 +124,7 @@ def _lesson_snapshot(lesson: Lesson) -> Snapshot:
         "questions": [
             {
                 "prompt": q.prompt,
-                "kind": q.kind,
+                "kind": str(q.kind),
                 "explanation": q.explanation,
                 "choices": [(c.text, c.is_correct) for c in q.choices.all()],
             }
@@ -341,6 +341,8 @@ def course_export(*, course: Course, into: Path) -> Path:
     """Write `course` as a folder `<into>/<slug>/` and return that folder."""
     folder = into / course.slug
     folder.mkdir(parents=True, exist_ok=True)
+    # From the database, so values are plain (an in-memory instance may hold enum members).
+    course = Course.objects.get(pk=course.pk)
     snapshot = _course_snapshot(course)
     lessons = []
     for number, spec in enumerate(snapshot["lessons"], start=1):
