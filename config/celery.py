@@ -26,6 +26,11 @@ app.conf.beat_schedule = {
         "task": "coaching.tasks.send_session_reminders",
         "schedule": crontab(minute=15),
     },
+    # Deals of CRM owners who became known since (e.g. via the users bulk API) get their owner.
+    "deals-attach-known-owners": {
+        "task": "deals.tasks.attach_known_owners",
+        "schedule": crontab(minute=40),
+    },
     # Incremental CRM pulls; the watermark makes overlapping runs harmless.
     "crm-pull-sync": {
         "task": "integrations.tasks.sync_all_connections",
