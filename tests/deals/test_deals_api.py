@@ -316,3 +316,20 @@ def test_detail_of_a_missing_deal_is_404(cast, client_for):
 def test_keys_are_counted_once(writer):
     # Sanity for the fixtures: the writer key is the only key.
     assert ApiKey.objects.count() == 1
+
+
+def test_a_job_that_hits_a_bug_is_marked_failed_and_keeps_its_chunks(writer, monkeypatch):
+    from deals.tasks import process_ingest_job
+
+    job_id = writer.post(f"{BULK}?async=1", [deal_row(1)], format="json").json()["job"]
+    monkeypatch.setattr(
+        "deals.services.jobs.deals_ingest", lambda **kw: (_ for _ in ()).throw(KeyError("boom"))
+    )
+
+    with pytest.raises(KeyError):
+        process_ingest_job.delay(job_id)
+
+    job = IngestJob.objects.get(pk=job_id)
+    assert (job.status, job.failure) == ("failed", "KeyError: 'boom'")
+    assert IngestChunk.objects.filter(job_id=job_id).count() == 1
+    assert not Deal.objects.exists()

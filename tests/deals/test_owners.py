@@ -125,3 +125,13 @@ def test_exchange_rates_are_editable_in_the_admin(cast, client):
     assert rates.to_home(Decimal("100"), "EUR", dt.date(2025, 6, 1)) == Decimal("108.50")
     assert rates.to_home(Decimal("100"), "EUR", dt.date(2024, 6, 1)) is None
     assert rates.to_home(Decimal("100"), "USD", dt.date(2024, 6, 1)) == Decimal("100.00")
+
+
+def test_the_hourly_task_attaches_known_owners(cast):
+    from deals.tasks import attach_known_owners
+
+    unmatched(1)
+    CrmIdentityFactory(user=cast.rep, source="salesforce", owner_id="005NEW")
+
+    assert attach_known_owners.delay().get() == 1
+    assert Deal.objects.get().owner == cast.rep
