@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from events.models import EventType
@@ -160,16 +161,41 @@ FIELD_LABELS = {
 }
 
 
+# Typical names, shown as placeholders; every org names its custom fields differently.
+FIELD_EXAMPLES = {
+    ConnectionSource.HUBSPOT: {
+        "has_compelling_deadline": "compelling_event_date",
+        "has_economic_buyer": "economic_buyer_identified",
+        "has_champion": "champion",
+        "has_decision_process": "decision_process",
+        "has_metrics": "success_metrics",
+        "account_name": "company_name",
+        "loss_reason": "closed_lost_reason",
+    },
+    ConnectionSource.SALESFORCE: {
+        "has_compelling_deadline": "Compelling_Event__c",
+        "has_economic_buyer": "Economic_Buyer__c",
+        "has_champion": "Champion__c",
+        "has_decision_process": "Decision_Process__c",
+        "has_metrics": "Metrics__c",
+        "account_name": "Account.Name",
+        "loss_reason": "Loss_Reason__c",
+    },
+}
+
+
 class FieldMapForm(forms.Form):
     def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        example = "Economic_Buyer__c" if source == ConnectionSource.SALESFORCE else "economic_buyer"
+        examples = FIELD_EXAMPLES.get(ConnectionSource(source), {})
         for name in MAPPABLE_FIELDS:
+            example = gettext("e.g. %(name)s") % {"name": examples.get(name, "")}
+            attrs = {"placeholder": example, "spellcheck": "false"}
             self.fields[name] = forms.CharField(
                 label=FIELD_LABELS[name],
                 required=False,
                 max_length=255,
-                widget=forms.TextInput(attrs={"placeholder": example, "spellcheck": "false"}),
+                widget=forms.TextInput(attrs=attrs),
             )
 
 

@@ -74,7 +74,7 @@ class CrmConnection(TimeStampedModel):
 
 
 class SyncKind(models.TextChoices):
-    PULL = "pull", _("Scheduled pull")
+    PULL = "pull", _("Pull")
     WEBHOOK = "webhook", _("Webhook")
 
 
