@@ -12,7 +12,8 @@ from integrations.models import (
 
 
 def connection_for_source(*, source: str) -> CrmConnection | None:
-    return CrmConnection.objects.filter(source=source).first()
+    # Secrets load (and decrypt) only when something uses them, never for showing a page.
+    return CrmConnection.objects.filter(source=source).defer("credentials", "session").first()
 
 
 def connection_or_blank(*, source: str) -> CrmConnection:

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import httpx
+from django.core.exceptions import ImproperlyConfigured
 
 from core.models import Organization
 from integrations.adapters.base import DEFAULT_POLICY, CrmAuthError, RetryPolicy, Sleep
@@ -23,10 +24,16 @@ Mapper = HubSpotMapper | SalesforceMapper
 
 
 def connection_credentials(connection: CrmConnection) -> dict[str, str]:
-    if not connection.credentials:
+    """The connection's secrets. Raises CrmAuthError when they cannot be decrypted (no key in
+    production, or a changed key), so the connection shows why instead of the page failing."""
+    try:
+        stored = connection.credentials
+    except ImproperlyConfigured as exc:
+        raise CrmAuthError(str(exc)) from None
+    if not stored:
         return {}
     try:
-        data = json.loads(connection.credentials)
+        data = json.loads(stored)
     except ValueError:
         return {}
     return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
@@ -35,8 +42,8 @@ def connection_credentials(connection: CrmConnection) -> dict[str, str]:
 def _saved_session(connection: CrmConnection) -> SalesforceSession | None:
     try:
         data = json.loads(connection.session) if connection.session else None
-    except ValueError:
-        return None
+    except (ValueError, ImproperlyConfigured):
+        return None  # no usable token: sign in afresh
     if isinstance(data, dict) and data.get("access_token") and data.get("instance_url"):
         return SalesforceSession(data["access_token"], data["instance_url"])
     return None

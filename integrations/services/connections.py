@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,10 +62,15 @@ def connection_save_settings(
     if source == ConnectionSource.SALESFORCE and clean.get("auth_flow") not in AuthFlow.ALL:
         raise ValidationError({"auth_flow": _("Choose how Coachline signs in to Salesforce.")})
     with transaction.atomic():
-        connection, _created = CrmConnection.objects.select_for_update().get_or_create(
-            source=source
+        connection, _created = (
+            CrmConnection.objects.select_for_update()
+            .defer("credentials", "session")
+            .get_or_create(source=source)
         )
-        stored = connection_credentials(connection)
+        try:
+            stored = connection_credentials(connection)
+        except CrmError:
+            stored = {}  # unreadable (the key changed): the admin is entering them again
         updated = {
             **stored,
             **{k: v for k, v in secrets.items() if v and k in SECRET_FIELDS[source]},
@@ -77,7 +82,10 @@ def connection_save_settings(
         if changed:
             connection.session = ""
             connection.last_test_ok = None
-        connection.save()
+        try:
+            connection.save()
+        except ImproperlyConfigured as exc:  # no FIELD_ENCRYPTION_KEY in production
+            raise ValidationError({NON_FIELD_ERRORS: [str(exc)]}) from None
     return connection
 
 

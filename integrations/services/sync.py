@@ -58,7 +58,8 @@ def connection_sync(
     )
     if not claimed:
         return None
-    connection = CrmConnection.objects.get(pk=connection_id)
+    # Secrets are read inside the try below, so a key problem is recorded like any CRM error.
+    connection = CrmConnection.objects.defer("credentials", "session").get(pk=connection_id)
     run = SyncRun.objects.create(
         connection=connection, kind=SyncKind.PULL, watermark_from=connection.watermark
     )

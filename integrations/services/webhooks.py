@@ -118,9 +118,11 @@ def hubspot_events_process(
     upsert) and mark the same events processed. On a CRM failure the events stay pending for
     the next attempt.
     """
-    connection = CrmConnection.objects.filter(
-        source=ConnectionSource.HUBSPOT, is_enabled=True
-    ).first()
+    connection = (
+        CrmConnection.objects.filter(source=ConnectionSource.HUBSPOT, is_enabled=True)
+        .defer("credentials", "session")
+        .first()
+    )
     if connection is None:
         return None
     events = list(

@@ -14,9 +14,12 @@ from tests.integrations.factories import hubspot_connection
 pytestmark = pytest.mark.django_db
 
 
+STATUS_FIELDS = ["watermark", "last_error", "last_success_at", "rows_synced", "sync_claimed_until"]
+
+
 def sync(connection, sleeps):
     run = connection_sync(connection_id=connection.pk, sleep=sleeps)
-    connection.refresh_from_db()
+    connection.refresh_from_db(fields=STATUS_FIELDS)
     return run
 
 
@@ -376,3 +379,17 @@ def test_field_map_feeds_qualification_facts(fake_hubspot, sleeps):
         None,
     )
     assert stored.has_metrics is None
+
+
+def test_a_changed_encryption_key_is_shown_on_the_connection(fake_hubspot, sleeps, settings):
+    fake_hubspot.add_deal()
+    connection = hubspot_connection(fake_hubspot)
+    settings.FIELD_ENCRYPTION_KEY = "6Yh0XkQ3bWm9r3v6Vb1tW7yQ0n2c5d8e1f4g7h0j3k4="
+
+    run = sync(connection, sleeps)
+
+    assert run.status == "failed"
+    assert connection.last_error == (
+        "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEY; was the key changed?"
+    )
+    assert connection.sync_claimed_until is None

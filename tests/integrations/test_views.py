@@ -346,3 +346,24 @@ def test_admin_edits_rotates_and_redelivers(cast, client):
     assert sub.secret != "whsec_old"
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == ("pending", 0)  # queued for a fresh round
+
+
+def test_without_an_encryption_key_in_production_the_pages_explain_instead_of_failing(
+    cast, client, fake_hubspot, settings
+):
+    client.force_login(cast.admin)
+    connection = hubspot_connection(fake_hubspot)
+    settings.FIELD_ENCRYPTION_KEY = ""  # and DEBUG is off, as in production
+
+    page = client.get("/integrations/hubspot/")
+    saved = client.post(
+        "/integrations/hubspot/settings", {"access_token": "pat-2", "api_base": fake_hubspot.url}
+    )
+    tested = client.post("/integrations/hubspot/test", HTTP_HX_REQUEST="true")
+
+    assert page.status_code == 200
+    assert saved.status_code == 400
+    assert "FIELD_ENCRYPTION_KEY must be set when DEBUG is false" in saved.content.decode()
+    assert "FIELD_ENCRYPTION_KEY must be set when DEBUG is false" in tested.content.decode()
+    connection.refresh_from_db(fields=["last_test_ok"])
+    assert connection.last_test_ok is False
