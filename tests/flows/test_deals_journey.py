@@ -1,4 +1,5 @@
-"""Browser journeys through the deals pages (real Chromium; see tests/flows/conftest.py).
+"""Deals journeys in real Chromium: a manager opens pipeline hygiene, a rep sees only their deals,
+an admin imports a CSV.
 
 With COACHLINE_SCREENSHOTS=1 each step is also saved to test-artifacts/ at laptop and phone width.
 """
@@ -12,12 +13,12 @@ from django.utils import timezone
 
 from tests.deals.factories import DealChangeFactory, DealFactory
 from tests.factories import PASSWORD
-from tests.flows.conftest import ARTIFACTS, browser, log_in, page  # noqa: F401 (fixtures)
+from tests.flows.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def snap(page, name):  # noqa: F811
+def snap(page, name):
     if os.environ.get("COACHLINE_SCREENSHOTS") != "1":
         return
     ARTIFACTS.mkdir(exist_ok=True)
@@ -59,7 +60,7 @@ def pipeline(cast):
     return slipped
 
 
-def test_a_manager_opens_pipeline_hygiene_and_a_slipped_deal(cast, page, pipeline):  # noqa: F811
+def test_a_manager_opens_pipeline_hygiene_and_a_slipped_deal(cast, page, pipeline):
     log_in(page, "manager@example.com", PASSWORD)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Deals").click()
@@ -82,7 +83,7 @@ def test_a_manager_opens_pipeline_hygiene_and_a_slipped_deal(cast, page, pipelin
     snap(page, "detail")
 
 
-def test_a_rep_sees_only_their_own_deals(cast, page, pipeline):  # noqa: F811
+def test_a_rep_sees_only_their_own_deals(cast, page, pipeline):
     log_in(page, "rep@example.com", PASSWORD)
 
     page.goto("/deals/")
@@ -103,7 +104,7 @@ def test_a_rep_sees_only_their_own_deals(cast, page, pipeline):  # noqa: F811
     assert page.get_by_role("heading", name="Globex pilot").count() == 0
 
 
-def test_an_admin_imports_a_csv_and_downloads_the_error_report(cast, page, tmp_path):  # noqa: F811
+def test_an_admin_imports_a_csv_and_downloads_the_error_report(cast, page, tmp_path):
     cast.rep.crm_identities.create(source="salesforce", owner_id="005REP")
     path = tmp_path / "deals.csv"
     path.write_text(
