@@ -39,6 +39,7 @@ from coaching.models import (
     SessionParticipant,
     SessionStatus,
 )
+from deals.models import Deal
 
 OVERLAP_CONSTRAINT = "coaching_participant_no_overlap"
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
@@ -164,7 +165,7 @@ def session_book(
     location: str = "",
     agenda: str | None = None,
     focus_criteria: Sequence[RubricCriterion] = (),
-    deal: Any = None,
+    deal: Deal | None = None,
     now: dt.datetime | None = None,
 ) -> CoachingSession:
     """Book a session. The caller has checked that `coach` may coach `rep` (coaching.access).
@@ -321,12 +322,6 @@ def session_event_payload(session: CoachingSession) -> dict[str, Any]:
         "end": session.end,
         "completed_at": session.completed_at,
     }
-
-
-def session_notes_update(*, session: CoachingSession, notes: str) -> CoachingSession:
-    session.notes = notes.strip()
-    session.save(update_fields=["notes", "updated_at"])
-    return session
 
 
 def _copy_state(source: CoachingSession, *, into: CoachingSession) -> None:

@@ -606,3 +606,103 @@ def test_session_list_runs_a_constant_number_of_queries(
         response = client.get(URL)
 
     assert response.json()["count"] == sessions
+
+
+@pytest.mark.parametrize(
+    ("name", "read", "write"),
+    [
+        ("rep", 200, 403),
+        ("rep_peer", 404, 404),
+        ("coach", 200, 200),
+        ("manager", 200, 403),
+        ("other_coach", 404, 404),
+        ("leader", 200, 403),
+        ("admin", 200, 200),
+        (None, 401, 401),
+    ],
+)
+def test_post_mortem_read_and_write(cast, client_for, name, read, write):
+    post_mortem = PostMortemFactory(
+        session__coach=cast.coach, session__rep=cast.rep, session__kind="deal_post_mortem"
+    )
+    client = client_for(name)
+
+    got = client.get(f"{URL}{post_mortem.session_id}/post-mortem")
+    put = client.put(
+        f"{URL}{post_mortem.session_id}/post-mortem",
+        {"went_well": "New", "to_improve": "Also new"},
+        format="json",
+    )
+
+    assert (got.status_code, put.status_code) == (read, write)
+    assert PostMortem.objects.get().went_well == (
+        "New" if write == 200 else "Found the pain early."
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("rep", 403),
+        ("rep_peer", 404),
+        ("coach", 201),
+        ("manager", 403),
+        ("other_coach", 404),
+        ("leader", 403),
+        ("admin", 201),
+        (None, 401),
+    ],
+)
+def test_adding_a_commitment_over_the_cast(cast, client_for, name, status):
+    post_mortem = PostMortemFactory(session__coach=cast.coach, session__rep=cast.rep)
+    body = {
+        "metric": "win_rate",
+        "target": "40",
+        "check_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(),
+    }
+
+    response = client_for(name).post(
+        f"/api/v1/coaching/post-mortems/{post_mortem.pk}/commitments", body, format="json"
+    )
+
+    assert response.status_code == status
+    assert Commitment.objects.count() == (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("rep", 403),
+        ("rep_peer", 403),
+        ("coach", 200),
+        ("manager", 200),
+        ("other_coach", 400),
+        ("other_manager", 400),
+        ("leader", 403),
+        ("admin", 200),
+        (None, 401),
+    ],
+)
+def test_slots_over_the_cast(cast, client_for, name, status):
+    response = client_for(name).get("/api/v1/coaching/slots/", {"rep_id": cast.rep.pk})
+
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(("name", "status"), [*[(n, 200) for n in CAST], (None, 401)])
+def test_rubrics_over_the_cast(cast, client_for, rubric, name, status):
+    assert client_for(name).get("/api/v1/coaching/rubrics/").status_code == status
+
+
+@pytest.mark.parametrize(("name", "status"), [*[(n, 201) for n in CAST], (None, 401)])
+def test_everyone_signed_in_gets_their_own_feed_address(cast, client_for, name, status):
+    from coaching.models import CalendarFeed
+
+    response = client_for(name).post("/api/v1/coaching/calendar-feed")
+
+    assert response.status_code == status
+    assert CalendarFeed.objects.count() == (1 if status == 201 else 0)
+
+
+def test_an_api_key_has_no_feed(cast, key_client):
+    assert key_client("coaching:write").post("/api/v1/coaching/calendar-feed").status_code == 404

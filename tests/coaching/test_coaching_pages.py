@@ -540,3 +540,60 @@ def test_home_shows_a_coach_their_overdue_follow_ups(cast, client):
     assert [p.figure for p in response.context["panels"] if p.title == "Coaching follow-ups"] == [
         "3"
     ]
+
+
+# Who may post the session forms (refused requests change nothing)
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("rep", 403),
+        ("rep_peer", 404),
+        ("coach", 302),
+        ("manager", 403),
+        ("other_coach", 404),
+        ("leader", 403),
+        ("admin", 302),
+    ],
+)
+def test_session_forms_over_the_cast(cast, client, rubric, name, status):
+    rubric_obj, criteria = rubric
+    start = timezone.now() - 2 * H
+    scheduled = SessionFactory(
+        coach=cast.coach, rep=cast.rep, start=start, end=start + H, kind="post_call_review"
+    )
+    done = SessionFactory(
+        coach=cast.coach,
+        rep=cast.rep,
+        status="completed",
+        kind="post_call_review",
+        start=start - 24 * H,
+        end=start - 23 * H,
+    )
+    client.force_login(cast[name])
+    due = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+
+    responses = [
+        client.post(f"/coaching/sessions/{scheduled.pk}/complete/", {"status": "completed"}),
+        client.post(
+            f"/coaching/sessions/{done.pk}/scorecard/",
+            {"rubric": rubric_obj.pk, **{f"score_{c.pk}": c.scale_min for c in criteria}},
+        ),
+        client.post(
+            f"/coaching/sessions/{done.pk}/post-mortem/", {"went_well": "a", "to_improve": "b"}
+        ),
+        client.post(
+            f"/coaching/sessions/{done.pk}/action-items/",
+            {"action-description": "x", "action-owner": cast.rep.pk, "action-due_date": due},
+        ),
+    ]
+
+    assert [r.status_code for r in responses] == [status] * 4
+    written = status == 302
+    assert CoachingSession.objects.get(pk=scheduled.pk).status == (
+        "completed" if written else "scheduled"
+    )
+    assert (Scorecard.objects.count(), PostMortem.objects.count()) == (
+        (1, 1) if written else (0, 0)
+    )
