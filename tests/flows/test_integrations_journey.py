@@ -7,12 +7,17 @@ import pytest
 
 from deals.models import Deal
 from tests.factories import PASSWORD
-from tests.flows.conftest import ARTIFACTS, browser, log_in, page  # noqa: F401
+from tests.fakes.fixtures import fake_hubspot, field_encryption_key, subscriber  # noqa: F401
+from tests.flows.conftest import ARTIFACTS, log_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("field_encryption_key"),
+]
 
 
-def shoot(page, name):  # noqa: F811
+def shoot(page, name):
     if os.environ.get("COACHLINE_SCREENSHOTS") == "1":
         ARTIFACTS.mkdir(exist_ok=True)
         for width, suffix in ((1280, "laptop"), (390, "phone")):
