@@ -116,7 +116,7 @@ def deals_annotate_pipeline(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     )
 
 
-def deal_is_slipped(deal: Deal, *, today: dt.date) -> bool:
+def deal_is_slipped(*, deal: Deal, today: dt.date) -> bool:
     """For a deal loaded with its `changes` (deal_get_visible does), without a query."""
     if (
         deal.status == DealStatus.OPEN

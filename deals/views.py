@@ -101,7 +101,7 @@ def deal_detail(request: AuthenticatedRequest, deal_id: int) -> HttpResponse:
         {
             "deal": deal,
             "today": today,
-            "is_slipped": deal_is_slipped(deal, today=today),
+            "is_slipped": deal_is_slipped(deal=deal, today=today),
             "stays": [(stay, stay.days(today)) for stay in deal_stage_stays(deal)],
             "timeline": timeline,
             "home_currency": rates.home_currency,
