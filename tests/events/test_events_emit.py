@@ -284,3 +284,17 @@ def test_retry_delay_grows_exponentially_and_is_capped(attempts, low, high):
 
     assert low <= delay <= high
     assert retry_delay(attempts=attempts) <= BACKOFF_CAP
+
+
+@pytest.mark.parametrize("model", ["webhooksubscription", "webhookdelivery"])
+def test_django_admin_lists_render(client, django_user_model, model):
+    sub = WebhookSubscriptionFactory()
+    WebhookDelivery.objects.create(
+        subscription=sub, event_id=uuid.uuid4(), event_type="course.completed", body="{}"
+    )
+    superuser = django_user_model.objects.create_superuser("root@example.com", "pw", full_name="R")
+    client.force_login(superuser)
+
+    response = client.get(f"/admin/events/{model}/")
+
+    assert response.status_code == 200

@@ -268,3 +268,16 @@ def test_webhook_runs_do_not_move_the_watermark(
     connection.refresh_from_db()
     assert connection.watermark is None
     assert Deal.objects.filter(external_id=deal).exists()
+
+
+@pytest.mark.parametrize("who", [None, "rep", "manager", "leader", "admin", "key"])
+def test_sessions_and_api_keys_do_not_replace_the_signature(
+    client_for, key_client, fake_hubspot, who
+):
+    hubspot_connection(fake_hubspot)
+    api = key_client("deals:write") if who == "key" else client_for(who)
+
+    response = api.post(URL, [event(1, 9000001)], format="json")
+
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 0

@@ -367,3 +367,16 @@ def test_without_an_encryption_key_in_production_the_pages_explain_instead_of_fa
     assert "FIELD_ENCRYPTION_KEY must be set when DEBUG is false" in tested.content.decode()
     connection.refresh_from_db(fields=["last_test_ok"])
     assert connection.last_test_ok is False
+
+
+@pytest.mark.parametrize("model", ["crmconnection", "syncrun", "syncrowerror", "webhookevent"])
+def test_django_admin_lists_render_without_secrets(client, django_user_model, model):
+    connection = HubSpotConnectionFactory()
+    SyncRowErrorFactory(run=SyncRunFactory(connection=connection), connection=connection)
+    superuser = django_user_model.objects.create_superuser("root@example.com", "pw", full_name="R")
+    client.force_login(superuser)
+
+    response = client.get(f"/admin/integrations/{model}/")
+
+    assert response.status_code == 200
+    assert "pat-na1-test-token" not in response.content.decode()
