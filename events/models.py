@@ -78,6 +78,7 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["subscription", "-created_at"], name="events_delivery_log"),
             models.Index(fields=["status", "next_attempt_at"], name="events_delivery_due"),
+            models.Index(fields=["created_at"], name="events_delivery_age"),
         ]
 
     def __str__(self) -> str:

@@ -214,6 +214,21 @@ def deliveries_overdue_ids(
     )
 
 
+# The delivery log keeps a month: long enough to investigate, short enough to stay small.
+KEEP_DELIVERIES = dt.timedelta(days=30)
+
+
+def deliveries_prune() -> int:
+    """Forget finished deliveries older than KEEP_DELIVERIES; pending ones stay."""
+    cutoff = timezone.now() - KEEP_DELIVERIES
+    deleted, _by_model = (
+        WebhookDelivery.objects.filter(created_at__lt=cutoff)
+        .exclude(status=DeliveryStatus.PENDING)
+        .delete()
+    )
+    return deleted
+
+
 def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> None:
     """An admin asks to send a failed delivery again: a fresh round of attempts, same bytes."""
     with transaction.atomic():

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from events.services import deliveries_overdue_ids, webhook_delivery_attempt
+from events.services import deliveries_overdue_ids, deliveries_prune, webhook_delivery_attempt
 
 
 @shared_task(name="events.tasks.deliver_webhook", acks_late=True)
@@ -20,4 +20,5 @@ def send_due_deliveries() -> int:
     due = deliveries_overdue_ids()
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
+    deliveries_prune()
     return len(due)

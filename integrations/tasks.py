@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from integrations.models import SyncStatus
-from integrations.services.sync import connection_sync, connections_due_ids
+from integrations.services.sync import connection_sync, connections_due_ids, sync_runs_prune
 from integrations.services.webhooks import (
     hubspot_events_pending,
     hubspot_events_process,
@@ -18,6 +18,7 @@ def sync_all_connections() -> int:
     for connection_id in due:
         sync_connection.delay(connection_id)
     webhook_events_housekeeping()
+    sync_runs_prune()
     if hubspot_events_pending():  # events whose task was lost, or that waited for a fix
         process_hubspot_events.delay()
     return len(due)

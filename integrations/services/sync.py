@@ -188,6 +188,19 @@ def sync_run_finish(
     run.refresh_from_db()
 
 
+# Runs are the sync's history on the connection page; a quarter is plenty. Runs that still
+# hold open row errors stay, since the errors point at them.
+KEEP_RUNS = dt.timedelta(days=90)
+
+
+def sync_runs_prune() -> int:
+    cutoff = timezone.now() - KEEP_RUNS
+    deleted, _by_model = SyncRun.objects.filter(
+        started_at__lt=cutoff, row_errors__isnull=True
+    ).delete()
+    return deleted
+
+
 def connections_due_ids() -> list[int]:
     return list(
         CrmConnection.objects.filter(is_enabled=True)

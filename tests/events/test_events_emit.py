@@ -298,3 +298,32 @@ def test_django_admin_lists_render(client, django_user_model, model):
     response = client.get(f"/admin/events/{model}/")
 
     assert response.status_code == 200
+
+
+def test_the_sweeper_forgets_finished_deliveries_after_a_month():
+    sub = WebhookSubscriptionFactory()
+
+    def delivery(status, age_days):
+        row = WebhookDelivery.objects.create(
+            subscription=sub,
+            event_id=uuid.uuid4(),
+            event_type="course.completed",
+            body="{}",
+            status=status,
+        )
+        WebhookDelivery.objects.filter(pk=row.pk).update(
+            created_at=timezone.now() - dt.timedelta(days=age_days)
+        )
+        return row.pk
+
+    old_done, old_failed = delivery("succeeded", 31), delivery("failed", 31)
+    recent, old_pending = delivery("succeeded", 29), delivery("pending", 31)
+    WebhookDelivery.objects.filter(pk=old_pending).update(
+        next_attempt_at=timezone.now() + dt.timedelta(hours=1)
+    )
+
+    send_due_deliveries()
+
+    remaining = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert remaining == {recent, old_pending}
+    assert not remaining & {old_done, old_failed}

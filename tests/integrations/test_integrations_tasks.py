@@ -60,3 +60,19 @@ def test_pending_events_are_processed_in_batches_until_none_remain(fake_hubspot)
 
     assert Deal.objects.count() == 150
     assert set(WebhookEvent.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_old_runs_are_forgotten_unless_they_hold_open_row_errors(fake_hubspot):
+    from integrations.models import SyncRun
+    from tests.integrations.factories import SyncRowErrorFactory, SyncRunFactory
+
+    connection = hubspot_connection(fake_hubspot, is_enabled=False)
+    old, old_with_error, recent = (SyncRunFactory(connection=connection) for _ in range(3))
+    SyncRowErrorFactory(run=old_with_error, connection=connection)
+    SyncRun.objects.filter(pk__in=[old.pk, old_with_error.pk]).update(
+        started_at=timezone.now() - dt.timedelta(days=91)
+    )
+
+    tasks.sync_all_connections()
+
+    assert set(SyncRun.objects.values_list("pk", flat=True)) == {old_with_error.pk, recent.pk}
