@@ -22,6 +22,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import Principal, visible_users
@@ -95,6 +97,30 @@ def _with_ratings(courses: QuerySet[Course]) -> QuerySet[Course]:
     )
 
 
+@dataclass(frozen=True)
+class CompletionFact:
+    """A completion as pages need it (a plain row: cheaper than a model instance)."""
+
+    pk: int
+    user_id: int
+    course_id: int
+    completed_at: dt.datetime
+    score: Decimal | None
+    certificate_code: str
+
+
+@dataclass(frozen=True)
+class CourseInfo:
+    """A published course as the catalog shows it."""
+
+    pk: int
+    slug: str
+    title: str
+    summary: str
+    tags: list[str]
+    estimated_minutes: int
+
+
 @dataclass
 class _LearnerFacts:
     """One learner's (or several learners') progress, loaded in two queries."""
@@ -103,7 +129,7 @@ class _LearnerFacts:
     done: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     viewed: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     last_viewed: dict[tuple[int, int], tuple[dt.datetime, int]] = field(default_factory=dict)
-    completed: dict[tuple[int, int], Completion] = field(default_factory=dict)
+    completed: dict[tuple[int, int], CompletionFact] = field(default_factory=dict)
 
     def done_count(self, user_id: int, course_id: int) -> int:
         return len(self.done.get((user_id, course_id), ()))
@@ -130,10 +156,11 @@ def _learner_facts(*, user_ids: Any, course_ids: Iterable[int] | None = None) ->
             facts.done[key].add(lesson_id)
         if key not in facts.last_viewed or viewed_at > facts.last_viewed[key][0]:
             facts.last_viewed[key] = (viewed_at, lesson_id)
-    for completion in completions.only(
+    for row in completions.values_list(
         "pk", "user_id", "course_id", "completed_at", "score", "certificate_code"
     ):
-        facts.completed[(completion.user_id, completion.course_id)] = completion
+        fact = CompletionFact(*row)
+        facts.completed[(fact.user_id, fact.course_id)] = fact
     return facts
 
 
@@ -240,15 +267,17 @@ def assignment_states(
     today: dt.date | None = None,
     with_resume: bool = False,
     facts: "_LearnerFacts | None" = None,
+    lesson_counts: dict[int, int] | None = None,
 ) -> dict[int, AssignmentState]:
     """Status and progress of each assignment (select_related program and course), in 4
     queries: program courses, lesson counts, progress rows, completions (+1 for lessons
-    with_resume). A caller that already loaded the assignees' progress passes it as `facts`."""
+    with_resume). A caller that already loaded the assignees' progress passes it as `facts`,
+    and the lesson counts of courses it loaded as `lesson_counts`."""
     today = today or timezone.localdate()
     if not assignments:
         return {}
     program_courses = _program_courses({a.program_id for a in assignments if a.program_id})
-    lesson_counts: dict[int, int] = {}
+    lesson_counts = dict(lesson_counts or {})
     courses_of: dict[int, list[Course]] = {}
     for a in assignments:
         if a.program_id:
@@ -256,7 +285,7 @@ def assignment_states(
         else:
             assert a.course is not None
             courses_of[a.pk] = [a.course]
-    direct = [a.course_id for a in assignments if a.course_id]
+    direct = [a.course_id for a in assignments if a.course_id and a.course_id not in lesson_counts]
     if direct:
         lesson_counts.update(
             _published_lesson_counts()  # type: ignore[misc]
@@ -324,10 +353,10 @@ def assignment_states(
 
 @dataclass(frozen=True)
 class CourseCard:
-    course: Course
+    course: Course | CourseInfo
     lesson_count: int
     done_count: int
-    completion: Completion | None
+    completion: CompletionFact | None
     rating_avg: float | None = None
     rating_count: int = 0
 
@@ -340,6 +369,19 @@ class CourseCard:
         if self.completion:
             return Status.DONE
         return Status.IN_PROGRESS if self.done_count else Status.NOT_STARTED
+
+    @property
+    def facts(self) -> list[str]:
+        """ "6 lessons", "45 min": built here once, because a catalog renders many cards and
+        template tags per card are what a catalog page spends its time on."""
+        return [
+            ngettext("%(n)d lesson", "%(n)d lessons", self.lesson_count) % {"n": self.lesson_count},
+            gettext("%(n)d min") % {"n": self.course.estimated_minutes},
+        ]
+
+    @property
+    def rating_display(self) -> str:
+        return "" if self.rating_avg is None else number_format(self.rating_avg, 1)
 
 
 @dataclass(frozen=True)
@@ -361,7 +403,9 @@ class AssignmentRow:
 class MyLearning:
     assignments: list[AssignmentRow]
     continue_courses: list[CourseCard]
-    catalog: list[CourseCard]
+    catalog: list[CourseCard]  # a few suggestions; the catalog page has them all
+    catalog_size: int
+    tags: list[str]
     completed: list[CourseCard]  # most recent first
 
     @property
@@ -373,83 +417,128 @@ class MyLearning:
         return [r for r in self.assignments if r.state.is_done]
 
 
-def _catalog_courses() -> QuerySet[Course]:
-    return _with_ratings(_published_lesson_counts()).filter(status=PublishStatus.PUBLISHED)
+def _catalog_courses() -> list[tuple[CourseInfo, int, float | None, int]]:
+    """Published courses with (lesson count, mean rating, ratings). Three plain queries (the
+    courses, lessons per course, ratings per course): much cheaper than correlated subqueries
+    once a catalog has a few dozen courses."""
+    published = PublishStatus.PUBLISHED
+    courses = [
+        CourseInfo(*row)
+        for row in Course.objects.filter(status=published)
+        .order_by("title", "pk")
+        .values_list("pk", "slug", "title", "summary", "tags", "estimated_minutes")
+    ]
+    lessons = dict(
+        Lesson.objects.filter(status=published, course__status=published)
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+    )
+    ratings = {
+        course_id: (avg, n)
+        for course_id, avg, n in CourseRating.objects.filter(course__status=published)
+        .order_by()
+        .values("course_id")
+        .annotate(avg=Avg("stars"), n=Count("pk"))
+        .values_list("course_id", "avg", "n")
+    }
+    return [(c, lessons.get(c.pk, 0), *ratings.get(c.pk, (None, 0))) for c in courses]
+
+
+# How many catalog courses "My learning" shows; the catalog page has them all.
+MY_LEARNING_CATALOG_CARDS = 6
 
 
 def my_learning(*, user: User, today: dt.date | None = None) -> MyLearning:
-    """Queries: assignments, program courses, lesson counts of assigned courses, progress rows,
-    completions, lessons for resume links, catalog courses."""
+    """Queries: assignments, progress rows, completions, catalog courses, their lesson counts and
+    ratings, program courses, lessons for resume links."""
     assignments = list(
         Assignment.objects.filter(assignee=user)
         .select_related("program", "course", "assigned_by")
         .order_by("due_date", "pk")
     )
     facts = _learner_facts(user_ids=[user.pk])
-    states = assignment_states(assignments=assignments, today=today, with_resume=True, facts=facts)
+    found = catalog(user=user, facts=facts)
+    states = assignment_states(
+        assignments=assignments,
+        today=today,
+        with_resume=True,
+        facts=facts,
+        lesson_counts={card.course.pk: card.lesson_count for card in found.cards},
+    )
     rows = [AssignmentRow(a, states[a.pk]) for a in assignments]
     # Open assignments first, the most urgent on top; finished ones after.
     rows.sort(key=lambda r: (r.state.is_done, r.assignment.due_date))
-    catalog = catalog_cards(user=user, facts=facts)
     assigned_course_ids = {a.course_id for a in assignments if a.course_id}
     continue_courses = [
         card
-        for card in catalog
+        for card in found.cards
         if card.status == Status.IN_PROGRESS and card.course.pk not in assigned_course_ids
     ]
     completed = sorted(
-        (card for card in catalog if card.completion is not None),
+        (card for card in found.cards if card.completion is not None),
         key=lambda card: card.completion.completed_at,  # type: ignore[union-attr]
         reverse=True,
+    )
+    # From the catalog: what this person has not finished, not started first.
+    suggestions = sorted(
+        (card for card in found.cards if card.completion is None),
+        key=lambda card: card.status != Status.NOT_STARTED,
     )
     return MyLearning(
         assignments=rows,
         continue_courses=continue_courses,
-        catalog=catalog,
+        catalog=suggestions[:MY_LEARNING_CATALOG_CARDS],
+        catalog_size=len(found.cards),
+        tags=found.tags,
         completed=completed,
     )
 
 
-def catalog_cards(
+@dataclass
+class Catalog:
+    cards: list[CourseCard]  # the ones matching the search
+    tags: list[str]  # every tag of a published course, for the filter
+
+
+def catalog(
     *, user: User, query: str = "", tag: str = "", facts: _LearnerFacts | None = None
-) -> list[CourseCard]:
-    """Published courses as cards with this user's progress. Queries: courses (with lesson
-    counts and ratings), progress rows, completions. Filtering happens here, in Python: tags
+) -> Catalog:
+    """Published courses as cards with this user's progress. Queries: courses, lesson counts,
+    ratings, progress rows, completions. Filtering happens here, in Python: tags
     are a JSON list, and a catalog has hundreds of courses, not millions."""
-    courses = list(_catalog_courses().order_by("title", "pk"))
+    courses = _catalog_courses()
     if facts is None:
         facts = _learner_facts(user_ids=[user.pk])
     cards = []
+    tags: dict[str, str] = {}
     needle = query.strip().casefold()
     wanted_tag = tag.strip().casefold()
-    for course in courses:
+    for course, lesson_count, rating_avg, rating_count in courses:
+        folded = {t.casefold(): t for t in course.tags}
+        for folded_tag, spelling in folded.items():
+            tags.setdefault(folded_tag, spelling)
         if needle and needle not in f"{course.title} {course.summary}".casefold():
             continue
-        if wanted_tag and wanted_tag not in {t.casefold() for t in course.tags}:
+        if wanted_tag and wanted_tag not in folded:
             continue
         key = (user.pk, course.pk)
         cards.append(
             CourseCard(
                 course=course,
-                lesson_count=course.lesson_count,  # type: ignore[attr-defined]
+                lesson_count=lesson_count,
                 done_count=facts.done_count(*key),
                 completion=facts.completed.get(key),
-                rating_avg=course.rating_avg,  # type: ignore[attr-defined]
-                rating_count=course.rating_count,  # type: ignore[attr-defined]
+                rating_avg=rating_avg,
+                rating_count=rating_count,
             )
         )
-    return cards
+    return Catalog(cards=cards, tags=sorted(tags.values(), key=str.casefold))
 
 
-def catalog_tags() -> list[str]:
-    """Every tag used by a published course, sorted, first spelling wins. One query."""
-    seen: dict[str, str] = {}
-    for tags in Course.objects.filter(status=PublishStatus.PUBLISHED).values_list(
-        "tags", flat=True
-    ):
-        for tag in tags:
-            seen.setdefault(tag.casefold(), tag)
-    return sorted(seen.values(), key=str.casefold)
+def catalog_cards(*, user: User) -> list[CourseCard]:
+    return catalog(user=user).cards
 
 
 @dataclass(frozen=True)
@@ -465,7 +554,7 @@ class OutlineItem:
 class CourseOutline:
     course: Course
     items: list[OutlineItem]
-    completion: Completion | None
+    completion: CompletionFact | None
     rating: CourseRating | None
     due_date: dt.date | None
     resume: LessonStub | None
@@ -545,7 +634,7 @@ class LessonPage:
     previous: LessonStub | None
     next: LessonStub | None
     is_done: bool
-    course_completion: Completion | None
+    course_completion: CompletionFact | None
     questions: list[Question]
     attempts: list[QuizAttempt]
 

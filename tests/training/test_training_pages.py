@@ -52,7 +52,9 @@ def test_my_learning_lists_assignments_first_then_the_catalog(cast, client, cour
 
     body = client.get("/learn/").content.decode()
 
-    assert body.index("Assigned to you") < body.index("Qualify deals") < body.index("Catalog")
+    assert (
+        body.index("Assigned to you") < body.index("Qualify deals") < body.index("From the catalog")
+    )
     assert "Discovery basics" in body
     assert "Secret draft" not in body
     assert "/learn/courses/qualify/intro/" in body  # the start link
@@ -73,8 +75,8 @@ def test_my_learning_runs_constant_queries(cast, client, django_assert_max_num_q
     AssignmentFactory(assignee=cast.rep, course=None, program=program)
     client.force_login(cast.rep)
 
-    # session, user, assignments (+target, assigner), progress, completions, program courses,
-    # lesson counts of assigned courses, lessons for resume links, catalog courses, tags
+    # session, user, assignments (+target, assigner), progress, completions, catalog courses,
+    # their lesson counts, their ratings, program courses, lessons for resume links
     with django_assert_max_num_queries(10):
         response = client.get("/learn/")
     assert response.status_code == 200
@@ -92,14 +94,37 @@ def test_catalog_filters_by_tag_and_words(cast, client):
     assert "MEDDIC checklists" in by_word and "SPIN questions" not in by_word
 
 
-def test_catalog_htmx_search_answers_the_grid_only(cast, client):
+def test_catalog_htmx_search_answers_the_results_only(cast, client):
     CourseFactory(title="SPIN questions")
     client.force_login(cast.rep)
 
     body = client.get("/learn/catalog/?q=spin", HTTP_HX_REQUEST="true").content.decode()
 
-    assert body.lstrip().startswith('<div class="course-grid"')
-    assert "SPIN questions" in body
+    assert body.lstrip().startswith('<div id="catalog-results">')
+    assert "SPIN questions" in body and "1 course" in body
+
+
+def test_the_catalog_pages_twelve_courses_at_a_time(cast, client):
+    for n in range(14):
+        CourseFactory(title=f"Course {n:02d}")
+    client.force_login(cast.rep)
+
+    first = client.get("/learn/catalog/").content.decode()
+    second = client.get("/learn/catalog/?page=2").content.decode()
+
+    assert "Course 11" in first and "Course 12" not in first
+    assert "Course 12" in second and "Course 13" in second
+    assert "Page 2 of 2" in second
+
+
+def test_course_cards_escape_what_authors_write(cast, client):
+    CourseFactory(title="<b>bold</b> & co", summary="<script>x()</script>", tags=["<i>x</i>"])
+    client.force_login(cast.rep)
+
+    body = client.get("/learn/catalog/").content.decode()
+
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in body
+    assert "<script>x()" not in body and "<i>x</i>" not in body
 
 
 def test_catalog_runs_constant_queries(cast, client, django_assert_max_num_queries):
@@ -110,9 +135,8 @@ def test_catalog_runs_constant_queries(cast, client, django_assert_max_num_queri
         CourseRating.objects.create(user=UserFactory(), course=course, stars=4)
     client.force_login(cast.rep)
 
-    # session, user, courses (lesson counts and ratings as subqueries), progress, completions,
-    # tags
-    with django_assert_max_num_queries(6):
+    # session, user, courses, lesson counts, ratings, progress, completions
+    with django_assert_max_num_queries(7):
         response = client.get("/learn/catalog/")
     assert response.status_code == 200
 

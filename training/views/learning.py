@@ -1,10 +1,12 @@
 """What a learner sees: my learning, the catalog, courses, lessons, quizzes, certificates."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +17,7 @@ from accounts.http import AuthenticatedRequest
 from core.models import Organization
 from training import selectors
 from training.access import (
+    can_edit_content,
     completion_get_for_viewer,
     completion_get_public,
     course_get_for_learner,
@@ -26,17 +29,20 @@ from training.models import LessonKind, QuizAttempt
 from training.rendering import markdown_to_html, video_embed_parse
 from training.services import course_rate, lesson_complete, lesson_view_record, quiz_submit
 
+# Courses per catalog page: a screenful of cards on a laptop.
+CATALOG_PAGE_SIZE = 12
+
 
 @login_required
 @require_GET
 def my_learning(request: AuthenticatedRequest) -> HttpResponse:
-    # Queries: session, user, assignments, program courses, progress and completions (for the
-    # assignments, and for the catalog), lessons for resume links, catalog courses.
+    # Queries: session, user, assignments, progress, completions, catalog courses, program
+    # courses, lessons for resume links.
     learning = selectors.my_learning(user=request.user)
     return render(
         request,
         "training/my_learning.html",
-        {"learning": learning, "tags": selectors.catalog_tags()},
+        {"learning": learning, "can_edit": can_edit_content(request.user)},
     )
 
 
@@ -45,10 +51,20 @@ def my_learning(request: AuthenticatedRequest) -> HttpResponse:
 def catalog(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     tag = request.GET.get("tag", "")[:40]
-    cards = selectors.catalog_cards(user=request.user, query=query, tag=tag)
-    context = {"cards": cards, "tags": selectors.catalog_tags(), "query": query, "tag": tag}
+    # Queries: session, user, courses (with lesson counts and ratings), progress, completions.
+    found = selectors.catalog(user=request.user, query=query, tag=tag)
+    page = Paginator(found.cards, CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = urlencode({k: v for k, v in (("q", query), ("tag", tag)) if v})
+    context = {
+        "cards": page.object_list,
+        "page": page,
+        "filters": filters,
+        "tags": found.tags,
+        "query": query,
+        "tag": tag,
+    }
     if request.headers.get("HX-Request"):
-        return render(request, "training/_catalog_grid.html", context)
+        return render(request, "training/_catalog_results.html", context)
     return render(request, "training/catalog.html", context)
 
 
