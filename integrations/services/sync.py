@@ -77,10 +77,8 @@ def connection_sync(
         error, status = str(exc), SyncStatus.FAILED
     except Exception as exc:  # a bug must not wedge the connection: record it, log it
         logger.exception("CRM sync of connection %s failed", connection_id)
-        error, status = (
-            f"Unexpected error ({exc.__class__.__name__}); see the worker log.",
-            (SyncStatus.FAILED),
-        )
+        error = f"Unexpected error ({exc.__class__.__name__}); see the worker log."
+        status = SyncStatus.FAILED
     finally:
         if client is not None:
             client.close()
