@@ -30,7 +30,7 @@ Months are bucketed in UTC so that a rep's panel is the same whoever looks at it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +40,10 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
-    DurationField,
     ExpressionWrapper,
     F,
+    Field,
+    Func,
     Max,
     Min,
     OuterRef,
@@ -53,7 +54,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from numpy.typing import NDArray
 
 from accounts.models import Role, User
@@ -198,6 +199,72 @@ def _ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
 
 
 # --- Queries -----------------------------------------------------------------------------------
+#
+# Each family's query returns plain tuples in a fixed column order (the *_COLUMNS below): the
+# month as a month number and every other column a number, NULLs already 0, and no per-row
+# conversion in Python (result columns are typed `_Raw`), so that 180,000 rep-months cost no
+# more in Python through the ORM than through a cursor.
+
+
+class _Raw(Field):  # type: ignore[type-arg]
+    """A result column used exactly as the database driver returns it."""
+
+    def get_internal_type(self) -> str:
+        return "RawResult"
+
+
+class MonthNumber(Func):
+    """year * 12 + month - 1 of a date, or of a timestamp in UTC: the estimator's month scale."""
+
+    output_field = _Raw()
+
+    def __init__(self, expression: Any, *, is_timestamp: bool) -> None:
+        super().__init__(expression)
+        self.is_timestamp = is_timestamp
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        value = f"({sql} AT TIME ZONE 'UTC')" if self.is_timestamp else f"({sql})"
+        month = f"(date_part('year', {value})::int * 12 + date_part('month', {value})::int - 1)"
+        return month, (*params, *params)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # SQLite keeps dates as ISO text and Django's timestamps as naive UTC text.
+        sql, params = compiler.compile(self.source_expressions[0])
+        month = (
+            f"(CAST(strftime('%%Y', {sql}) AS INTEGER) * 12"
+            f" + CAST(strftime('%%m', {sql}) AS INTEGER) - 1)"
+        )
+        return month, (*params, *params)
+
+
+class DaysBetween(Func):
+    """Whole calendar days (UTC) from the second timestamp to the first."""
+
+    output_field = _Raw()
+    arity = 2
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        end, start = self.source_expressions
+        end_sql, end_params = compiler.compile(end)
+        start_sql, start_params = compiler.compile(start)
+        sql = f"(({end_sql} AT TIME ZONE 'UTC')::date - ({start_sql} AT TIME ZONE 'UTC')::date)"
+        return sql, (*end_params, *start_params)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        end, start = self.source_expressions
+        end_sql, end_params = compiler.compile(end)
+        start_sql, start_params = compiler.compile(start)
+        sql = f"CAST(julianday(date({end_sql})) - julianday(date({start_sql})) AS INTEGER)"
+        return sql, (*end_params, *start_params)
+
+
+def _count(condition: Q | None = None) -> Count:
+    return Count("pk", filter=condition, output_field=_Raw())
+
+
+def _sum(expression: Any, condition: Q) -> Coalesce:
+    return Coalesce(Sum(expression, filter=condition), Value(0), output_field=_Raw())
 
 
 def _owner_filter(rep_ids: Sequence[int] | None, field: str = "owner_id") -> Q:
@@ -223,9 +290,47 @@ def _home_amount(home_currency: str) -> Case:
     )
 
 
+def first_rate_days() -> dict[str, dt.date]:
+    """{currency: the first day it has an exchange rate}. One query on the small rates table."""
+    return dict(
+        ExchangeRate.objects.values("currency")
+        .annotate(first=Min("valid_from"))
+        .values_list("currency", "first")
+        .order_by()
+    )
+
+
+def _unconverted(home_currency: str, first_rates: dict[str, dt.date]) -> Q:
+    """Closed deals with no rate on their close day: a currency without rates, or closed before
+    its first rate. Plain column tests, so PostgreSQL need not run the rate lookup again."""
+    converted = Q(currency=home_currency)
+    for currency, first in first_rates.items():
+        start = dt.datetime.combine(first, dt.time.min, tzinfo=UTC)
+        converted |= Q(currency=currency, closed_at__gte=start)
+    return ~converted
+
+
+CLOSED_COLUMNS = (
+    "owner_id",
+    "month",
+    "won",
+    "lost",
+    "won_value",
+    "lost_value",
+    "won_cycle_days",
+    "unconverted",
+)
+
+
 def closed_deals_query(
-    *, window: PanelWindow, home_currency: str, rep_ids: Sequence[int] | None = None
-) -> QuerySet[Deal, dict[str, Any]]:
+    *,
+    window: PanelWindow,
+    home_currency: str,
+    first_rates: dict[str, dt.date],
+    rep_ids: Sequence[int] | None = None,
+) -> QuerySet[Deal, tuple[Any, ...]]:
+    """Deals closed won or lost, by owner and month closed (CLOSED_COLUMNS). `first_rates`
+    (first_rate_days) tells which deals have no exchange rate."""
     won, lost = Q(status=DealStatus.WON), Q(status=DealStatus.LOST)
     return (
         Deal.objects.filter(
@@ -234,57 +339,67 @@ def closed_deals_query(
             closed_at__gte=window.start_at,
             closed_at__lt=window.end_at,
         )
-        .annotate(month=TruncMonth("closed_at", output_field=DateField(), tzinfo=UTC))
         .alias(close_day=TruncDate("closed_at", tzinfo=UTC))
         .alias(home_amount=_home_amount(home_currency))
-        .values("owner_id", "month")
+        .values("owner_id", month=MonthNumber("closed_at", is_timestamp=True))
         .annotate(
-            won=Count("pk", filter=won),
-            lost=Count("pk", filter=lost),
-            won_value=Sum("home_amount", filter=won),
-            lost_value=Sum("home_amount", filter=lost),
-            cycle=Sum(
-                ExpressionWrapper(
-                    F("close_day") - TruncDate("created_at", tzinfo=UTC),
-                    output_field=DurationField(),
-                ),
-                filter=won,
-            ),
-            unconverted=Count("pk", filter=~Q(currency=home_currency) & Q(home_amount=None)),
+            won=_count(won),
+            lost=_count(lost),
+            won_value=_sum("home_amount", won),
+            lost_value=_sum("home_amount", lost),
+            won_cycle_days=_sum(DaysBetween("closed_at", "created_at"), won),
+            unconverted=_count(_unconverted(home_currency, first_rates)),
         )
+        .values_list(*CLOSED_COLUMNS)
         .order_by()
     )
 
 
+NEW_COLUMNS = (
+    "owner_id",
+    "month",
+    "new",
+    "deadline_yes",
+    "deadline_known",
+    "buyer_yes",
+    "buyer_known",
+    "qualified_yes",
+    "qualified_known",
+)
+
+
 def new_deals_query(
     *, window: PanelWindow, rep_ids: Sequence[int] | None = None
-) -> QuerySet[Deal, dict[str, Any]]:
+) -> QuerySet[Deal, tuple[Any, ...]]:
+    """Deals created, by owner and month created, with the qualification facts (NEW_COLUMNS)."""
     deadline, buyer = "has_compelling_deadline", "has_economic_buyer"
     return (
         Deal.objects.filter(
             _owner_filter(rep_ids), created_at__gte=window.start_at, created_at__lt=window.end_at
         )
-        .annotate(month=TruncMonth("created_at", output_field=DateField(), tzinfo=UTC))
-        .values("owner_id", "month")
+        .values("owner_id", month=MonthNumber("created_at", is_timestamp=True))
         .annotate(
-            new=Count("pk"),
-            deadline_yes=Count("pk", filter=Q(**{deadline: True})),
-            deadline_known=Count("pk", filter=Q(**{f"{deadline}__isnull": False})),
-            buyer_yes=Count("pk", filter=Q(**{buyer: True})),
-            buyer_known=Count("pk", filter=Q(**{f"{buyer}__isnull": False})),
-            qualified_yes=Count("pk", filter=Q(**{deadline: True, buyer: True})),
-            qualified_known=Count(
-                "pk", filter=Q(**{f"{deadline}__isnull": False, f"{buyer}__isnull": False})
-            ),
+            new=_count(),
+            deadline_yes=_count(Q(**{deadline: True})),
+            deadline_known=_count(Q(**{f"{deadline}__isnull": False})),
+            buyer_yes=_count(Q(**{buyer: True})),
+            buyer_known=_count(Q(**{f"{buyer}__isnull": False})),
+            qualified_yes=_count(Q(**{deadline: True, buyer: True})),
+            qualified_known=_count(Q(**{f"{deadline}__isnull": False, f"{buyer}__isnull": False})),
         )
+        .values_list(*NEW_COLUMNS)
         .order_by()
     )
 
 
+PUSHED_COLUMNS = ("deal__owner_id", "month", "pushed")
+
+
 def pushed_close_dates_query(
     *, window: PanelWindow, rep_ids: Sequence[int] | None = None
-) -> QuerySet[DealChange, dict[str, Any]]:
-    """Close dates pushed later without the deal closing by them, by rep and month of the date."""
+) -> QuerySet[DealChange, tuple[Any, ...]]:
+    """Close dates pushed later without the deal closing by them, by rep and month of the date
+    (PUSHED_COLUMNS)."""
     # CASE keeps the cast away from empty values (the first record of a field has no old value):
     # PostgreSQL does not promise to test `old_value <> ''` before casting in a plain WHERE.
     old_date = Case(When(old_value="", then=Value(None)), default=Cast("old_value", DateField()))
@@ -301,17 +416,21 @@ def pushed_close_dates_query(
         )
         .alias(deal_close_day=TruncDate("deal__closed_at", tzinfo=UTC))
         .filter(Q(deal__closed_at__isnull=True) | Q(deal_close_day__gt=F("old_date")))
-        .annotate(month=TruncMonth("old_date", output_field=DateField()))
-        .values("deal__owner_id", "month")
-        .annotate(pushed=Count("pk"))
+        .values("deal__owner_id", month=MonthNumber("old_date", is_timestamp=False))
+        .annotate(pushed=_count())
+        .values_list(*PUSHED_COLUMNS)
         .order_by()
     )
 
 
+CURRENT_COLUMNS = ("owner_id", "month", "due", "missed")
+
+
 def current_close_dates_query(
     *, window: PanelWindow, today: dt.date, rep_ids: Sequence[int] | None = None
-) -> QuerySet[Deal, dict[str, Any]]:
-    """Deals' current close dates that came due: met (closed by it) or missed."""
+) -> QuerySet[Deal, tuple[Any, ...]]:
+    """Deals' current close dates that came due, met (closed by it) or missed, by owner and
+    month of the date (CURRENT_COLUMNS)."""
     closed_late = Q(closed_at__isnull=False) & Q(close_day__gt=F("expected_close_date"))
     open_past = Q(status=DealStatus.OPEN) & Q(expected_close_date__lt=today)
     on_time = Q(closed_at__isnull=False) & Q(close_day__lte=F("expected_close_date"))
@@ -321,28 +440,43 @@ def current_close_dates_query(
             expected_close_date__gte=window.first,
             expected_close_date__lt=window.end_day,
         )
-        .annotate(month=TruncMonth("expected_close_date", output_field=DateField()))
         .alias(close_day=TruncDate("closed_at", tzinfo=UTC))
-        .values("owner_id", "month")
+        .values("owner_id", month=MonthNumber("expected_close_date", is_timestamp=False))
         .annotate(
-            due=Count("pk", filter=on_time | closed_late | open_past),
-            missed=Count("pk", filter=closed_late | open_past),
+            due=_count(on_time | closed_late | open_past),
+            missed=_count(closed_late | open_past),
         )
+        .values_list(*CURRENT_COLUMNS)
         .order_by()
     )
 
 
-def tenure_query(*, rep_ids: Sequence[int] | None = None) -> QuerySet[User, dict[str, Any]]:
+TENURE_COLUMNS = (
+    "pk",
+    "hire_date",
+    "is_active",
+    "first_deal",
+    "last_created",
+    "last_closed",
+    "data_start",
+)
+
+
+def tenure_query(*, rep_ids: Sequence[int] | None = None) -> QuerySet[User, tuple[Any, ...]]:
+    """Each rep's hire date, whether they are still here, their first and last deal dates, and
+    when the organisation's CRM data starts (its first deal) (TENURE_COLUMNS), ordered by id."""
     reps = User.objects.filter(role=Role.REP)
     if rep_ids is not None:
         reps = User.objects.filter(pk__in=list(rep_ids))
+    first_deal_anywhere = Deal.objects.filter(owner__isnull=False).order_by("created_at")
     return (
         reps.annotate(
             first_deal=Min("deals__created_at"),
             last_created=Max("deals__created_at"),
             last_closed=Max("deals__closed_at"),
+            data_start=Subquery(first_deal_anywhere.values("created_at")[:1]),
         )
-        .values("pk", "hire_date", "is_active", "first_deal", "last_created", "last_closed")
+        .values_list(*TENURE_COLUMNS)
         .order_by("pk")
     )
 
@@ -357,83 +491,104 @@ def panel_build(
     today: dt.date,
     rep_ids: Sequence[int] | None = None,
 ) -> RepMonthPanel:
-    """The panel of every rep (or of `rep_ids`). Five queries: tenure, closed deals, new deals,
-    pushed close dates, current close dates."""
+    """The panel of every rep (or of `rep_ids`). Six queries: tenure, first rate days, closed
+    deals, new deals, pushed close dates, current close dates."""
     tenure = list(tenure_query(rep_ids=rep_ids))
-    ids = np.array([row["pk"] for row in tenure], dtype=np.int64)
-    shape = (ids.size, window.n_months)
-    active = _active(tenure, window, shape)
+    first_rates = first_rate_days()
+    return panel_assemble(
+        window=window,
+        tenure=tenure,
+        closed=list(
+            closed_deals_query(
+                window=window,
+                home_currency=home_currency,
+                first_rates=first_rates,
+                rep_ids=rep_ids,
+            )
+        ),
+        new=list(new_deals_query(window=window, rep_ids=rep_ids)),
+        pushed=list(pushed_close_dates_query(window=window, rep_ids=rep_ids)),
+        current=list(current_close_dates_query(window=window, today=today, rep_ids=rep_ids)),
+    )
+
+
+def _matrix(rows: Sequence[Sequence[Any]], width: int) -> FloatArray:
+    """The rows as a float matrix; one conversion in C for the whole result."""
+    if not rows:
+        return np.zeros((0, width))
+    return np.asarray(rows, dtype=np.float64)
+
+
+def panel_assemble(
+    *,
+    window: PanelWindow,
+    tenure: Sequence[Sequence[Any]],
+    closed: Sequence[Sequence[Any]],
+    new: Sequence[Sequence[Any]],
+    pushed: Sequence[Sequence[Any]],
+    current: Sequence[Sequence[Any]],
+) -> RepMonthPanel:
+    """Places the aggregated rows (tuples in the *_COLUMNS order, one per rep and month) into
+    rep x month arrays."""
+    ids = np.array([row[0] for row in tenure], dtype=np.int64)
+    active = _active(tenure, window, (ids.size, window.n_months))
     grid = _Grid(ids, window)
-
-    closed = list(closed_deals_query(window=window, home_currency=home_currency, rep_ids=rep_ids))
-    new = list(new_deals_query(window=window, rep_ids=rep_ids))
-    pushed = list(pushed_close_dates_query(window=window, rep_ids=rep_ids))
-    current = list(current_close_dates_query(window=window, today=today, rep_ids=rep_ids))
-
-    cycle_days = [_days(row["cycle"]) for row in closed]
+    c = grid.placed(_matrix(closed, len(CLOSED_COLUMNS)))
+    n = grid.placed(_matrix(new, len(NEW_COLUMNS)))
+    p = grid.placed(_matrix(pushed, len(PUSHED_COLUMNS)))
+    d = grid.placed(_matrix(current, len(CURRENT_COLUMNS)))
     return RepMonthPanel(
         window=window,
         rep_ids=ids,
         active=active,
-        won_count=grid.place(closed, [row["won"] for row in closed]),
-        lost_count=grid.place(closed, [row["lost"] for row in closed]),
-        won_value=grid.place(closed, [row["won_value"] for row in closed]),
-        lost_value=grid.place(closed, [row["lost_value"] for row in closed]),
-        won_cycle_days=grid.place(closed, cycle_days),
-        new_deals=grid.place(new, [row["new"] for row in new]),
-        deadline_yes=grid.place(new, [row["deadline_yes"] for row in new]),
-        deadline_known=grid.place(new, [row["deadline_known"] for row in new]),
-        buyer_yes=grid.place(new, [row["buyer_yes"] for row in new]),
-        buyer_known=grid.place(new, [row["buyer_known"] for row in new]),
-        qualified_yes=grid.place(new, [row["qualified_yes"] for row in new]),
-        qualified_known=grid.place(new, [row["qualified_known"] for row in new]),
-        due=grid.place(current, [row["due"] for row in current])
-        + grid.place(pushed, [row["pushed"] for row in pushed], owner="deal__owner_id"),
-        slipped=grid.place(current, [row["missed"] for row in current])
-        + grid.place(pushed, [row["pushed"] for row in pushed], owner="deal__owner_id"),
-        unconverted_deals=sum(int(row["unconverted"]) for row in closed if _known(row, ids)),
+        won_count=c[0],
+        lost_count=c[1],
+        won_value=c[2],
+        lost_value=c[3],
+        won_cycle_days=c[4],
+        new_deals=n[0],
+        deadline_yes=n[1],
+        deadline_known=n[2],
+        buyer_yes=n[3],
+        buyer_known=n[4],
+        qualified_yes=n[5],
+        qualified_known=n[6],
+        due=d[0] + p[0],
+        slipped=d[1] + p[0],
+        unconverted_deals=int(c[5].sum()),
     )
 
 
-def _known(row: dict[str, Any], ids: IntArray) -> bool:
-    index = int(np.searchsorted(ids, row["owner_id"]))
-    return index < ids.size and int(ids[index]) == row["owner_id"]
-
-
-def _days(value: Any) -> float:
+def duration_days(value: Any) -> float:
+    """Days from a summed duration: a timedelta, or microseconds as SQLite sums them."""
     if value is None:
         return 0.0
     if isinstance(value, dt.timedelta):
         return value.total_seconds() / 86400.0
-    return float(value) / 86_400_000_000.0  # microseconds, as some backends sum durations
+    return float(value) / 86_400_000_000.0
 
 
 class _Grid:
-    """Places aggregated (owner, month) rows into a rep x month array."""
+    """Places aggregated rows (owner, month number, values...) into rep x month arrays."""
 
     def __init__(self, rep_ids: IntArray, window: PanelWindow) -> None:
         self.rep_ids = rep_ids
         self.first = month_number(window.first)
         self.shape = (rep_ids.size, window.n_months)
 
-    def place(
-        self, rows: Sequence[dict[str, Any]], values: Iterable[Any], *, owner: str = "owner_id"
-    ) -> FloatArray:
-        out = np.zeros(self.shape, dtype=np.float64)
-        if not rows or self.rep_ids.size == 0:
+    def placed(self, rows: FloatArray) -> list[FloatArray]:
+        """One rep x month array per value column (columns 2...); rows of other reps or months
+        outside the window are left out."""
+        n_values = max(rows.shape[1] - 2, 0)
+        out = [np.zeros(self.shape, dtype=np.float64) for _ in range(n_values)]
+        if rows.shape[0] == 0 or self.rep_ids.size == 0:
             return out
-        owners = np.fromiter((row[owner] for row in rows), dtype=np.int64, count=len(rows))
-        months = np.fromiter(
-            (month_number(_as_date(row["month"])) - self.first for row in rows),
-            dtype=np.int64,
-            count=len(rows),
-        )
-        numbers = np.fromiter(
-            (0.0 if v is None else float(v) for v in values), dtype=np.float64, count=len(rows)
-        )
+        owners = rows[:, 0].astype(np.int64)
+        months = rows[:, 1].astype(np.int64) - self.first
         index = np.minimum(np.searchsorted(self.rep_ids, owners), self.rep_ids.size - 1)
         keep = (self.rep_ids[index] == owners) & (months >= 0) & (months < self.shape[1])
-        np.add.at(out, (index[keep], months[keep]), numbers[keep])
+        for column in range(n_values):
+            np.add.at(out[column], (index[keep], months[keep]), rows[keep, column + 2])
         return out
 
 
@@ -445,23 +600,34 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _active(tenure: list[dict[str, Any]], window: PanelWindow, shape: tuple[int, int]) -> BoolArray:
+def _active(
+    tenure: Sequence[Sequence[Any]], window: PanelWindow, shape: tuple[int, int]
+) -> BoolArray:
     """A rep is on the team from their hire (or first deal) to today, or to their last deal if
-    they have left."""
+    they have left; never before the CRM's data starts (the month of the first deal of anyone
+    in the panel), since months without data are not months without sales."""
     first, last = month_number(window.first), month_number(window.last)
     start = np.full(shape[0], last + 1, dtype=np.int64)
     end = np.full(shape[0], last, dtype=np.int64)
-    for i, row in enumerate(tenure):
-        begins = [month_number(_as_date(d)) for d in (row["hire_date"], row["first_deal"]) if d]
+    starts = [_utc_month(row[6]) for row in tenure[:1] if row[6] is not None]
+    data_start = starts[0] if starts else last + 1
+    for i, (_pk, hire_date, is_active, first_deal, last_created, last_closed, _s) in enumerate(
+        tenure
+    ):
+        begins = [month_number(d) for d in (hire_date,) if d] + (
+            [_utc_month(first_deal)] if first_deal else []
+        )
         if not begins:
             continue  # no hire date and no deal: nothing to observe
-        start[i] = min(begins)
-        if not row["is_active"]:
-            ends = [
-                month_number(_as_date(d.astimezone(UTC) if isinstance(d, dt.datetime) else d))
-                for d in (row["last_created"], row["last_closed"])
-                if d
-            ]
+        start[i] = max(min(begins), data_start)
+        if not is_active:
+            ends = [_utc_month(d) for d in (last_created, last_closed) if d]
             end[i] = max(ends) if ends else start[i] - 1
     columns = np.arange(first, last + 1, dtype=np.int64)[None, :]
     return (columns >= start[:, None]) & (columns <= end[:, None])
+
+
+def _utc_month(moment: Any) -> int:
+    if isinstance(moment, dt.datetime):
+        return month_number(moment.astimezone(UTC).date())
+    return month_number(_as_date(moment))

@@ -29,7 +29,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -44,7 +44,15 @@ from roi.models import (
     RoiSettings,
     SubjectKind,
 )
-from roi.panel import UTC, PanelWindow, _days, add_months, month_number, month_start
+from roi.panel import (
+    UTC,
+    DaysBetween,
+    PanelWindow,
+    add_months,
+    duration_days,
+    month_number,
+    month_start,
+)
 from training.models import Completion, CourseRating, Program, ProgramCourse, QuizAttempt
 from training.selectors import program_completions
 
@@ -102,7 +110,7 @@ def coaching_hours(*, kind: str, reps: Iterable[int]) -> float:
             total=Sum(ExpressionWrapper(F("end") - F("start"), output_field=DurationField()))
         )["total"]
     )
-    return _days(total) * 24.0
+    return duration_days(total) * 24.0
 
 
 def rollout_assigned(*, rollout: EvaluationRollout) -> dict[int, int]:
@@ -122,19 +130,13 @@ def median_cycle_days(*, window: PanelWindow) -> float | None:
         Deal.objects.filter(
             status=DealStatus.WON, closed_at__gte=window.start_at, closed_at__lt=window.end_at
         )
-        .annotate(
-            days=ExpressionWrapper(
-                TruncDate("closed_at", tzinfo=UTC) - TruncDate("created_at", tzinfo=UTC),
-                output_field=DurationField(),
-            )
-        )
-        .values("days")
+        .values(days=DaysBetween("closed_at", "created_at"))
         .annotate(n=Count("pk"))
         .order_by()
     )
     if not rows:
         return None
-    days = np.array([_days(row["days"]) for row in rows])
+    days = np.array([float(row["days"]) for row in rows])
     counts = np.array([row["n"] for row in rows], dtype=np.int64)
     order = np.argsort(days)
     days, counts = days[order], counts[order]
@@ -284,7 +286,8 @@ def refresh_watermark(*, today: dt.date) -> Watermark:
         User.objects.filter(role=Role.REP).aggregate(
             n=Count("pk"), active=Count("pk", filter=Q(is_active=True)), team=Sum("team_id")
         ),
-        (RoiSettings.objects.values_list("updated_at", flat=True).first(), _org_currency()),
+        # current(): creating the settings row here keeps the refresh from moving the mark.
+        (RoiSettings.current().updated_at, _org_currency()),
         (
             ProgramCosting.objects.aggregate(last=Max("updated_at")),
             EvaluationAssignment.objects.aggregate(n=Count("pk")),

@@ -68,9 +68,9 @@ def dashboard_csv(request: AuthenticatedRequest, table: str) -> HttpResponse:
 
 
 def _report(
-    request: AuthenticatedRequest, kind: str, key: str, extra: dict[str, Any]
+    request: AuthenticatedRequest, kind: str, key: str, title: str, extra: dict[str, Any]
 ) -> HttpResponse:
-    _kind, title = subject_for_reports(principal=request.user, kind=kind, key=key)
+    """The caller has checked the subject (the access helpers)."""
     page = report_page_build(kind=kind, key=key, title=title, metric=request.GET.get("metric"))
     for slug, table in page.tables.items():
         table.csv_url = reverse(
@@ -93,7 +93,7 @@ def program_report(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         extra["rollout"] = rollout
         if rollout is None and can_edit_settings(request.user):
             extra["rollout_form"] = RolloutForm()
-    return _report(request, SubjectKind.PROGRAM, slug, extra)
+    return _report(request, SubjectKind.PROGRAM, slug, program.title, extra)
 
 
 @login_required
@@ -121,12 +121,13 @@ def program_rollout(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             )
             return redirect("roi:program", slug=slug)
     extra = {"program": program, "rollout": None, "rollout_form": form}
-    return _report(request, SubjectKind.PROGRAM, slug, extra)
+    return _report(request, SubjectKind.PROGRAM, slug, program.title, extra)
 
 
 @login_required
 def coaching_report(request: AuthenticatedRequest, kind: str) -> HttpResponse:
-    return _report(request, SubjectKind.COACHING, kind, {})
+    _kind, title = subject_for_reports(principal=request.user, kind=SubjectKind.COACHING, key=kind)
+    return _report(request, SubjectKind.COACHING, kind, title, {})
 
 
 def _report_csv(

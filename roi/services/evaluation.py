@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, Team, User
 from core.models import Organization
 from roi.models import EvaluationAssignment, EvaluationRollout
-from roi.panel import PanelWindow, add_months, closed_deals_query, month_start
+from roi.panel import CLOSED_COLUMNS, PanelWindow, add_months, closed_deals_query, month_start
 from training.models import Program
 from training.services.assignments import assignment_create, team_reps
 
@@ -55,11 +55,13 @@ def team_prior_bookings(*, teams: list[Team], before: dt.date, months: int) -> d
     rows = closed_deals_query(
         window=window,
         home_currency=Organization.current().home_currency,
+        first_rates={},
         rep_ids=[pk for pk, _team in reps],
     )
+    owner, won_value = CLOSED_COLUMNS.index("owner_id"), CLOSED_COLUMNS.index("won_value")
     by_rep: dict[int, Decimal] = defaultdict(Decimal)
     for row in rows:
-        by_rep[row["owner_id"]] += row["won_value"] or Decimal(0)
+        by_rep[row[owner]] += Decimal(str(row[won_value] or 0))
     team_total: dict[int, Decimal] = defaultdict(Decimal)
     team_size: dict[int, int] = defaultdict(int)
     for pk, team_id in reps:

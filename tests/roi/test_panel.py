@@ -109,6 +109,44 @@ def test_amounts_convert_to_the_home_currency_at_the_rate_valid_on_the_close_day
     assert panel.unconverted_deals == 1
 
 
+def test_a_deal_closed_before_its_currency_first_rate_has_no_value():
+    rep = RepFactory()
+    ExchangeRateFactory(currency="CHF", rate=Decimal("1.15"), valid_from=dt.date(2024, 2, 1))
+    DealFactory(
+        owner=rep,
+        status=DealStatus.WON,
+        currency="CHF",
+        amount=Decimal("100"),
+        created_at=at(2023, 12, 1),
+        closed_at=at(2024, 1, 31, 23),
+    )
+    DealFactory(
+        owner=rep,
+        status=DealStatus.LOST,
+        currency="CHF",
+        amount=Decimal("100"),
+        created_at=at(2023, 12, 1),
+        closed_at=at(2024, 2, 1, 0),
+    )
+
+    panel = _build()
+
+    assert panel.won_value[0, _col(1)] == 0.0
+    assert panel.lost_value[0, _col(2)] == pytest.approx(115.0)
+    assert panel.unconverted_deals == 1
+
+
+def test_months_before_the_crm_data_starts_are_not_observed():
+    # given a rep hired long ago whose organisation's first deal was created in March
+    veteran = RepFactory(hire_date=dt.date(2019, 5, 1))
+    DealFactory(owner=RepFactory(), created_at=at(2024, 3, 4))
+
+    panel = _build(rep_ids=[veteran.pk])
+
+    # then the veteran's row starts in March too (their own first deal is none)
+    assert panel.active[0].astype(int).tolist() == [0, 0, 1, 1, 1, 1]
+
+
 def test_leading_indicators_are_shares_of_new_deals_where_the_crm_recorded_the_fact():
     # given four deals created in February: deadline yes/yes/no/unknown, buyer yes/no/no/yes
     rep = RepFactory()
@@ -222,7 +260,7 @@ def test_the_panel_of_some_reps_leaves_the_others_out():
     assert panel.won_count.sum() == 1.0
 
 
-def test_the_panel_takes_five_queries_whatever_the_number_of_deals(django_assert_num_queries):
+def test_the_panel_takes_six_queries_whatever_the_number_of_deals(django_assert_num_queries):
     for _ in range(3):
         rep = RepFactory()
         for month in range(1, 7):
@@ -233,8 +271,9 @@ def test_the_panel_takes_five_queries_whatever_the_number_of_deals(django_assert
                 closed_at=at(2024, month, 3),
             )
 
-    # Queries: tenure, closed deals, new deals, pushed close dates, current close dates.
-    with django_assert_num_queries(5):
+    # Queries: tenure, first rate days, closed deals, new deals, pushed close dates, current
+    # close dates.
+    with django_assert_num_queries(6):
         panel = _build()
 
     assert panel.won_count.sum() == 18.0

@@ -1,0 +1,246 @@
+"""From deals and completions in the database to report snapshots."""
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+from deals.models import DealStatus
+from roi import tasks
+from roi.models import RefreshState, ReportSnapshot, RoiSettings
+from roi.services import report_refresh_all
+from tests.roi.builders import TODAY, build_team
+from tests.roi.factories import (
+    CoachingSessionFactory,
+    DealFactory,
+    RepFactory,
+    at,
+    complete_program,
+    program_with_courses,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot(metric: str = "bookings", key: str | None = None) -> ReportSnapshot:
+    qs = ReportSnapshot.objects.filter(metric=metric, subject_kind="program")
+    return qs.get(subject_key=key) if key else qs.get()
+
+
+def test_a_planted_effect_is_recovered_while_the_naive_figures_overstate_it():
+    # given 60 simulated reps, the better ones trained first, with a known effect on bookings
+    team = build_team(n_reps=60, seed=3)
+    truth = team.sales.true_simple_att * 1000  # the simulator counts in thousands
+
+    # when the reports are refreshed
+    outcome = report_refresh_all(force=True, today=TODAY)
+
+    # then five metrics of one program are stored, bookings is a finding holding the truth
+    assert (outcome.refreshed, outcome.snapshots) == (True, 5)
+    snapshot = _snapshot()
+    payload = snapshot.payload
+    assert (snapshot.status, snapshot.evidence_grade) == ("ok", "B")
+    assert snapshot.ci_low <= truth <= snapshot.ci_high
+    assert payload["estimate"]["att"] == snapshot.att
+    # and both naive figures are more than three times the truth
+    assert payload["naive"]["before_after"] > 3 * truth
+    assert payload["naive"]["trained_vs_untrained"] > 3 * truth
+    # and the event study has months before training (the pre-trend check) and after
+    times = [point["e"] for point in payload["event_study"]]
+    assert min(times) < 0 < max(times)
+    assert payload["sample"]["treated_reps"] == 42
+    assert payload["sample"]["never_treated_reps"] == 18
+
+
+def test_money_comes_from_the_bookings_draws_and_the_program_costs():
+    # given a program with costs and a 70% margin
+    program = program_with_courses(
+        1,
+        plausible_effect_pct=Decimal("20"),
+        content_cost=Decimal("20000"),
+        cost_per_seat=Decimal("100"),
+        expected_learner_hours=Decimal("5"),
+    )
+    build_team(n_reps=60, seed=3, program=program)
+    RoiSettings.objects.update_or_create(
+        pk=1, defaults={"gross_margin_pct": Decimal("70"), "rep_hourly_cost": Decimal("50")}
+    )
+
+    report_refresh_all(force=True, today=TODAY)
+
+    snapshot = _snapshot()
+    money = snapshot.payload["money"]
+    # cost: 20,000 + 42 seats x 100 + 42 x 5 h x 50 = 34,700
+    assert money["cost"] == pytest.approx(34_700)
+    assert money["trained_rep_months"] == 42 * 12
+    assert money["benefit"] == pytest.approx(snapshot.att * 42 * 12 * 0.7)
+    assert money["roi_pct"] == pytest.approx((money["benefit"] - 34_700) / 34_700 * 100)
+    assert money["roi_ci_low"] < money["roi_pct"] < money["roi_ci_high"]
+    assert money["break_even_effect"] == pytest.approx(34_700 / (42 * 12 * 0.7))
+    assert snapshot.roi_pct == money["roi_pct"]
+    # every other metric of the program reports the same money
+    assert _snapshot("win_rate").payload["money"] == money
+
+
+def test_a_program_everyone_completed_in_the_same_month_has_no_comparison_and_says_so():
+    # given reps who all completed the program in the same month, with deals before and after
+    program = program_with_courses(1)
+    for _ in range(3):
+        rep = RepFactory(hire_date=dt.date(2023, 1, 1))
+        complete_program(program, rep, at(2024, 6, 10))
+        for month in range(1, 13):
+            DealFactory(
+                owner=rep,
+                status=DealStatus.WON,
+                created_at=at(2023, 12, 1),
+                closed_at=at(2024, month, 15),
+            )
+
+    # when the reports are refreshed
+    report_refresh_all(force=True, today=TODAY)
+
+    # then it is collecting evidence, for that reason, with no number presented
+    snapshot = _snapshot()
+    assert (snapshot.status, snapshot.evidence_grade, snapshot.att) == (
+        "collecting_evidence",
+        "D",
+        None,
+    )
+    assert snapshot.payload["blocker"] == "no comparison units"
+    assert snapshot.payload["estimate"] is None
+    assert snapshot.payload["event_study"] == []
+    gates = {g["name"]: g for g in snapshot.payload["gates"]}
+    assert (gates["comparison_reps"]["actual"], gates["comparison_reps"]["passed"]) == (0, False)
+    assert snapshot.summary["blocker"] == "no comparison units"
+
+
+def test_a_program_nobody_completed_is_collecting_evidence():
+    program_with_courses(1)
+    RepFactory()
+
+    report_refresh_all(force=True, today=TODAY)
+
+    snapshot = _snapshot()
+    assert snapshot.status == "collecting_evidence"
+    assert snapshot.payload["blocker"] == "no treated units"
+    assert snapshot.payload["naive"] == {"before_after": None, "trained_vs_untrained": None}
+
+
+def test_a_small_program_says_how_many_trained_reps_are_missing():
+    # given 12 trained reps of 30
+    build_team(n_reps=30, seed=5, never_trained_share=0.6)
+
+    report_refresh_all(force=True, today=TODAY)
+
+    snapshot = _snapshot()
+    gates = {g["name"]: g for g in snapshot.payload["gates"]}
+    assert snapshot.status == "collecting_evidence"
+    assert (gates["treated_reps"]["actual"], gates["treated_reps"]["required"]) == (12, 20)
+    assert snapshot.summary["failed_gates"][0]["name"] == "treated_reps"
+    assert snapshot.att is None
+
+
+def test_the_headline_is_the_program_primary_metric():
+    program = program_with_courses(1, primary_metric="win_rate")
+    RepFactory()
+
+    report_refresh_all(force=True, today=TODAY)
+
+    headlines = ReportSnapshot.objects.filter(is_headline=True, subject_key=program.slug)
+    assert list(headlines.values_list("metric", flat=True)) == ["win_rate"]
+
+
+def test_coaching_kinds_are_reported_from_each_rep_first_completed_session():
+    rep = RepFactory()
+    CoachingSessionFactory(rep=rep, kind="role_play", start=at(2024, 3, 5, 10))
+    CoachingSessionFactory(rep=rep, kind="role_play", start=at(2024, 4, 5, 10))
+    CoachingSessionFactory(
+        rep=rep,
+        kind="live_call",
+        status="cancelled",
+        cancelled_at=at(2024, 5, 1),
+        start=at(2024, 5, 5),
+    )
+
+    report_refresh_all(force=True, today=TODAY)
+
+    coaching = ReportSnapshot.objects.filter(subject_kind="coaching")
+    assert sorted(set(coaching.values_list("subject_key", flat=True))) == ["role_play"]
+    headline = coaching.get(is_headline=True)
+    assert (headline.metric, headline.title) == ("bookings", "Role-play")
+    # two one-hour sessions, priced at a coach's and a rep's hour each (90 + 60)
+    assert headline.payload["money"]["cost"] == pytest.approx(300.0)
+
+
+def test_a_refresh_without_new_inputs_is_skipped_and_a_new_deal_triggers_one():
+    team = build_team(n_reps=20, seed=2)
+    report_refresh_all(force=False, today=TODAY)
+    first = RefreshState.objects.get().refreshed_at
+
+    # when nothing changed
+    again = report_refresh_all(force=False, today=TODAY)
+
+    # then nothing is recomputed
+    assert again.refreshed is False
+    assert RefreshState.objects.get().refreshed_at == first
+
+    # when a deal arrives (a burst would move the watermark once per poll)
+    DealFactory(owner=team.reps[0], status=DealStatus.WON, closed_at=at(2024, 11, 20))
+    DealFactory(owner=team.reps[1], status=DealStatus.WON, closed_at=at(2024, 11, 21))
+
+    # then the next poll recomputes once
+    assert report_refresh_all(force=False, today=TODAY).refreshed is True
+    assert report_refresh_all(force=False, today=TODAY).refreshed is False
+
+
+def test_snapshots_of_a_deleted_program_are_removed():
+    program = program_with_courses(1)
+    report_refresh_all(force=True, today=TODAY)
+    assert ReportSnapshot.objects.filter(subject_key=program.slug).count() == 5
+
+    program.delete()
+    report_refresh_all(force=True, today=TODAY)
+
+    assert ReportSnapshot.objects.count() == 0
+
+
+def test_the_same_inputs_give_the_same_snapshots():
+    build_team(n_reps=30, seed=4, never_trained_share=0.3)
+    report_refresh_all(force=True, today=TODAY)
+    first = _snapshot().payload
+
+    report_refresh_all(force=True, today=TODAY)
+
+    second = _snapshot().payload
+    first.pop("computed_at"), second.pop("computed_at")
+    assert first == second
+
+
+def test_the_command_refreshes_and_reports_when_nothing_changed():
+    program_with_courses(1)
+    out = StringIO()
+
+    call_command("roi_refresh", stdout=out)
+    call_command("roi_refresh", "--if-changed", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("Refreshed 5 report snapshots in ")
+    assert lines[1] == "Reports are up to date: nothing changed since the last refresh."
+
+
+def test_the_tasks_skip_while_another_refresh_holds_the_lock():
+    program_with_courses(1)
+    cache.set(tasks.LOCK_KEY, "1")
+    try:
+        assert tasks.refresh_all_reports.delay().get() == 0
+        assert tasks.refresh_reports_if_changed.delay().get() == 0
+    finally:
+        cache.delete(tasks.LOCK_KEY)
+
+    assert tasks.refresh_reports_if_changed.delay().get() == 5
+    assert tasks.refresh_reports_if_changed.delay().get() == 0
+    assert tasks.refresh_all_reports.delay().get() == 5
+    assert cache.get(tasks.LOCK_KEY) is None
