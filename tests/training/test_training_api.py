@@ -425,3 +425,22 @@ def test_an_assignment_names_a_program_or_a_course(cast, key_client):
 
     assert response.status_code == 400
     assert not Assignment.objects.exists()
+
+
+def test_my_lists_run_constant_queries(cast, client_for, django_assert_max_num_queries):
+    program = program_with(*[CourseFactory() for _ in range(3)])
+    AssignmentFactory(assignee=cast.rep, course=None, program=program)
+    for _ in range(20):
+        course = CourseFactory()
+        LessonFactory(course=course)
+        AssignmentFactory(assignee=cast.rep, course=course)
+        CompletionFactory(user=cast.rep, course=course)
+    client = client_for("rep")
+
+    # count, page (+targets), program courses, lesson counts, progress, completions
+    with django_assert_max_num_queries(6):
+        assignments = client.get("/api/v1/me/assignments/?page_size=100")
+    # courses, lesson counts, ratings, progress, completions
+    with django_assert_max_num_queries(5):
+        progress = client.get("/api/v1/me/progress/?page_size=100")
+    assert (assignments.json()["count"], progress.json()["count"]) == (21, 23)
