@@ -219,6 +219,7 @@ class AssignmentState:
     # The course and lesson to continue with (None when done or empty).
     resume_course_slug: str | None = None
     resume_lesson_slug: str | None = None
+    course_ids: tuple[int, ...] = ()
 
     @property
     def is_done(self) -> bool:
@@ -344,6 +345,7 @@ def assignment_states(
             completed_at=last_completed if is_done else None,
             resume_course_slug=None if resume is None else resume[0],
             resume_lesson_slug=None if resume is None else resume[1],
+            course_ids=tuple(c.pk for c in courses),
         )
     return states
 
@@ -470,11 +472,12 @@ def my_learning(*, user: User, today: dt.date | None = None) -> MyLearning:
     rows = [AssignmentRow(a, states[a.pk]) for a in assignments]
     # Open assignments first, the most urgent on top; finished ones after.
     rows.sort(key=lambda r: (r.state.is_done, r.assignment.due_date))
-    assigned_course_ids = {a.course_id for a in assignments if a.course_id}
+    # Courses an assignment already leads to are not offered twice.
+    assigned = {pk for state in states.values() for pk in state.course_ids}
     continue_courses = [
         card
         for card in found.cards
-        if card.status == Status.IN_PROGRESS and card.course.pk not in assigned_course_ids
+        if card.status == Status.IN_PROGRESS and card.course.pk not in assigned
     ]
     completed = sorted(
         (card for card in found.cards if card.completion is not None),
@@ -482,9 +485,10 @@ def my_learning(*, user: User, today: dt.date | None = None) -> MyLearning:
         reverse=True,
     )
     # From the catalog: what this person has not finished, not started first.
+    shown = {card.course.pk for card in continue_courses}
     suggestions = sorted(
-        (card for card in found.cards if card.completion is None),
-        key=lambda card: card.status != Status.NOT_STARTED,
+        (c for c in found.cards if c.completion is None and c.course.pk not in shown),
+        key=lambda card: (card.course.pk in assigned, card.status != Status.NOT_STARTED),
     )
     return MyLearning(
         assignments=rows,

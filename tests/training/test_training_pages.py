@@ -430,3 +430,22 @@ def test_program_page_lists_its_courses_with_progress(cast, client):
     assert body.index("First") < body.index("Second")
     assert "50%" in body
     assert f'href="/learn/courses/{second.slug}/next-one/">Continue' in body
+
+
+def test_my_learning_does_not_offer_assigned_courses_twice(cast, client):
+    assigned, started, fresh = (
+        CourseFactory(title="Assigned one"),
+        CourseFactory(title="Started one"),
+        CourseFactory(title="Fresh one"),
+    )
+    for course in (assigned, started):
+        lesson = LessonFactory(course=course)
+        LessonFactory(course=course)
+        LessonProgress.objects.create(user=cast.rep, lesson=lesson, completed_at=timezone.now())
+    AssignmentFactory(assignee=cast.rep, course=None, program=program_with(assigned))
+    client.force_login(cast.rep)
+
+    learning = client.get("/learn/").context["learning"]
+
+    assert [c.course.title for c in learning.continue_courses] == ["Started one"]
+    assert [c.course.title for c in learning.catalog] == ["Fresh one", "Assigned one"]
