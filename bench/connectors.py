@@ -5,8 +5,10 @@ In one run, on a database of its own (coachline_bench_connectors, created and dr
       through gunicorn on 127.0.0.1 (started and stopped here), as an integration would;
   (b) the same 100,000 opportunities pulled by the Salesforce connector from the fake
       Salesforce (tests/fakes/salesforce.py, in a process of its own on 127.0.0.1, 2,000
-      records a page): token, SOQL pages via nextRecordsUrl, OpportunityFieldHistory queries,
-      mapping through the stage map, deals_ingest per page, watermark per page.
+      records a page): token, SOQL pages via nextRecordsUrl with each opportunity's
+      OpportunityFieldHistory (Histories subquery), mapping through the stage map, the next page
+      fetched while the current batch is written, deals_ingest and the watermark per
+      10,000-row batch.
 Both start from an empty deals table. It prints rows/s for each and the ratio (b)/(a); the goal
 is at least 0.5x.
 

@@ -40,10 +40,20 @@ class MappedPage:
     external_ids: list[str] = field(default_factory=list)
     # The newest CRM last-modified time in the page: the watermark once the page is committed.
     max_modified: dt.datetime | None = None
+    pages: int = 1  # CRM pages merged into this one
 
     def note_modified(self, value: dt.datetime | None) -> None:
         if value is not None and (self.max_modified is None or value > self.max_modified):
             self.max_modified = value
+
+    def extend(self, other: "MappedPage") -> None:
+        """Append a later page (ingested and committed together with this one)."""
+        self.rows += other.rows
+        self.history += other.history
+        self.errors += other.errors
+        self.external_ids += other.external_ids
+        self.note_modified(other.max_modified)
+        self.pages += other.pages
 
 
 @dataclass(frozen=True)

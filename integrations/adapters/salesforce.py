@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +100,6 @@ class SalesforceClient(CrmClient):
         login_url: str = DEFAULT_LOGIN_URL,
         api_version: str = DEFAULT_API_VERSION,
         session: SalesforceSession | None = None,
-        on_session: Callable[[SalesforceSession], None] | None = None,
         http: httpx.Client | None = None,
         sleep: Sleep | None = None,
         policy: RetryPolicy = DEFAULT_POLICY,
@@ -124,7 +123,7 @@ class SalesforceClient(CrmClient):
         self.login_url = (login_url or DEFAULT_LOGIN_URL).rstrip("/")
         self.api_version = api_version or DEFAULT_API_VERSION
         self.session = session
-        self.on_session = on_session
+        self.initial_session = session  # to tell whether a new token needs keeping
         self._quota_spent = False
 
     # Auth ------------------------------------------------------------------------------------
@@ -159,8 +158,6 @@ class SalesforceClient(CrmClient):
         if not body.get("access_token") or not body.get("instance_url"):
             raise CrmAuthError("Salesforce's token answer had no access token or instance URL.")
         self.session = SalesforceSession(body["access_token"], body["instance_url"].rstrip("/"))
-        if self.on_session:
-            self.on_session(self.session)
         return self.session
 
     def _auth_headers(self) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """Build the adapter client and mapper a connection describes."""
 
 import json
-from typing import Any
 
 import httpx
 from django.core.exceptions import ImproperlyConfigured
@@ -49,16 +48,22 @@ def _saved_session(connection: CrmConnection) -> SalesforceSession | None:
     return None
 
 
-def _save_session(connection_id: int) -> Any:
-    def save(session: SalesforceSession) -> None:
-        # Outside any page transaction on purpose: a token is valid whatever happens to the page.
-        CrmConnection.objects.filter(pk=connection_id).update(
-            session=json.dumps(
-                {"access_token": session.access_token, "instance_url": session.instance_url}
-            )
-        )
+def connection_session_save(*, connection: CrmConnection, client: CrmApi) -> None:
+    """Keep a Salesforce token the client obtained, for the next run (encrypted).
 
-    return save
+    Called by the thread that owns the database connection once the client is done, never
+    from inside the client: pages may be fetched on a prefetch thread.
+    """
+    if not isinstance(client, SalesforceClient) or connection.pk is None:
+        return
+    session = client.session
+    if session is None or session == client.initial_session:
+        return
+    CrmConnection.objects.filter(pk=connection.pk).update(
+        session=json.dumps(
+            {"access_token": session.access_token, "instance_url": session.instance_url}
+        )
+    )
 
 
 def connection_client(
@@ -88,7 +93,6 @@ def connection_client(
             login_url=connection.setting("login_url") or DEFAULT_LOGIN_URL,
             api_version=connection.setting("api_version") or DEFAULT_API_VERSION,
             session=_saved_session(connection),
-            on_session=_save_session(connection.pk) if connection.pk else None,
             http=http,
             sleep=sleep,
             policy=policy,

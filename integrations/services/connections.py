@@ -16,7 +16,11 @@ from integrations.adapters.hubspot import HubSpotClient
 from integrations.adapters.salesforce import FIELD_NAME, AuthFlow, SalesforceClient
 from integrations.mapping import stage_map_clean
 from integrations.models import MAPPABLE_FIELDS, ConnectionSource, CrmConnection
-from integrations.services.clients import connection_client, connection_credentials
+from integrations.services.clients import (
+    connection_client,
+    connection_credentials,
+    connection_session_save,
+)
 
 # What each CRM keeps as plain settings, and what as encrypted secrets.
 SETTINGS_FIELDS = {
@@ -153,6 +157,7 @@ def connection_test(*, connection: CrmConnection, http: httpx.Client | None = No
         outcome = TestOutcome(ok=False, message=str(exc))
     finally:
         if client is not None:
+            connection_session_save(connection=connection, client=client)
             client.close()
     if connection.pk:
         CrmConnection.objects.filter(pk=connection.pk).update(

@@ -194,12 +194,15 @@ def test_a_failure_inside_a_page_commit_rolls_the_page_back(fake_hubspot, sleeps
 
     monkeypatch.setattr(sync_service, "deals_ingest", ingest_then_die)
 
-    crashed = sync(connection, sleeps)
+    # Batches of at least 150 rows: pages 1+2 (200 rows), then page 3, whose commit dies.
+    crashed = connection_sync(connection_id=connection.pk, sleep=sleeps, commit_rows=150)
 
     assert crashed.status == "failed"
     assert crashed.error == "Unexpected error (RuntimeError); see the worker log."
-    assert len(stored_ids()) == 100  # page 2's writes went with its transaction
-    assert crashed.pages == 1
+    # Pages 1 and 2 share their boundary deal: 199 deals. Page 3's writes went with its
+    # transaction.
+    assert len(stored_ids()) == 199
+    assert crashed.pages == 2
 
     monkeypatch.setattr(sync_service, "deals_ingest", real_ingest)
     sync(connection, sleeps)

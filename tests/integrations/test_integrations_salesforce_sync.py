@@ -365,3 +365,26 @@ def test_a_long_field_history_is_read_to_its_end(fake_salesforce, sleeps):
     ]
     child_pages = [r.path for r in fake_salesforce.requests if "/query/01gCHILD" in r.path]
     assert len(child_pages) == 1
+
+
+def test_pages_are_committed_in_batches_of_at_least_commit_rows(
+    fake_salesforce, sleeps, monkeypatch
+):
+    from integrations.services import sync as sync_service
+
+    for _ in range(9000):
+        fake_salesforce.add_opportunity(history=False)
+    connection = salesforce_connection(fake_salesforce)
+    batches = []
+    real_ingest = sync_service.deals_ingest
+
+    def counting_ingest(**kwargs):
+        batches.append(len(kwargs["rows"]))
+        return real_ingest(**kwargs)
+
+    monkeypatch.setattr(sync_service, "deals_ingest", counting_ingest)
+
+    run = connection_sync(connection_id=connection.pk, sleep=sleeps, commit_rows=4000)
+
+    assert batches == [4000, 4000, 1000]  # five 2,000-row pages in three transactions
+    assert (run.pages, run.created) == (5, 9000)
