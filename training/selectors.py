@@ -234,32 +234,40 @@ class AssignmentState:
         return Status.BADGES[self.status]
 
 
-def _program_courses(program_ids: Iterable[int]) -> dict[int, list[Course]]:
-    """Each program's courses in order, annotated with lesson counts. One query."""
-    out: dict[int, list[Course]] = defaultdict(list)
-    links = (
+def _program_courses(program_ids: Iterable[int]) -> dict[int, list[CourseInfo]]:
+    """Each program's courses in order. One query."""
+    out: dict[int, list[CourseInfo]] = defaultdict(list)
+    rows = (
         ProgramCourse.objects.filter(program_id__in=list(program_ids))
-        .select_related("course")
-        .annotate(
-            lesson_count=Coalesce(
-                Subquery(
-                    Lesson.objects.published()
-                    .filter(course=OuterRef("course_id"))
-                    .order_by()
-                    .values("course")
-                    .annotate(n=Count("pk"))
-                    .values("n"),
-                    output_field=IntegerField(),
-                ),
-                Value(0),
-            )
-        )
         .order_by("program_id", "position", "pk")
+        .values_list(
+            "program_id",
+            "course_id",
+            "course__slug",
+            "course__title",
+            "course__summary",
+            "course__tags",
+            "course__estimated_minutes",
+        )
     )
-    for link in links:
-        link.course.lesson_count = link.lesson_count  # type: ignore[attr-defined]
-        out[link.program_id].append(link.course)
+    for program_id, *course in rows:
+        out[program_id].append(CourseInfo(*course))
     return out
+
+
+def _lesson_counts(course_ids: Iterable[int]) -> dict[int, int]:
+    """Published lessons per course. One query (none for no courses)."""
+    ids = list(course_ids)
+    if not ids:
+        return {}
+    return dict(
+        Lesson.objects.published()
+        .filter(course_id__in=ids)
+        .order_by()
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+    )
 
 
 def assignment_states(
@@ -270,32 +278,24 @@ def assignment_states(
     facts: "_LearnerFacts | None" = None,
     lesson_counts: dict[int, int] | None = None,
 ) -> dict[int, AssignmentState]:
-    """Status and progress of each assignment (select_related program and course), in 4
-    queries: program courses, lesson counts, progress rows, completions (+1 for lessons
-    with_resume). A caller that already loaded the assignees' progress passes it as `facts`,
-    and the lesson counts of courses it loaded as `lesson_counts`."""
+    """Status and progress of each assignment (select_related course), in 4 queries: program
+    courses, lesson counts, progress rows, completions (+1 for lessons with_resume). A caller
+    that already loaded the assignees' progress passes it as `facts`, and the lesson counts of
+    courses it loaded as `lesson_counts` (fewer queries)."""
     today = today or timezone.localdate()
     if not assignments:
         return {}
     program_courses = _program_courses({a.program_id for a in assignments if a.program_id})
-    lesson_counts = dict(lesson_counts or {})
-    courses_of: dict[int, list[Course]] = {}
+    courses_of: dict[int, list[Course | CourseInfo]] = {}
     for a in assignments:
         if a.program_id:
-            courses_of[a.pk] = program_courses.get(a.program_id, [])
+            courses_of[a.pk] = list(program_courses.get(a.program_id, []))
         else:
             assert a.course is not None
             courses_of[a.pk] = [a.course]
-    direct = [a.course_id for a in assignments if a.course_id and a.course_id not in lesson_counts]
-    if direct:
-        lesson_counts.update(
-            _published_lesson_counts()  # type: ignore[misc]
-            .filter(pk__in=direct)
-            .values_list("pk", "lesson_count")
-        )
-    for courses in program_courses.values():
-        lesson_counts.update({c.pk: c.lesson_count for c in courses})  # type: ignore[attr-defined]
     all_course_ids = {c.pk for cs in courses_of.values() for c in cs}
+    lesson_counts = dict(lesson_counts or {})
+    lesson_counts.update(_lesson_counts(all_course_ids - set(lesson_counts)))
     if facts is None:
         facts = _learner_facts(
             user_ids=list({a.assignee_id for a in assignments}), course_ids=all_course_ids
@@ -771,13 +771,15 @@ class ProgramOutline:
 
 
 def program_outline(*, user: User, program: Program) -> ProgramOutline:
-    """Queries: program courses, progress, completions, assignment (+ its state: 3)."""
+    """Queries: program courses, lesson counts, progress, completions, assignment (+ its
+    state: 4)."""
     courses = _program_courses([program.pk]).get(program.pk, [])
+    counts = _lesson_counts(c.pk for c in courses)
     facts = _learner_facts(user_ids=[user.pk], course_ids=[c.pk for c in courses])
     cards = [
         CourseCard(
             course=c,
-            lesson_count=c.lesson_count,  # type: ignore[attr-defined]
+            lesson_count=counts.get(c.pk, 0),
             done_count=facts.done_count(user.pk, c.pk),
             completion=facts.completed.get((user.pk, c.pk)),
         )
