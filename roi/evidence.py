@@ -36,6 +36,8 @@ class Gate:
     def missing(self) -> str:
         """What the report still waits for, in words a sales leader reads."""
         actual = "—" if self.actual is None else _number(self.actual)
+        if self.name == "mde_pct" and self.actual is not None:
+            actual = str(round(self.actual))
         required = _number(self.required)
         texts = {
             "treated_reps": _("%(actual)s of %(required)s trained reps"),
@@ -45,8 +47,8 @@ class Gate:
                 "%(actual)s of %(required)s months after training (one sales cycle plus a month)"
             ),
             "mde_pct": _(
-                "the smallest effect the data can detect is %(actual)s%%; the plan expects "
-                "%(required)s%%"
+                "the smallest effect the data can detect is %(actual)s%%, more than the "
+                "%(required)s%% expected"
             ),
         }
         return texts[self.name] % {"actual": actual, "required": required}

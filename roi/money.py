@@ -154,11 +154,13 @@ def money_evaluate(
 
 
 def roi_histogram(roi_draws: FloatArray, *, bins: int = HISTOGRAM_BINS) -> list[dict[str, float]]:
-    """Counts of ROI draws in equal bins between the 0.5th and 99.5th percentiles; the few draws
-    beyond are counted in the end bins so that one wild draw does not flatten the chart."""
+    """Counts of ROI draws in equal bins between the 0.5th and 99.5th percentiles, widened to
+    include break-even (0%) so the chart always shows how far it is; the few draws beyond are
+    counted in the end bins so that one wild draw does not flatten the chart."""
     if roi_draws.size == 0:
         return []
     low, high = np.percentile(roi_draws, [0.5, 99.5])
+    low, high = min(low, 0.0), max(high, 0.0)
     if not high > low:
         high = low + 1.0
     counts, edges = np.histogram(np.clip(roi_draws, low, high), bins=bins, range=(low, high))

@@ -195,10 +195,10 @@ def _month_columns() -> list[Column]:
         Column("won", _("Won"), "int"),
         Column("lost", _("Lost"), "int"),
         Column("bookings", _("Bookings"), "money"),
-        Column("win_rate", _("Win rate (%)"), "number"),
-        Column("cycle_days", _("Cycle (days)"), "number"),
-        Column("slip_rate", _("Slip rate (%)"), "number"),
-        Column("qualified", _("Qualified new deals (%)"), "number"),
+        Column("win_rate", _("Win rate (%)"), "rate"),
+        Column("cycle_days", _("Cycle (days)"), "rate"),
+        Column("slip_rate", _("Slip rate (%)"), "rate"),
+        Column("qualified", _("Qualified new deals (%)"), "rate"),
     ]
 
 
@@ -330,7 +330,7 @@ def team_page_build(*, team: Team) -> TeamPage:
             Column("rep", _("Rep")),
             Column("programs", _("Programs completed")),
             Column("bookings_per_month", _("Bookings per month"), "money"),
-            Column("win_rate", _("Win rate (%)"), "number"),
+            Column("win_rate", _("Win rate (%)"), "rate"),
         ],
         rep_rows,
     )

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -187,6 +187,15 @@ class RepMonthPanel:
         values = 100.0 * _ratio(self.buyer_yes, self.buyer_known)
         values[~self.active] = np.nan
         return values
+
+    def subset(self, rows: BoolArray) -> RepMonthPanel:
+        """The same panel for some reps only (rows in the same order)."""
+        arrays = {
+            f.name: getattr(self, f.name)[rows]
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
+        return replace(self, **arrays)
 
     def closed_deals_total(self, rows: BoolArray | None = None) -> int:
         closed = self.closed_count if rows is None else self.closed_count[rows]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import warnings
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -213,8 +213,14 @@ def analyse(
     context: ReportContext,
     first_treated: dict[int, int],
     assigned: dict[int, int] | None = None,
+    audience: set[int] | None = None,
 ) -> Analysis:
+    """The estimate for `subject` on `metric`. With `audience`, only those reps are in the
+    analysis (trained reps and comparisons alike)."""
     panel = context.panel
+    if audience is not None:
+        panel = panel.subset(np.isin(panel.rep_ids, np.fromiter(audience, dtype=np.int64)))
+        context = replace(context, panel=panel)
     outcome = panel.outcome(metric)
     groups = first_treated_vector(panel, first_treated)
     est_panel = estimator_panel(panel, outcome, groups)

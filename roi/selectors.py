@@ -53,7 +53,14 @@ from roi.panel import (
     month_number,
     month_start,
 )
-from training.models import Completion, CourseRating, Program, ProgramCourse, QuizAttempt
+from training.models import (
+    Assignment,
+    Completion,
+    CourseRating,
+    Program,
+    ProgramCourse,
+    QuizAttempt,
+)
 from training.selectors import program_completions
 
 # Behaviour (scorecards) is compared over this many months either side of training.
@@ -76,6 +83,13 @@ def report_window(*, today: dt.date) -> PanelWindow:
 def program_treatments(*, program: Program) -> dict[int, dt.datetime]:
     """{user id: when they completed the program} (training's definition of "trained at")."""
     return program_completions(program=program)
+
+
+def program_audience(*, program: Program) -> set[int]:
+    """The people a program was assigned to: its trained reps are compared with the untrained
+    among them, not with reps it was never meant for (another segment, another role). Empty
+    when it was never assigned: then every rep is a possible comparison. One query."""
+    return set(Assignment.objects.filter(program=program).values_list("assignee_id", flat=True))
 
 
 def months_of(moments: dict[int, dt.datetime]) -> dict[int, int]:

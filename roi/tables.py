@@ -195,8 +195,8 @@ def sample_table(payload: dict[str, Any]) -> Table:
         ("closed_deals", _("Closed deals"), "int"),
         ("pre_months", _("Months before training (median rep)"), "number"),
         ("post_months", _("Months after training (median rep)"), "number"),
-        ("baseline", _("Level before training"), "effect"),
-        ("mde", _("Minimum detectable effect"), "effect"),
+        ("baseline", _("Level before training"), "level"),
+        ("mde", _("Minimum detectable effect"), "level"),
         ("mde_pct", _("Minimum detectable effect (%)"), "number"),
         ("median_cycle_days", _("Median sales cycle (days)"), "number"),
         ("unconverted_deals", _("Deals without an exchange rate"), "int"),
@@ -226,6 +226,7 @@ def kirkpatrick_table(payload: dict[str, Any]) -> Table:
         add(_("2 Learning"), _("Average quiz score (%)"), learning["mean_quiz_score"])
         add(_("2 Learning"), _("Passed at first attempt (%)"), learning["first_attempt_pass_pct"])
         add(_("2 Learning"), _("Course completions"), learning["course_completions"], "int")
+        add(_("2 Learning"), _("Average completion score (%)"), learning["mean_completion_score"])
     behaviour = chain.get("behaviour")
     if behaviour is not None:
         add(

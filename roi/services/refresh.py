@@ -44,6 +44,7 @@ from roi.selectors import (
     kirkpatrick_learning,
     median_cycle_days,
     months_of,
+    program_audience,
     program_treatments,
     refresh_watermark,
     report_today,
@@ -222,6 +223,7 @@ def program_rows(
         is_randomised=program.is_evaluation and rollout is not None,
     )
     assigned = rollout_assigned(rollout=rollout) if rollout is not None else None
+    audience = program_audience(program=program)
     analyses = {
         metric: analyse(
             subject=subject,
@@ -229,6 +231,7 @@ def program_rows(
             context=context,
             first_treated=first_treated,
             assigned=assigned,
+            audience=audience | set(first_treated) if audience else None,
         )
         for metric in Metric.values
     }

@@ -8,7 +8,7 @@ from babel.numbers import format_decimal
 from django import template
 from django.utils.translation import get_language, gettext, to_locale
 
-from core.templatetags.money import money
+from core.templatetags.money import money, money_short
 
 register = template.Library()
 
@@ -63,9 +63,13 @@ def pct(value: Any, digits: int = 0) -> str:
 
 @register.filter
 def share(value: Any) -> str:
-    """A probability 0..1 as a percentage."""
+    """A probability 0..1 as a percentage; one decimal near the ends (99.8%, not 100%)."""
     number = _finite(value)
-    return "—" if number is None else f"{_number(number * 100, 0)}%"
+    if number is None:
+        return "—"
+    percent = number * 100
+    digits = 0 if 1 <= percent <= 99 or percent in (0, 100) else 1
+    return f"{_number(percent, digits)}%"
 
 
 @register.filter
@@ -96,11 +100,16 @@ def cell(value: Any, kind: str, unit: str = "", currency: str = "USD", row_kind:
         return "—" if number is None else _number(number, 0)
     if kind == "effect":
         return effect(value, unit, currency)
+    if kind == "level":
+        return effect(value, unit, currency, signed=False)
     if kind == "points":
         return effect(value, "points", currency)
     if kind == "money":
         number = _finite(value)
-        return "—" if number is None else money(round(number, 2), currency)
+        return "—" if number is None else money(round(number), currency)
+    if kind == "rate":
+        number = _finite(value)
+        return "—" if number is None else _number(number, 1)
     return num(value)
 
 
@@ -108,3 +117,16 @@ def cell(value: Any, kind: str, unit: str = "", currency: str = "USD", row_kind:
 def money_or_dash(value: Any, currency: str = "USD") -> str:
     number = _finite(value)
     return "—" if number is None else money(round(number), currency)
+
+
+@register.filter
+def money_short_or_dash(value: Any, currency: str = "USD") -> str:
+    """$1.8M for headline figures; small amounts in full."""
+    number = _finite(value)
+    if number is None:
+        return "—"
+    return (
+        money_short(round(number), currency)
+        if abs(number) >= 100_000
+        else money(round(number), currency)
+    )

@@ -104,7 +104,7 @@
   }
 
   function roi(canvas, d) {
-    var labels = d.bins.map(function (b) { return Math.round(b[0]) + "…" + Math.round(b[1]) + "%"; });
+    var labels = d.bins.map(function (b) { return Math.round((b[0] + b[1]) / 2).toLocaleString() + "%"; });
     var breakEven = null;
     if (d.bins.length) {
       var low = d.bins[0][0];

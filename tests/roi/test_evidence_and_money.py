@@ -69,12 +69,12 @@ def test_every_gate_passes_on_enough_evidence():
         (
             {"mde_pct": 18.25},
             "mde_pct",
-            "the smallest effect the data can detect is 18.2%; the plan expects 15%",
+            "the smallest effect the data can detect is 18%, more than the 15% expected",
         ),
         (
             {"mde_pct": None},
             "mde_pct",
-            "the smallest effect the data can detect is —%; the plan expects 15%",
+            "the smallest effect the data can detect is —%, more than the 15% expected",
         ),
     ],
 )

@@ -21,6 +21,7 @@ from tests.roi.factories import (
     complete_program,
     program_with_courses,
 )
+from training.models import Assignment
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +245,20 @@ def test_the_tasks_skip_while_another_refresh_holds_the_lock():
     assert tasks.refresh_reports_if_changed.delay().get() == 0
     assert tasks.refresh_all_reports.delay().get() == 5
     assert cache.get(tasks.LOCK_KEY) is None
+
+
+def test_a_program_assigned_to_some_reps_is_compared_within_them():
+    # given a program assigned to one team: 30 simulated reps, 18 of whom completed it
+    team = build_team(n_reps=30, seed=4, never_trained_share=0.4)
+    outsiders = [RepFactory(hire_date=dt.date(2023, 1, 1)) for _ in range(5)]
+    for rep in team.reps:
+        Assignment.objects.create(program=team.program, assignee=rep, due_date=dt.date(2024, 12, 1))
+
+    # when the reports are refreshed
+    report_refresh_all(force=True, today=TODAY)
+
+    # then the five reps it was never assigned to are not comparisons
+    sample = _snapshot().payload["sample"]
+    assert sample["treated_reps"] == 18
+    assert sample["never_treated_reps"] == 12
+    assert len(outsiders) == 5

@@ -1,0 +1,52 @@
+"""The demo tells a true story: a planted effect, recovered; naive figures that overstate it."""
+
+import random
+
+import pytest
+from django.core.management import call_command
+
+from accounts.demo import DemoOrg
+from accounts.models import User
+from deals.models import Deal
+from roi import demo as roi_demo
+from roi.models import ReportSnapshot
+from training.models import Completion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_recovers_the_planted_effect_and_says_what_is_not_known_yet():
+    # given the whole demo organisation
+    call_command("seed_demo", stdout=None)
+    truth = roi_demo.planted_truth()
+
+    # then the inside-sales playbook is a finding: its interval holds the planted lift, and the
+    # naive figures overstate it at least twice
+    playbook = ReportSnapshot.objects.get(subject_key=roi_demo.PROGRAM, is_headline=True)
+    assert (playbook.metric, playbook.status, playbook.evidence_grade) == ("bookings", "ok", "B")
+    assert playbook.ci_low <= truth <= playbook.ci_high
+    assert playbook.ci_low > 0
+    naive = playbook.payload["naive"]
+    assert naive["before_after"] > 2 * truth
+    assert naive["trained_vs_untrained"] > 2 * truth
+    money = playbook.payload["money"]
+    assert money["roi_ci_low"] < money["roi_pct"] < money["roi_ci_high"]
+    assert money["p_roi_positive"] > 0.9
+    # and the other programs say honestly what is missing
+    negotiation = ReportSnapshot.objects.get(subject_key="negotiation-essentials", is_headline=True)
+    assert negotiation.status == "collecting_evidence"
+    assert negotiation.summary["failed_gates"][0] == {
+        "name": "treated_reps",
+        "required": 20,
+        "actual": 12,
+        "passed": False,
+    }
+    foundations = ReportSnapshot.objects.get(subject_key="sales-foundations", is_headline=True)
+    assert foundations.status == "collecting_evidence"
+
+    # when the ROI demo runs again, nothing doubles
+    counts = (User.objects.count(), Deal.objects.count(), Completion.objects.count())
+    org = DemoOrg(reps=list(User.objects.filter(role="rep", email__startswith="rep")))
+    roi_demo.seed(org, random.Random(1))
+
+    assert (User.objects.count(), Deal.objects.count(), Completion.objects.count()) == counts
