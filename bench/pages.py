@@ -8,8 +8,12 @@ coachline_bench_training created and dropped here):
   - through Django's test client (the whole middleware stack: sessions, authentication, CSRF,
     locale, messages), signed in as one of those reps:
       * the reference: a plain login-required Django view that answers "ok";
+      * for context, a login-required view that renders the site's base layout and nothing
+        else (the floor of any page with the menu);
       * GET /learn/catalog/ and GET /learn/ (my learning);
-    each measured for a few seconds, three rounds interleaved, median requests per second;
+    each measured in five interleaved rounds, median requests per CPU-second of this process
+    (the server and SQLite run in it; CPU time ignores what other programs on a busy machine
+    take from us, wall-clock time is printed beside it);
   - the ratio page / reference (the goal is at least 0.25) and each page's query count.
 
 Run: .venv/bin/python bench/pages.py [--postgres]   (PostgreSQL: BENCH_PG_URL, default
