@@ -16,6 +16,8 @@ from accounts.models import Role, User
 from coaching.selectors import next_session_for as coaching_next_session_for
 from coaching.selectors import overdue_followups_count as coaching_overdue_followups_count
 from deals.selectors import deal_pipeline_counts
+from roi.access import can_read_reports
+from roi.selectors import impact_summary
 from training.selectors import home_summary as training_home_summary
 
 
@@ -144,7 +146,36 @@ def _pipeline(user: User) -> Panel | None:
     )
 
 
-PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [_welcome, _learning, _coaching, _pipeline]
+def _impact(user: User) -> Panel | None:
+    """Managers, leaders, admins: programs with a finding and the best ROI (one query)."""
+    if not can_read_reports(user):
+        return None
+    summary = impact_summary()
+    if not summary.findings and not summary.collecting:
+        return None
+    body = _("%(collecting)s still collecting evidence.") % {"collecting": summary.collecting}
+    if summary.best is not None and summary.best.roi_pct is not None:
+        body = _("Best return: %(title)s, ROI %(roi)s%%. %(rest)s") % {
+            "title": summary.best.title,
+            "roi": f"{summary.best.roi_pct:,.0f}",
+            "rest": body,
+        }
+    return Panel(
+        title=_("Programs with a measured effect"),
+        figure=str(summary.findings),
+        body=body,
+        link_url=_link("roi:dashboard"),
+        link_label=_("Open Impact"),
+    )
+
+
+PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [
+    _welcome,
+    _learning,
+    _coaching,
+    _pipeline,
+    _impact,
+]
 
 
 def home_panels(user: User) -> list[Panel]:

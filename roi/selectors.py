@@ -340,3 +340,23 @@ def snapshot_program_keys() -> set[str]:
             "subject_key", flat=True
         )
     )
+
+
+@dataclass(frozen=True)
+class ImpactSummary:
+    """What the home page says about impact: programs with a finding, the rest still
+    collecting evidence, and the finding with the highest ROI."""
+
+    findings: int
+    collecting: int
+    best: ReportSnapshot | None
+
+
+def impact_summary() -> ImpactSummary:
+    """One query: the programs' headline snapshots, without payloads."""
+    rows = list(snapshot_list_headlines().filter(subject_kind=SubjectKind.PROGRAM))
+    found = [s for s in rows if s.is_ok]
+    best = max(
+        found, key=lambda s: s.roi_pct if s.roi_pct is not None else float("-inf"), default=None
+    )
+    return ImpactSummary(findings=len(found), collecting=len(rows) - len(found), best=best)

@@ -423,3 +423,16 @@ def test_managers_see_the_dashboard_but_only_their_teams(cast):
     assert "Team A" in body
     assert "Someone else" not in body
     assert cast.manager.role == Role.MANAGER
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [("rep", False), ("coach", False), ("manager", True), ("leader", True), ("admin", True)],
+)
+def test_the_home_page_shows_impact_to_those_who_read_reports(who, shown, reported, cast):
+    body = _client(cast[who]).get("/").content.decode()
+
+    snapshot = ReportSnapshot.objects.get(subject_key=reported.program.slug, is_headline=True)
+    assert ("Programs with a measured effect" in body) is shown
+    if shown:
+        assert f"Best return: {snapshot.title}, ROI {snapshot.roi_pct:,.0f}%." in body
