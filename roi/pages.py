@@ -60,6 +60,13 @@ class HeadlineRow:
     def is_ok(self) -> bool:
         return self.snapshot.status == ReportStatus.OK
 
+    @property
+    def title(self) -> str:
+        """A coaching kind's name in the reader's language (the snapshot keeps English)."""
+        if self.snapshot.subject_kind == SubjectKind.COACHING:
+            return str(SessionKind(self.snapshot.subject_key).label)
+        return self.snapshot.title
+
 
 @dataclass
 class Dashboard:
@@ -141,7 +148,7 @@ def report_page_build(*, kind: str, key: str, title: str, metric: str | None) ->
     return ReportPage(
         kind=kind,
         key=key,
-        title=snapshot.title if snapshot else title,
+        title=title,
         metric=current,
         metrics=[(m, metric_label(m), m == current) for m in Metric.values if m in snapshots],
         snapshot=snapshot,

@@ -8,10 +8,19 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from accounts.models import User
 from deals.models import DealStatus
 from roi import tasks
-from roi.models import RefreshState, ReportSnapshot, RoiSettings
+from roi.estimators.simulate import calendar_month
+from roi.models import (
+    EvaluationAssignment,
+    EvaluationRollout,
+    RefreshState,
+    ReportSnapshot,
+    RoiSettings,
+)
 from roi.services import report_refresh_all
+from tests.factories import TeamFactory
 from tests.roi.builders import TODAY, build_team
 from tests.roi.factories import (
     CoachingSessionFactory,
@@ -262,3 +271,43 @@ def test_a_program_assigned_to_some_reps_is_compared_within_them():
     assert sample["treated_reps"] == 18
     assert sample["never_treated_reps"] == 12
     assert len(outsiders) == 5
+
+
+def test_a_randomised_rollout_reports_the_effect_of_assignment_and_earns_grade_a():
+    # given an evaluation program whose teams started in recorded waves, one team per
+    # simulated training month, every rep completing in their wave's month
+    program = program_with_courses(1, plausible_effect_pct=Decimal("20"), is_evaluation=True)
+    team = build_team(n_reps=60, seed=3, program=program)
+    rollout = EvaluationRollout.objects.create(
+        program=program,
+        seed=1,
+        first_wave_starts_on=dt.date(2023, 7, 1),
+        wave_spacing_months=3,
+        n_waves=5,
+    )
+    months = sorted({int(m) for m in team.sales.training_month.tolist()} - {0})
+    never = TeamFactory(name="Wave 5")
+    for wave, month in enumerate([*months, 0], start=1):
+        group = never if month == 0 else TeamFactory(name=f"Wave {wave}")
+        reps = [r for r, m in zip(team.reps, team.sales.training_month, strict=True) if m == month]
+        User.objects.filter(pk__in=[r.pk for r in reps]).update(team=group)
+        starts = dt.date(*calendar_month(month), 1) if month else dt.date(2025, 6, 1)
+        EvaluationAssignment.objects.create(
+            rollout=rollout,
+            team=group,
+            stratum=1,
+            prior_bookings_per_rep=Decimal(0),
+            wave=wave,
+            starts_on=starts,
+        )
+
+    # when the reports are refreshed
+    report_refresh_all(force=True, today=TODAY)
+
+    # then the assignment's effect is reported beside the completion's, and the grade is A
+    snapshot = _snapshot()
+    assignment = snapshot.payload["assignment"]
+    assert snapshot.evidence_grade == "A"
+    assert assignment["att"] == pytest.approx(snapshot.att)
+    assert assignment["assigned_reps"] == 42
+    assert [t["wave"] for t in snapshot.payload["rollout"]["teams"]] == [1, 2, 3, 4, 5]

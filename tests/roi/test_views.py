@@ -436,3 +436,28 @@ def test_the_home_page_shows_impact_to_those_who_read_reports(who, shown, report
     assert ("Programs with a measured effect" in body) is shown
     if shown:
         assert f"Best return: {snapshot.title}, ROI {snapshot.roi_pct:,.0f}%." in body
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("rep", 404), ("coach", 404), ("manager", 200), ("leader", 200), ("admin", 200)],
+)
+def test_coaching_reports_follow_the_dashboard(who, status, cast):
+    client = _client(cast[who])
+
+    page = client.get("/impact/coaching/role_play/")
+    export = client.get("/impact/coaching/role_play/bookings/gates.csv")
+
+    assert (page.status_code, export.status_code) == (status, status)
+    assert _client(cast.leader).get("/impact/coaching/yoga/").status_code == 404
+
+
+@pytest.mark.parametrize(("who", "status"), [("rep", 404), ("leader", 200)])
+def test_the_dashboard_export_follows_the_dashboard(who, status, cast):
+    response = _client(cast[who]).get("/impact/dashboard/programs.csv")
+
+    assert response.status_code == status
+    if status == 200:
+        assert response.content.decode().splitlines()[0] == (
+            "Subject,Metric,Status,Effect per rep-month,95% interval from,to,ROI (%),Evidence grade"
+        )
