@@ -4,8 +4,11 @@ Idempotent: people are found by email, so a second run changes nothing.
 """
 
 import datetime as dt
+import functools
 import random
 from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import CoachAssignment, CrmIdentity, Role, Team, User
 
@@ -86,13 +89,18 @@ class DemoOrg:
     admin: User | None = None
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # Every demo person shares one password, so hash it once: the default hasher is slow on
+    # purpose (about half a second per call), which made seeding fifty people take half a minute.
+    return make_password(DEMO_PASSWORD)
+
+
 def _person(email: str, name: str, role: str, **fields: object) -> User:
-    user, created = User.objects.get_or_create(
-        email=email, defaults={"full_name": name, "role": role, **fields}
+    user, _created = User.objects.get_or_create(
+        email=email,
+        defaults={"full_name": name, "role": role, "password": _demo_password_hash(), **fields},
     )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
     return user
 
 
