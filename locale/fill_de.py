@@ -5,6 +5,7 @@ Keeping the glossary in JSON lets several people add strings without .po merge c
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,14 @@ from babel.messages.pofile import read_po, write_po
 
 HERE = Path(__file__).resolve().parent
 PO = HERE / "de" / "LC_MESSAGES" / "django.po"
+
+
+def _lookup(glossary: dict[str, str], msgid: str) -> str | None:
+    if msgid in glossary:
+        return glossary[msgid]
+    # A python-format message spells a literal percent sign "%%"; the glossary may not.
+    plain = glossary.get(msgid.replace("%%", "%"))
+    return re.sub(r"%(?!\()", "%%", plain) if plain is not None else None
 
 
 def main() -> int:
@@ -22,12 +31,16 @@ def main() -> int:
     for message in catalog:
         if not message.id:
             continue
-        key = message.id if isinstance(message.id, str) else message.id[0]
-        if key in glossary:
-            message.string = glossary[key]
+        # A plural message has a tuple of ids (singular, plural); German has the same two forms.
+        ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
+        if all(_lookup(glossary, i) is not None for i in ids):
+            translated = tuple(str(_lookup(glossary, i)) for i in ids)
+            message.string = translated[0] if len(ids) == 1 else translated
             message.flags.discard("fuzzy")
-        elif not message.string:
+        elif not any(message.string if isinstance(message.string, tuple) else [message.string]):
             missing += 1
+            print("missing:", ids[0][:90])
+    catalog.fuzzy = False  # makemessages marks a new header fuzzy; the glossary is reviewed
     with PO.open("wb") as fh:
         write_po(fh, catalog, width=100)
     print(f"{len(catalog)} messages, {missing} without a German translation")
