@@ -60,3 +60,12 @@ def test_unauthenticated_api_gets_401_with_the_error_shape(client):
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+
+
+def test_the_menu_marks_only_the_closest_section(cast, client):
+    client.force_login(cast.manager)
+
+    body = client.get("/learn/team/").content.decode()
+
+    assert body.count('aria-current="page"') == 1
+    assert 'aria-current="page">Team progress<' in body
