@@ -16,7 +16,7 @@ $(STAMP): requirements.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
-	$(BIN)/pybabel compile --domain=django --directory=locale --use-fuzzy --statistics
+	$(BIN)/python locale/compile.py
 
 run: setup
 	$(BIN)/python manage.py migrate --noinput

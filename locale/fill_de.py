@@ -15,6 +15,11 @@ HERE = Path(__file__).resolve().parent
 PO = HERE / "de" / "LC_MESSAGES" / "django.po"
 
 
+def _is_format(msgid: str | tuple[str, ...]) -> bool:
+    ids = (msgid,) if isinstance(msgid, str) else msgid
+    return any(re.search(r"%\(\w+\)[sdif]|%%|%[sdif]", i) for i in ids)
+
+
 def _lookup(glossary: dict[str, str], msgid: str) -> str | None:
     if msgid in glossary:
         return glossary[msgid]
@@ -31,6 +36,10 @@ def main() -> int:
     for message in catalog:
         if not message.id:
             continue
+        # xgettext guesses "python-format" from any "%"; a message like "95% interval" is never
+        # %-formatted, and the wrong flag makes the compiler reject its translation.
+        if "python-format" in message.flags and not _is_format(message.id):
+            message.flags.discard("python-format")
         # A plural message has a tuple of ids (singular, plural); German has the same two forms.
         ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
         if all(_lookup(glossary, i) is not None for i in ids):
