@@ -35,12 +35,15 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy core events accounts training deals coaching integrations roi home config
 
+# Two workers for everything but the browser journeys, which share one Chromium and run after.
 test: lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 # `manage.py check --deploy` with production-like variables.
 check-deploy: setup
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	FIELD_ENCRYPTION_KEY=$$($(BIN)/python -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 	ALLOWED_HOSTS=coachline.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 messages:

@@ -217,6 +217,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several apps have a "status" or "kind" field; name each enum after its own choices.
+    "ENUM_NAME_OVERRIDES": {
+        "DealStatusEnum": "deals.models.DealStatus",
+        "IngestJobStatusEnum": "deals.models.IngestJobStatus",
+        "IngestJobKindEnum": "deals.models.IngestJobKind",
+        "PublishStatusEnum": "training.models.PublishStatus",
+        "LessonKindEnum": "training.models.LessonKind",
+        "QuestionKindEnum": "training.models.QuestionKind",
+        "SessionKindEnum": "coaching.models.SessionKind",
+        "SessionStatusEnum": "coaching.models.SessionStatus",
+        "CommitmentStatusEnum": "coaching.models.CommitmentStatus",
+        "ReportStatusEnum": "roi.models.ReportStatus",
+        "SubjectKindEnum": "roi.models.SubjectKind",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 API_KEY_CUSTOM_HEADER = None
@@ -227,6 +241,9 @@ BULK_SYNC_MAX_ROWS = env_int("BULK_SYNC_MAX_ROWS", 10_000)
 DEALS_BULK_MAX_BYTES = env_int("DEALS_BULK_MAX_BYTES", 100 * 1024 * 1024)
 
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
+if not DEBUG and not FIELD_ENCRYPTION_KEY:
+    # CRM credentials are encrypted with it; a key derived from SECRET_KEY is for development only.
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is false")
 
 LOGGING = {
     "version": 1,
