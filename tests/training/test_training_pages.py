@@ -433,7 +433,7 @@ def test_program_page_lists_its_courses_with_progress(cast, client):
 
 
 def test_my_learning_does_not_offer_assigned_courses_twice(cast, client):
-    assigned, started, fresh = (
+    assigned, started, _fresh = (
         CourseFactory(title="Assigned one"),
         CourseFactory(title="Started one"),
         CourseFactory(title="Fresh one"),
