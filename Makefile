@@ -29,7 +29,7 @@ serve: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.test_settings
+	env -u DATABASE_URL $(BIN)/python manage.py makemigrations --check --dry-run --settings=config.test_settings
 	$(BIN)/lint-imports
 
 typecheck: setup
