@@ -46,11 +46,7 @@ def user_get_visible(principal: Principal, *, user_id: int) -> User:
         raise Http404("No such user") from None
 
 
-def can_see_user(viewer: User, other_id: int) -> bool:
-    return visible_users(viewer).filter(pk=other_id).exists()
-
-
-def managed_user_ids(viewer: User) -> QuerySet[User]:
+def managed_users(viewer: User) -> QuerySet[User]:
     """People `viewer` may assign work to: their team(s) and reports (admins: everyone)."""
     if viewer.is_admin_role:
         return User.objects.filter(is_active=True)

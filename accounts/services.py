@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Scope, Team, User
 from core.bulk import BulkResult, RowError
@@ -256,5 +257,26 @@ def api_key_create(
     return key, raw  # type: ignore[return-value]
 
 
-def api_key_revoke(*, key: ApiKey) -> None:
-    ApiKey.objects.filter(pk=key.pk).update(revoked=True)
+def crm_identity_create(*, user: User, source: str, owner_id: str) -> CrmIdentity:
+    """Record that `owner_id` in CRM `source` is `user`. Idempotent for the same person.
+
+    Raises ValidationError when the owner id belongs to someone else, or the person already has
+    another owner id in that CRM (both are unique in the database).
+    """
+    held = CrmIdentity.objects.filter(source=source, owner_id=owner_id).select_related("user")
+    identity = held.first()
+    if identity is not None:
+        if identity.user_id != user.pk:
+            raise ValidationError(
+                _("%(source)s owner %(owner)s already belongs to %(name)s.")
+                % {"source": source, "owner": owner_id, "name": identity.user}
+            )
+        return identity
+    try:
+        with transaction.atomic():
+            return CrmIdentity.objects.create(user=user, source=source, owner_id=owner_id)
+    except IntegrityError:
+        raise ValidationError(
+            _("%(name)s already has another %(source)s owner id.")
+            % {"name": user, "source": source}
+        ) from None

@@ -3,5 +3,5 @@ from celery import shared_task
 
 @shared_task(name="core.tasks.ping")
 def ping(value: str) -> str:
-    """Round trip through the queue; the worker integration test and /readyz tooling use it."""
+    """A round trip through the queue, for the worker integration test and for operators."""
     return f"pong:{value}"

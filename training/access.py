@@ -8,7 +8,7 @@ the people who may see the owner (accounts.access).
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.access import Principal, managed_user_ids, visible_users
+from accounts.access import Principal, managed_users, visible_users
 from accounts.models import ApiKey, Role, Team, User
 from training.models import (
     Assignment,
@@ -149,10 +149,7 @@ def assignable_users(user: User) -> list[User]:
     if not can_assign(user):
         return []
     return list(
-        managed_user_ids(user)
-        .exclude(pk=user.pk)
-        .select_related("team")
-        .order_by("full_name", "pk")
+        managed_users(user).exclude(pk=user.pk).select_related("team").order_by("full_name", "pk")
     )
 
 
@@ -168,9 +165,7 @@ def assignment_get_for_manager(*, user: User, assignment_id: int) -> Assignment:
     if not can_assign(user):
         raise Http404("Not found")
     assignment = (
-        Assignment.objects.filter(
-            pk=assignment_id, assignee__in=managed_user_ids(user).values("pk")
-        )
+        Assignment.objects.filter(pk=assignment_id, assignee__in=managed_users(user).values("pk"))
         .select_related("assignee", "program", "course")
         .first()
     )
@@ -223,7 +218,7 @@ def assignable_users_for_principal(principal: Principal) -> QuerySet[User]:
         return User.objects.none()
     if not can_assign(principal):
         return User.objects.none()
-    return managed_user_ids(principal).exclude(pk=principal.pk)
+    return managed_users(principal).exclude(pk=principal.pk)
 
 
 def assignable_teams_for_principal(principal: Principal) -> list[Team]:

@@ -1,10 +1,9 @@
 """Deals whose CRM owner is not (yet) a Coachline user, and attaching them once it is."""
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.utils.translation import gettext as _
+from django.db import transaction
 
-from accounts.models import CrmIdentity, User
+from accounts.models import User
+from accounts.services import crm_identity_create
 from deals.models import Deal
 from deals.selectors import UnmatchedOwner, deal_list_unmatched_owners
 
@@ -23,22 +22,7 @@ def deal_owner_map(*, source: str, owner_external_id: str, user: User) -> int:
     owner id already belongs to someone else. Returns how many deals were attached.
     """
     with transaction.atomic():
-        held = CrmIdentity.objects.filter(source=source, owner_id=owner_external_id).first()
-        if held is not None and held.user_id != user.pk:
-            raise ValidationError(
-                _("%(source)s owner %(owner)s already belongs to %(name)s.")
-                % {"source": source, "owner": owner_external_id, "name": held.user}
-            )
-        if held is None:
-            # accounts has no single-identity service; this is the one place deals creates one.
-            try:
-                with transaction.atomic():
-                    CrmIdentity.objects.create(user=user, source=source, owner_id=owner_external_id)
-            except IntegrityError:
-                raise ValidationError(
-                    _("%(name)s already has another %(source)s owner id.")
-                    % {"name": user, "source": source}
-                ) from None
+        crm_identity_create(user=user, source=source, owner_id=owner_external_id)
         return deal_attach_owner(source=source, owner_external_id=owner_external_id, user=user)
 
 
