@@ -2,8 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.encryption import EncryptedTextField
 from core.models import TimeStampedModel
-from events.encryption import EncryptedTextField
 
 
 class EventType(models.TextChoices):

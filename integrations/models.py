@@ -5,8 +5,8 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.encryption import EncryptedTextField
 from core.models import TimeStampedModel
-from events.encryption import EncryptedTextField
 
 
 class ConnectionSource(models.TextChoices):

@@ -3,7 +3,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from events.encryption import DecryptionError, secret_decrypt, secret_encrypt
+from core.encryption import DecryptionError, secret_decrypt, secret_encrypt
 from events.models import WebhookSubscription
 from tests.events.factories import WebhookSubscriptionFactory
 
