@@ -44,9 +44,9 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.services import user_bulk_upsert
 from deals.services import deals_ingest
-from roi.estimators.simulate import SalesScenario, SimulatedSales, calendar_month, simulate_sales
+from roi.estimators.simulate import SalesScenario, SimulatedSales, simulate_sales
 from roi.models import ProgramCosting
-from roi.panel import add_months, month_number, month_start
+from roi.months import add_months, calendar_month, month_number, month_start
 from roi.services import report_refresh_all
 from training.models import Course, Program, PublishStatus
 from training.services import (

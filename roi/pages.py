@@ -20,7 +20,8 @@ from core.models import Organization
 from roi.access import teams_for_reports
 from roi.evidence import Gate
 from roi.models import Metric, RefreshState, ReportSnapshot, ReportStatus, SubjectKind
-from roi.panel import RepMonthPanel, month_from_number, panel_build
+from roi.months import month_from_number
+from roi.panel import RepMonthPanel, panel_build
 from roi.reports import blocker_text, report_reasons
 from roi.selectors import (
     report_today,

@@ -32,7 +32,8 @@ from roi.evidence import (
 )
 from roi.models import Metric, ReportStatus
 from roi.money import FIRST_YEAR_MONTHS, CostBreakdown, Money, money_evaluate
-from roi.panel import FloatArray, IntArray, RepMonthPanel, month_from_number
+from roi.months import month_from_number
+from roi.panel import FloatArray, IntArray, RepMonthPanel
 
 CI_LEVEL = 0.95
 

@@ -44,15 +44,8 @@ from roi.models import (
     RoiSettings,
     SubjectKind,
 )
-from roi.panel import (
-    UTC,
-    DaysBetween,
-    PanelWindow,
-    add_months,
-    duration_days,
-    month_number,
-    month_start,
-)
+from roi.months import UTC, add_months, month_number, month_start
+from roi.panel import DaysBetween, PanelWindow, duration_days
 from training.models import (
     Assignment,
     Completion,

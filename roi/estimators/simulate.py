@@ -25,19 +25,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from roi.estimators.did import Panel
+from roi.months import month_index
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-
-
-def month_index(year: int, month: int) -> int:
-    return year * 12 + month - 1
-
-
-def calendar_month(index: int) -> tuple[int, int]:
-    year, month0 = divmod(index, 12)
-    return year, month0 + 1
 
 
 @dataclass(frozen=True)

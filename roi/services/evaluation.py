@@ -8,7 +8,6 @@ redrawn: redrawing after seeing results would undo the experiment.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import logging
 import random
@@ -23,7 +22,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, Team, User
 from core.models import Organization
 from roi.models import EvaluationAssignment, EvaluationRollout
-from roi.panel import CLOSED_COLUMNS, PanelWindow, add_months, closed_deals_query, month_start
+from roi.months import add_months, month_start, shift_months
+from roi.panel import CLOSED_COLUMNS, PanelWindow, closed_deals_query
 from training.models import Program
 from training.services.assignments import assignment_create, team_reps
 
@@ -36,11 +36,6 @@ class RolloutAlreadyDrawn(Exception):
 
 # A wave's reps are asked to finish the program within four weeks of its start.
 WAVE_DUE_DAYS = 28
-
-
-def shift_months(day: dt.date, n: int) -> dt.date:
-    first = add_months(month_start(day), n)
-    return first.replace(day=min(day.day, calendar.monthrange(first.year, first.month)[1]))
 
 
 def team_prior_bookings(*, teams: list[Team], before: dt.date, months: int) -> dict[int, Decimal]:

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from accounts.models import Role, User
 from deals.models import Deal, DealStatus
-from roi.estimators.simulate import SalesScenario, SimulatedSales, calendar_month, simulate_sales
+from roi.estimators.simulate import SalesScenario, SimulatedSales, simulate_sales
+from roi.months import calendar_month
 from tests.roi.factories import program_with_courses
 from training.models import Completion, Program
 

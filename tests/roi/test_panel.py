@@ -8,7 +8,8 @@ import pytest
 
 from accounts.models import Role
 from deals.models import DealStatus
-from roi.panel import PanelWindow, month_number, panel_build
+from roi.months import month_number
+from roi.panel import PanelWindow, panel_build
 from tests.roi.factories import (
     DealChangeFactory,
     DealFactory,

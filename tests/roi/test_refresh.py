@@ -11,7 +11,6 @@ from django.core.management import call_command
 from accounts.models import User
 from deals.models import DealStatus
 from roi import tasks
-from roi.estimators.simulate import calendar_month
 from roi.models import (
     EvaluationAssignment,
     EvaluationRollout,
@@ -19,6 +18,7 @@ from roi.models import (
     ReportSnapshot,
     RoiSettings,
 )
+from roi.months import calendar_month
 from roi.services import report_refresh_all
 from tests.factories import TeamFactory
 from tests.roi.builders import TODAY, build_team

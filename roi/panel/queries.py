@@ -1,0 +1,261 @@
+"""The panel's queries: one set-based query per metric family, grouped by (rep, month) in SQL.
+
+Each returns plain tuples in a fixed column order (the *_COLUMNS below): the month as a month
+number (roi.months) and every other column a number, NULLs already 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate
+
+from accounts.models import Role, User
+from deals.models import Deal, DealChange, DealField, DealStatus, ExchangeRate
+from roi.months import UTC
+from roi.panel.sql import DaysBetween, MonthNumber, RawResult
+from roi.panel.window import PanelWindow
+
+# Amount columns: enough digits for a rep's monthly bookings in any currency.
+_MONEY: DecimalField[Any, Any] = DecimalField(max_digits=24, decimal_places=4)
+
+
+def _count(condition: Q | None = None) -> Count:
+    return Count("pk", filter=condition, output_field=RawResult())
+
+
+def _sum(expression: Any, condition: Q) -> Coalesce:
+    return Coalesce(Sum(expression, filter=condition), Value(0), output_field=RawResult())
+
+
+def _owner_filter(rep_ids: Sequence[int] | None, field: str = "owner_id") -> Q:
+    if rep_ids is None:
+        return Q(**{f"{field}__isnull": False})
+    return Q(**{f"{field}__in": list(rep_ids)})
+
+
+def _home_amount(home_currency: str) -> Case:
+    """The deal's amount in the home currency, NULL when its currency has no rate that day."""
+    rate = Subquery(
+        ExchangeRate.objects.filter(
+            currency=OuterRef("currency"), valid_from__lte=OuterRef("close_day")
+        )
+        .order_by("-valid_from")
+        .values("rate")[:1],
+        output_field=_MONEY,
+    )
+    return Case(
+        When(currency=home_currency, then=F("amount")),
+        default=ExpressionWrapper(F("amount") * rate, output_field=_MONEY),
+        output_field=_MONEY,
+    )
+
+
+def first_rate_days() -> dict[str, dt.date]:
+    """{currency: the first day it has an exchange rate}. One query on the small rates table."""
+    return dict(
+        ExchangeRate.objects.values("currency")
+        .annotate(first=Min("valid_from"))
+        .values_list("currency", "first")
+        .order_by()
+    )
+
+
+def _unconverted(home_currency: str, first_rates: dict[str, dt.date]) -> Q:
+    """Closed deals with no rate on their close day: a currency without rates, or closed before
+    its first rate. Plain column tests, so PostgreSQL need not run the rate lookup again."""
+    converted = Q(currency=home_currency)
+    for currency, first in first_rates.items():
+        start = dt.datetime.combine(first, dt.time.min, tzinfo=UTC)
+        converted |= Q(currency=currency, closed_at__gte=start)
+    return ~converted
+
+
+CLOSED_COLUMNS = (
+    "owner_id",
+    "month",
+    "won",
+    "lost",
+    "won_value",
+    "lost_value",
+    "won_cycle_days",
+    "unconverted",
+)
+
+
+def closed_deals_query(
+    *,
+    window: PanelWindow,
+    home_currency: str,
+    first_rates: dict[str, dt.date],
+    rep_ids: Sequence[int] | None = None,
+) -> QuerySet[Deal, tuple[Any, ...]]:
+    """Deals closed won or lost, by owner and month closed (CLOSED_COLUMNS). `first_rates`
+    (first_rate_days) tells which deals have no exchange rate."""
+    won, lost = Q(status=DealStatus.WON), Q(status=DealStatus.LOST)
+    return (
+        Deal.objects.filter(
+            _owner_filter(rep_ids),
+            status__in=(DealStatus.WON, DealStatus.LOST),
+            closed_at__gte=window.start_at,
+            closed_at__lt=window.end_at,
+        )
+        .alias(close_day=TruncDate("closed_at", tzinfo=UTC))
+        .alias(home_amount=_home_amount(home_currency))
+        .values("owner_id", month=MonthNumber("closed_at", is_timestamp=True))
+        .annotate(
+            won=_count(won),
+            lost=_count(lost),
+            won_value=_sum("home_amount", won),
+            lost_value=_sum("home_amount", lost),
+            won_cycle_days=_sum(DaysBetween("closed_at", "created_at"), won),
+            unconverted=_count(_unconverted(home_currency, first_rates)),
+        )
+        .values_list(*CLOSED_COLUMNS)
+        .order_by()
+    )
+
+
+NEW_COLUMNS = (
+    "owner_id",
+    "month",
+    "new",
+    "deadline_yes",
+    "deadline_known",
+    "buyer_yes",
+    "buyer_known",
+    "qualified_yes",
+    "qualified_known",
+)
+
+
+def new_deals_query(
+    *, window: PanelWindow, rep_ids: Sequence[int] | None = None
+) -> QuerySet[Deal, tuple[Any, ...]]:
+    """Deals created, by owner and month created, with the qualification facts (NEW_COLUMNS)."""
+    deadline, buyer = "has_compelling_deadline", "has_economic_buyer"
+    return (
+        Deal.objects.filter(
+            _owner_filter(rep_ids), created_at__gte=window.start_at, created_at__lt=window.end_at
+        )
+        .values("owner_id", month=MonthNumber("created_at", is_timestamp=True))
+        .annotate(
+            new=_count(),
+            deadline_yes=_count(Q(**{deadline: True})),
+            deadline_known=_count(Q(**{f"{deadline}__isnull": False})),
+            buyer_yes=_count(Q(**{buyer: True})),
+            buyer_known=_count(Q(**{f"{buyer}__isnull": False})),
+            qualified_yes=_count(Q(**{deadline: True, buyer: True})),
+            qualified_known=_count(Q(**{f"{deadline}__isnull": False, f"{buyer}__isnull": False})),
+        )
+        .values_list(*NEW_COLUMNS)
+        .order_by()
+    )
+
+
+PUSHED_COLUMNS = ("deal__owner_id", "month", "pushed")
+
+
+def pushed_close_dates_query(
+    *, window: PanelWindow, rep_ids: Sequence[int] | None = None
+) -> QuerySet[DealChange, tuple[Any, ...]]:
+    """Close dates pushed later without the deal closing by them, by rep and month of the date
+    (PUSHED_COLUMNS)."""
+    # CASE keeps the cast away from empty values (the first record of a field has no old value):
+    # PostgreSQL does not promise to test `old_value <> ''` before casting in a plain WHERE.
+    old_date = Case(When(old_value="", then=Value(None)), default=Cast("old_value", DateField()))
+    new_date = Case(When(new_value="", then=Value(None)), default=Cast("new_value", DateField()))
+    return (
+        DealChange.objects.filter(
+            _owner_filter(rep_ids, "deal__owner_id"), field=DealField.EXPECTED_CLOSE_DATE
+        )
+        .alias(old_date=old_date, new_date=new_date)
+        .filter(
+            old_date__gte=window.first,
+            old_date__lt=window.end_day,
+            new_date__gt=F("old_date"),
+        )
+        .alias(deal_close_day=TruncDate("deal__closed_at", tzinfo=UTC))
+        .filter(Q(deal__closed_at__isnull=True) | Q(deal_close_day__gt=F("old_date")))
+        .values("deal__owner_id", month=MonthNumber("old_date", is_timestamp=False))
+        .annotate(pushed=_count())
+        .values_list(*PUSHED_COLUMNS)
+        .order_by()
+    )
+
+
+CURRENT_COLUMNS = ("owner_id", "month", "due", "missed")
+
+
+def current_close_dates_query(
+    *, window: PanelWindow, today: dt.date, rep_ids: Sequence[int] | None = None
+) -> QuerySet[Deal, tuple[Any, ...]]:
+    """Deals' current close dates that came due, met (closed by it) or missed, by owner and
+    month of the date (CURRENT_COLUMNS)."""
+    closed_late = Q(closed_at__isnull=False) & Q(close_day__gt=F("expected_close_date"))
+    open_past = Q(status=DealStatus.OPEN) & Q(expected_close_date__lt=today)
+    on_time = Q(closed_at__isnull=False) & Q(close_day__lte=F("expected_close_date"))
+    return (
+        Deal.objects.filter(
+            _owner_filter(rep_ids),
+            expected_close_date__gte=window.first,
+            expected_close_date__lt=window.end_day,
+        )
+        .alias(close_day=TruncDate("closed_at", tzinfo=UTC))
+        .values("owner_id", month=MonthNumber("expected_close_date", is_timestamp=False))
+        .annotate(
+            due=_count(on_time | closed_late | open_past),
+            missed=_count(closed_late | open_past),
+        )
+        .values_list(*CURRENT_COLUMNS)
+        .order_by()
+    )
+
+
+TENURE_COLUMNS = (
+    "pk",
+    "hire_date",
+    "is_active",
+    "first_deal",
+    "last_created",
+    "last_closed",
+    "data_start",
+)
+
+
+def tenure_query(*, rep_ids: Sequence[int] | None = None) -> QuerySet[User, tuple[Any, ...]]:
+    """Each rep's hire date, whether they are still here, their first and last deal dates, and
+    when the organisation's CRM data starts (its first deal) (TENURE_COLUMNS), ordered by id."""
+    reps = User.objects.filter(role=Role.REP)
+    if rep_ids is not None:
+        reps = User.objects.filter(pk__in=list(rep_ids))
+    first_deal_anywhere = Deal.objects.filter(owner__isnull=False).order_by("created_at")
+    return (
+        reps.annotate(
+            first_deal=Min("deals__created_at"),
+            last_created=Max("deals__created_at"),
+            last_closed=Max("deals__closed_at"),
+            data_start=Subquery(first_deal_anywhere.values("created_at")[:1]),
+        )
+        .values_list(*TENURE_COLUMNS)
+        .order_by("pk")
+    )
