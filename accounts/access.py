@@ -77,3 +77,18 @@ def principal_has_scope_or_role(
     if not principal.is_authenticated:
         return False
     return principal.is_admin_role or principal.role in roles
+
+
+# Roles that see everyone; only an admin (or a key trusted with users:admin) hands them out.
+PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.LEADER})
+
+
+def principal_may_grant_privileged_roles(principal: Principal) -> bool:
+    """May `principal` make someone an admin or leader, or take that role away?
+
+    A signed-in admin may; a key only with the `users:admin` scope (users:write is not enough:
+    a new admin could be taken over by a password reset).
+    """
+    if isinstance(principal, ApiKey):
+        return Scope.USERS_ADMIN in principal.scopes
+    return principal.is_authenticated and principal.is_active and principal.is_admin_role

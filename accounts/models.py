@@ -171,6 +171,8 @@ class CrmIdentity(TimeStampedModel):
 class Scope(models.TextChoices):
     USERS_READ = "users:read", _("Read users")
     USERS_WRITE = "users:write", _("Write users")
+    # Granting or removing the admin or leader role: never implied by users:write.
+    USERS_ADMIN = "users:admin", _("Grant admin and leader roles")
     TRAINING_READ = "training:read", _("Read training")
     TRAINING_WRITE = "training:write", _("Write training")
     DEALS_READ = "deals:read", _("Read deals")

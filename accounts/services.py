@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from accounts.access import PRIVILEGED_ROLES
 from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Scope, Team, User
 from core.bulk import BulkResult, RowError
 
@@ -114,11 +115,13 @@ def _drop_unresolvable(
         rows = keep
 
 
-def user_bulk_upsert(*, rows: list[Any]) -> BulkResult:
+def user_bulk_upsert(*, rows: list[Any], may_grant_privileged_roles: bool) -> BulkResult:
     """Upsert people by email. Idempotent: posting the same list twice changes nothing.
 
     Every row is validated (fields and references) before anything is written, then the good
-    rows are written in one transaction, so no row is ever half-written.
+    rows are written in one transaction, so no row is ever half-written. Unless
+    `may_grant_privileged_roles` (see accounts.access), a row that would grant or remove the
+    admin or leader role is refused.
     """
     result = BulkResult(received=len(rows))
     parsed: dict[str, _UserRow] = {}
@@ -130,6 +133,8 @@ def user_bulk_upsert(*, rows: list[Any]) -> BulkResult:
             parsed[row.email] = row  # a later duplicate of the same email wins
     good = list(parsed.values())
     existing = {u.email.lower(): u for u in User.objects.filter(email__in=[r.email for r in good])}
+    if not may_grant_privileged_roles:
+        good = _drop_privilege_changes(good, existing, result.errors)
     referenced = {e for r in good for e in (r.manager_email, r.coach_email) if e}
     known = set(existing) | set(
         User.objects.filter(email__in=referenced).values_list("email", flat=True)
@@ -174,6 +179,32 @@ def user_bulk_upsert(*, rows: list[Any]) -> BulkResult:
                     result.unchanged += 1
     result.errors.sort(key=lambda e: e.index)
     return result
+
+
+def _drop_privilege_changes(
+    rows: list[_UserRow], existing: dict[str, User], errors: list[RowError]
+) -> list[_UserRow]:
+    keep = []
+    for row in rows:
+        user = existing.get(row.email)
+        if user is None:
+            touches = row.role in PRIVILEGED_ROLES
+        else:
+            was_privileged = user.is_admin_role or user.role in PRIVILEGED_ROLES
+            touches = row.role != user.role and (was_privileged or row.role in PRIVILEGED_ROLES)
+        if touches:
+            errors.append(
+                RowError(
+                    row.index,
+                    "role",
+                    "Granting or removing the admin or leader role needs a signed-in admin "
+                    "or an API key with the users:admin scope.",
+                    row.email,
+                )
+            )
+        else:
+            keep.append(row)
+    return keep
 
 
 def _teams_by_name(names: set[str]) -> dict[str, Team]:

@@ -135,7 +135,7 @@ def _people(org: Any) -> list[User]:
                 "time_zone": "Europe/Dublin",
             }
         )
-    result = user_bulk_upsert(rows=rows)
+    result = user_bulk_upsert(rows=rows, may_grant_privileged_roles=False)
     if result.errors:
         raise RuntimeError(f"inside sales people refused: {result.errors[:3]}")
     by_email = {u.email: u for u in User.objects.filter(email__in=[r["email"] for r in rows])}

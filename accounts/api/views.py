@@ -1,10 +1,11 @@
-from drf_spectacular.utils import extend_schema
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import user_get_visible
+from accounts.access import principal_may_grant_privileged_roles, user_get_visible
 from accounts.api.serializers import (
     BulkResultSerializer,
     UserBulkRowSerializer,
@@ -41,13 +42,26 @@ class UserDetailApi(generics.RetrieveAPIView[User]):
 
 
 class UserBulkApi(APIView):
-    """Upsert people by email. Rows that fail are listed; the others land."""
+    """Upsert people by email. Rows that fail are listed; the others land. At most
+    BULK_SYNC_MAX_ROWS rows per request (413 above). Granting or removing the admin or leader
+    role needs a signed-in admin or a key with `users:admin`; other callers get a row error."""
 
     permission_classes = [ScopeOrRole]
     required_scope = Scope.USERS_WRITE
     allowed_roles = ()  # admins only, among people
 
-    @extend_schema(request=UserBulkRowSerializer(many=True), responses=BulkResultSerializer)
+    @extend_schema(
+        request=UserBulkRowSerializer(many=True),
+        responses={
+            200: BulkResultSerializer,
+            413: OpenApiResponse(description="more than BULK_SYNC_MAX_ROWS rows"),
+        },
+    )
     def post(self, request: Request) -> Response:
-        result = user_bulk_upsert(rows=bulk_rows(request))
+        result = user_bulk_upsert(
+            rows=bulk_rows(request, max_rows=settings.BULK_SYNC_MAX_ROWS),
+            may_grant_privileged_roles=principal_may_grant_privileged_roles(
+                request_principal(request)
+            ),
+        )
         return Response(result.as_dict())
