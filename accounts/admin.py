@@ -60,7 +60,7 @@ class ApiKeyForm(forms.ModelForm[ApiKey]):
 
     class Meta:
         model = ApiKey
-        fields = ["name", "scopes", "revoked", "expiry_date"]
+        fields = ["name", "scopes", "requests_per_hour", "revoked", "expiry_date"]
 
 
 @admin.register(ApiKey)
@@ -68,7 +68,12 @@ class ApiKeyAdmin(APIKeyModelAdmin):
     """The library hashes the key and shows it once after saving."""
 
     form = ApiKeyForm
-    list_display = (*APIKeyModelAdmin.list_display, "scopes", "last_used_at")  # type: ignore[assignment]
+    list_display = (  # type: ignore[assignment]
+        *APIKeyModelAdmin.list_display,
+        "scopes",
+        "requests_per_hour",
+        "last_used_at",
+    )
 
     def get_readonly_fields(  # type: ignore[override]
         self, request: HttpRequest, obj: ApiKey | None = None

@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -186,6 +187,10 @@ class ApiKey(AbstractAPIKey):
     """An integration's credential. Hashed at rest by the library; shown once on creation."""
 
     scopes = models.JSONField(_("scopes"), default=list)
+    # Each key is throttled on its own (accounts.throttling), not as anonymous traffic by IP.
+    requests_per_hour = models.PositiveIntegerField(
+        _("requests per hour"), default=10_000, validators=[MinValueValidator(1)]
+    )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL)
 
