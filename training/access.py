@@ -225,3 +225,13 @@ def assignable_teams_for_principal(principal: Principal) -> list[Team]:
     if isinstance(principal, ApiKey):
         return list(Team.objects.all()) if principal.has_scope("training:write") else []
     return assignable_teams(principal)
+
+
+def content_editor(principal: Principal) -> bool:
+    """Who sees drafts and costs: admins, managers, leaders (read only), and keys that read
+    training."""
+    if isinstance(principal, ApiKey):
+        return principal.has_scope("training:read")
+    return principal.is_authenticated and (
+        principal.is_admin_role or principal.role in (Role.MANAGER, Role.LEADER)
+    )

@@ -23,6 +23,7 @@ from training import selectors
 from training.access import (
     assignable_teams_for_principal,
     assignable_users_for_principal,
+    content_editor,
     course_get_for_principal,
     lesson_get_for_learner,
     principal_sees_drafts,
@@ -205,7 +206,7 @@ class ProgramListApi(ReadOrWrite):
         principal = request_principal(request)
         # Queries: count, page of programs, their courses.
         page = self.paginate_queryset(selectors.program_list(principal=principal))
-        context = {"with_costs": selectors.content_editor(principal)}
+        context = {"with_costs": content_editor(principal)}
         return self.get_paginated_response(
             ProgramOutputSerializer(page, many=True, context=context).data
         )
@@ -244,7 +245,7 @@ class ProgramDetailApi(ReadOrWrite):
         principal = request_principal(request)
         program = program_get_for_principal(principal=principal, slug=slug)
         fresh = selectors.program_with_courses(pk=program.pk)
-        context = {"with_costs": selectors.content_editor(principal)}
+        context = {"with_costs": content_editor(principal)}
         return Response(ProgramOutputSerializer(fresh, context=context).data)
 
     @extend_schema(request=ProgramUpdateSerializer, responses=ProgramOutputSerializer)
