@@ -10,55 +10,16 @@ transaction (see the lock-order note there).
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import Func, Q
+from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.db import PostgresExclusionConstraint, TsTzRange
 from core.models import TimeStampedModel
-
-
-class TsTzRange(Func):
-    """tstzrange(start, end): the half-open range [start, end) of a session."""
-
-    function = "TSTZRANGE"
-    output_field = DateTimeRangeField()
-
-
-class PostgresExclusionConstraint(ExclusionConstraint):
-    """An exclusion constraint that exists on PostgreSQL and is skipped on other databases.
-
-    SQLite has no EXCLUDE: there the booking service enforces the same rule. Skipping in the
-    schema editor (not only in the migration) keeps SQLite table rebuilds in later migrations
-    working, and skipping validate() keeps full_clean() usable on SQLite.
-    """
-
-    def constraint_sql(self, model: Any, schema_editor: Any) -> Any:
-        if schema_editor.connection.vendor != "postgresql":
-            return None
-        return super().constraint_sql(model, schema_editor)
-
-    def create_sql(self, model: Any, schema_editor: Any) -> Any:
-        if schema_editor.connection.vendor != "postgresql":
-            return None
-        return super().create_sql(model, schema_editor)
-
-    def remove_sql(self, model: Any, schema_editor: Any) -> Any:
-        if schema_editor.connection.vendor != "postgresql":
-            return None
-        return super().remove_sql(model, schema_editor)
-
-    def validate(
-        self, model: Any, instance: Any, exclude: Any = None, using: str = DEFAULT_DB_ALIAS
-    ) -> None:
-        if connections[using].vendor != "postgresql":
-            return
-        super().validate(model, instance, exclude=exclude, using=using)
 
 
 class SessionKind(models.TextChoices):

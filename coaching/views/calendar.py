@@ -1,0 +1,135 @@
+"""The coaching dashboard, the week calendar, a rep's history and score trends."""
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.access import user_get_visible, visible_users
+from accounts.http import AuthenticatedRequest
+from accounts.models import Role, User
+from coaching import selectors
+from coaching.access import bookable_rep_get, may_coach, sessions_visible
+from coaching.calendar_grid import monday, week_grid
+from coaching.models import Rubric
+from coaching.views.shared import visible_person
+
+# Dashboard, calendar, history
+
+
+@login_required
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    if user.role == Role.REP and not user.is_superuser:
+        return _rep_history_page(request, rep=user)
+    if user.role == Role.LEADER:
+        return redirect("coaching:trends")
+    # Queries: coachees with summaries; upcoming; to close; unscored; overdue action items.
+    board = selectors.coach_dashboard(coach=user, now=timezone.now())
+    return render(request, "coaching/dashboard.html", {"board": board})
+
+
+@login_required
+@require_GET
+def calendar(request: AuthenticatedRequest) -> HttpResponse:
+    owner = request.user
+    if request.GET.get("user"):
+        owner = visible_person(request.user, request.GET["user"])
+    today = timezone.localdate()
+    try:
+        week_start = monday(dt.date.fromisoformat(request.GET.get("week", "")))
+    except ValueError:
+        week_start = monday(today)
+    # Query: the owner's sessions in the week (with coach and rep).
+    days = selectors.calendar_week(user=owner, week_start=week_start)
+    hours, blocks = week_grid(
+        [
+            [(timezone.localtime(s.start), timezone.localtime(s.end), s) for s in day.sessions]
+            for day in days
+        ]
+    )
+    return render(
+        request,
+        "coaching/calendar.html",
+        {
+            "owner": owner,
+            "days": days,
+            "hours": hours,
+            "blocks": blocks,
+            "grid_rows": len(hours) * 4,
+            "today": today,
+            "week_start": week_start,
+            "week_end": week_start + dt.timedelta(days=6),
+            "prev_week": week_start - dt.timedelta(days=7),
+            "next_week": week_start + dt.timedelta(days=7),
+            "this_week": monday(today),
+            "session_count": sum(len(d.sessions) for d in days),
+        },
+    )
+
+
+def _rep_history_page(request: AuthenticatedRequest, *, rep: User) -> HttpResponse:
+    now = timezone.now()
+    # Queries: upcoming; past with scorecards; commitments; action items.
+    history = selectors.rep_history(principal=request.user, rep=rep, now=now)
+    # Queries: the default rubric; its criteria; monthly means.
+    rubric = selectors.rubric_default()
+    trend = None
+    if rubric is not None:
+        trend = selectors.criterion_trend(
+            sessions=sessions_visible(request.user).filter(rep=rep), rubric=rubric
+        )
+    return render(
+        request,
+        "coaching/rep_history.html",
+        {
+            "history": history,
+            "trend": trend,
+            "is_self": rep.pk == request.user.pk,
+            "may_book": bookable_rep_get(coach=request.user, rep_id=rep.pk) is not None
+            if may_coach(request.user)
+            else False,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def rep_history(request: AuthenticatedRequest, rep_id: int) -> HttpResponse:
+    rep = user_get_visible(request.user, user_id=rep_id)
+    return _rep_history_page(request, rep=rep)
+
+
+@login_required
+@require_GET
+def trends(request: AuthenticatedRequest) -> HttpResponse:
+    sessions = sessions_visible(request.user)
+    reps = list(
+        visible_users(request.user)
+        .filter(Q(role=Role.REP) | Q(coaching_sessions_received__isnull=False))
+        .distinct()
+        .order_by("full_name")[:500]
+    )
+    rep = None
+    if request.GET.get("rep"):
+        rep = visible_person(request.user, request.GET["rep"])
+        sessions = sessions.filter(rep=rep)
+    elif request.user.role == Role.REP:
+        rep = request.user
+        sessions = sessions.filter(rep=rep)
+    rubrics = list(Rubric.objects.filter(is_active=True))
+    rubric = None
+    if request.GET.get("rubric", "").isdigit():
+        rubric = next((r for r in rubrics if r.pk == int(request.GET["rubric"])), None)
+    rubric = rubric or selectors.rubric_default()
+    trend = selectors.criterion_trend(sessions=sessions, rubric=rubric) if rubric else None
+    return render(
+        request,
+        "coaching/trends.html",
+        {"trend": trend, "reps": reps, "rep": rep, "rubrics": rubrics, "rubric": rubric},
+    )

@@ -1,0 +1,374 @@
+"""One session: detail, reschedule, cancel, complete, scorecard, post-mortem and its follow-ups."""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthenticatedRequest
+from coaching import selectors
+from coaching.access import (
+    action_item_get_for_owner,
+    post_mortem_get_for_coach,
+    session_get_for_coach,
+    session_get_for_participant,
+    session_get_visible,
+)
+from coaching.errors import SessionConflict
+from coaching.forms import (
+    ActionItemForm,
+    CancelForm,
+    CommitmentForm,
+    CompleteForm,
+    PostMortemForm,
+    RescheduleForm,
+    ScorecardForm,
+)
+from coaching.models import POST_MORTEM_KINDS, CoachingSession, Rubric, SessionStatus
+from coaching.services.post_mortems import (
+    ActionItemInput,
+    CommitmentInput,
+    action_item_add,
+    action_item_set_done,
+    commitment_add,
+    post_mortem_record,
+    post_mortem_to_story_lesson,
+)
+from coaching.services.scorecards import scorecard_record
+from coaching.services.sessions import session_cancel, session_complete, session_reschedule
+from coaching.views.shared import add_service_errors, may_run_session
+from deals.models import DealStatus
+
+# One session
+
+
+def _detail_context(
+    request: AuthenticatedRequest, session: CoachingSession, **forms: Any
+) -> dict[str, Any]:
+    # Queries: the session with people, deal, scorecard, post-mortem; focus criteria; scores;
+    # commitments; action items.
+    session = selectors.session_detail(session=session)
+    user = request.user
+    may_run = may_run_session(user, session)
+    is_completed = session.status == SessionStatus.COMPLETED
+    scorecard = getattr(session, "scorecard", None)
+    post_mortem = getattr(session, "post_mortem", None)
+    rubric = None
+    if may_run and is_completed:
+        rubric_id = request.GET.get("rubric") or request.POST.get("rubric")
+        rubrics = Rubric.objects.filter(is_active=True)
+        if rubric_id:
+            rubric = rubrics.filter(pk=rubric_id).first() if str(rubric_id).isdigit() else None
+        if rubric is None and scorecard is not None:
+            rubric = scorecard.rubric
+        if rubric is None:
+            rubric = selectors.rubric_default()
+    context: dict[str, Any] = {
+        "session": session,
+        "scorecard": scorecard,
+        "post_mortem": post_mortem,
+        "may_run": may_run,
+        "may_cancel": may_run or session.rep_id == user.pk,
+        "is_scheduled": session.status == SessionStatus.SCHEDULED,
+        "has_started": session.start <= timezone.now(),
+        "has_post_mortem_kind": session.kind in POST_MORTEM_KINDS,
+        "rubric": rubric,
+        "rubrics": list(Rubric.objects.filter(is_active=True)) if may_run and is_completed else [],
+        "may_make_story": bool(
+            may_run
+            and post_mortem is not None
+            and post_mortem.story_lesson_id is None
+            and session.deal is not None
+            and session.deal.status in (DealStatus.WON, DealStatus.LOST)
+        ),
+        "lesson_url": _lesson_url(post_mortem.story_lesson_id) if post_mortem else "",
+    }
+    if may_run and session.status == SessionStatus.SCHEDULED:
+        context["complete_form"] = forms.get("complete_form") or CompleteForm()
+    if may_run and is_completed:
+        if rubric is not None:
+            criteria = list(rubric.criteria.order_by("position", "pk"))
+            initial = {}
+            if scorecard is not None and scorecard.rubric_id == rubric.pk:
+                initial = {f"score_{s.criterion_id}": s.score for s in scorecard.scores.all()}
+                initial["notes"] = scorecard.notes
+            context["scorecard_form"] = forms.get("scorecard_form") or ScorecardForm(
+                initial=initial, criteria=criteria
+            )
+        if session.kind in POST_MORTEM_KINDS:
+            context["post_mortem_form"] = forms.get("post_mortem_form") or PostMortemForm(
+                initial={"went_well": post_mortem.went_well, "to_improve": post_mortem.to_improve}
+                if post_mortem
+                else None
+            )
+            context["commitment_form"] = forms.get("commitment_form") or CommitmentForm(
+                prefix="commitment",
+                initial={"check_date": timezone.localdate() + dt.timedelta(days=90)},
+            )
+        context["action_form"] = forms.get("action_form") or ActionItemForm(
+            prefix="action",
+            people=[session.rep, session.coach],
+            initial={"due_date": timezone.localdate() + dt.timedelta(days=14)},
+        )
+    return context
+
+
+def _lesson_url(lesson_id: int | None) -> str:
+    if lesson_id is None:
+        return ""
+    for name in ("training:lesson_edit", "admin:training_lesson_change"):
+        try:
+            return reverse(name, args=[lesson_id])
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+@login_required
+@require_GET
+def session_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    session = session_get_visible(request.user, session_id=pk)
+    return render(request, "coaching/session_detail.html", _detail_context(request, session))
+
+
+@login_required
+def session_reschedule_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    session = session_get_for_coach(request.user, session_id=pk)
+    form = RescheduleForm(
+        request.POST or None,
+        initial={"start": timezone.localtime(session.start), "duration": session.duration_minutes},
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        start = form.cleaned_data["start"]
+        try:
+            session_reschedule(
+                session=session,
+                start=start,
+                end=start + dt.timedelta(minutes=form.cleaned_data["duration"]),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except SessionConflict as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        else:
+            messages.success(request, _("Moved. Both calendars get the new time."))
+            return redirect("coaching:session_detail", pk=session.pk)
+    return render(
+        request, "coaching/reschedule.html", {"form": form, "session": session}, status=status
+    )
+
+
+@login_required
+def session_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    session = session_get_for_participant(request.user, session_id=pk)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_cancel(session=session, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Cancelled. Both people are told, with your reason."))
+            return redirect("coaching:session_detail", pk=session.pk)
+    return render(request, "coaching/cancel.html", {"form": form, "session": session})
+
+
+@login_required
+@require_POST
+def session_complete_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    session = session_get_for_coach(request.user, session_id=pk)
+    form = CompleteForm(request.POST)
+    if form.is_valid():
+        try:
+            session_complete(
+                session=session,
+                by=request.user,
+                status=form.cleaned_data["status"],
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Recorded."))
+            return redirect("coaching:session_detail", pk=session.pk)
+    context = _detail_context(request, session, complete_form=form)
+    return render(request, "coaching/session_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def scorecard_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    session = session_get_for_coach(request.user, session_id=pk)
+    rubric_id = request.POST.get("rubric", "")
+    rubric = Rubric.objects.filter(pk=rubric_id).first() if rubric_id.isdigit() else None
+    if rubric is None:
+        messages.error(request, _("Choose a rubric."))
+        return redirect("coaching:session_detail", pk=session.pk)
+    form = ScorecardForm(request.POST, criteria=list(rubric.criteria.order_by("position", "pk")))
+    if form.is_valid():
+        try:
+            scorecard_record(
+                session=session,
+                scored_by=request.user,
+                rubric=rubric,
+                scores=form.scores(),
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Scorecard saved. %(rep)s can see it.") % {"rep": session.rep.full_name}
+            )
+            return redirect("coaching:session_detail", pk=session.pk)
+    context = _detail_context(request, session, scorecard_form=form)
+    return render(request, "coaching/session_detail.html", context, status=400)
+
+
+def _commitment_filled(form: CommitmentForm) -> bool:
+    return any(
+        str(form.data.get(form.add_prefix(name), "")).strip()
+        for name in ("description", "target", "metric")
+    ) and bool(str(form.data.get(form.add_prefix("target"), "")).strip())
+
+
+@login_required
+@require_POST
+def post_mortem_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The post-mortem, with an optional first commitment: both land or neither."""
+    session = session_get_for_coach(request.user, session_id=pk)
+    form = PostMortemForm(request.POST)
+    commitment_form = CommitmentForm(request.POST, prefix="commitment")
+    with_commitment = _commitment_filled(commitment_form)
+    forms_valid = form.is_valid() and (not with_commitment or commitment_form.is_valid())
+    if forms_valid:
+        commitments = []
+        if with_commitment:
+            c = commitment_form.cleaned_data
+            commitments.append(
+                CommitmentInput(
+                    metric=c["metric"],
+                    target=c["target"],
+                    check_date=c["check_date"],
+                    description=c["description"],
+                )
+            )
+        try:
+            post_mortem_record(
+                session=session,
+                author=request.user,
+                went_well=form.cleaned_data["went_well"],
+                to_improve=form.cleaned_data["to_improve"],
+                commitments=commitments,
+            )
+        except ValidationError as exc:
+            for key, errors in exc.message_dict.items():
+                target_form: Form = form
+                name = key
+                if key.startswith("commitments["):
+                    target_form, name = commitment_form, key.split(".", 1)[1]
+                for error in errors:
+                    target_form.add_error(name if name in target_form.fields else None, error)
+        else:
+            messages.success(request, _("Post-mortem saved."))
+            return redirect("coaching:session_detail", pk=session.pk)
+    context = _detail_context(
+        request, session, post_mortem_form=form, commitment_form=commitment_form
+    )
+    return render(request, "coaching/session_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def commitment_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    post_mortem = post_mortem_get_for_coach(request.user, post_mortem_id=pk)
+    form = CommitmentForm(request.POST, prefix="commitment")
+    if form.is_valid():
+        c = form.cleaned_data
+        try:
+            commitment_add(
+                post_mortem=post_mortem,
+                data=CommitmentInput(
+                    metric=c["metric"],
+                    target=c["target"],
+                    check_date=c["check_date"],
+                    description=c["description"],
+                ),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Commitment added."))
+            return redirect("coaching:session_detail", pk=post_mortem.session_id)
+    context = _detail_context(request, post_mortem.session, commitment_form=form)
+    return render(request, "coaching/session_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def action_item_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    session = session_get_for_coach(request.user, session_id=pk)
+    form = ActionItemForm(request.POST, prefix="action", people=[session.rep, session.coach])
+    if form.is_valid():
+        try:
+            action_item_add(
+                session=session,
+                data=ActionItemInput(
+                    owner_id=form.cleaned_data["owner"],
+                    description=form.cleaned_data["description"],
+                    due_date=form.cleaned_data["due_date"],
+                ),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Action item added."))
+            return redirect("coaching:session_detail", pk=session.pk)
+    context = _detail_context(request, session, action_form=form)
+    return render(request, "coaching/session_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def action_item_toggle(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    item = action_item_get_for_owner(request.user, action_item_id=pk)
+    action_item_set_done(item=item, is_done=request.POST.get("done") == "1")
+    if request.headers.get("HX-Request"):
+        return render(
+            request, "coaching/_action_item.html", {"item": item, "today": timezone.localdate()}
+        )
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("coaching:session_detail", args=[item.session_id])
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def story_lesson_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    post_mortem = post_mortem_get_for_coach(request.user, post_mortem_id=pk)
+    try:
+        lesson = post_mortem_to_story_lesson(post_mortem=post_mortem, author=request.user)
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(
+            request,
+            _("Draft story lesson “%(title)s” created for an author to polish.")
+            % {"title": lesson.title},
+        )
+    return redirect("coaching:session_detail", pk=post_mortem.session_id)
