@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -124,14 +124,8 @@ def _detail_context(
 
 
 def _lesson_url(lesson_id: int | None) -> str:
-    if lesson_id is None:
-        return ""
-    for name in ("training:lesson_edit", "admin:training_lesson_change"):
-        try:
-            return reverse(name, args=[lesson_id])
-        except NoReverseMatch:
-            continue
-    return ""
+    """The drafted story lesson in the Studio, where an author polishes it."""
+    return "" if lesson_id is None else reverse("training:studio_lesson", args=[lesson_id])
 
 
 @login_required
@@ -238,10 +232,12 @@ def scorecard_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 def _commitment_filled(form: CommitmentForm) -> bool:
+    """Whether the coach started a commitment. The metric is a select and the check date has a
+    default, so they are always sent; a description or a target means one was meant (and then
+    the form's own validation asks for what is missing, rather than dropping it)."""
     return any(
-        str(form.data.get(form.add_prefix(name), "")).strip()
-        for name in ("description", "target", "metric")
-    ) and bool(str(form.data.get(form.add_prefix("target"), "")).strip())
+        str(form.data.get(form.add_prefix(name), "")).strip() for name in ("description", "target")
+    )
 
 
 @login_required

@@ -371,6 +371,45 @@ def test_the_story_button_makes_a_draft_lesson(cast, client):
     assert "Loss reason: Price." in post_mortem.story_lesson.story_what_happened
 
 
+def test_the_drafted_story_links_to_its_lesson_in_the_studio(cast, client):
+    deal = DealFactory(
+        owner=cast.rep, status="won", closed_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
+    )
+    post_mortem = PostMortemFactory(
+        session__coach=cast.coach, session__rep=cast.rep, session__deal=deal
+    )
+    client.force_login(cast.coach)
+    client.post(f"/coaching/post-mortems/{post_mortem.pk}/story/")
+    post_mortem.refresh_from_db()
+
+    page = client.get(f"/coaching/sessions/{post_mortem.session_id}/").content.decode()
+
+    assert f'href="/learn/studio/lessons/{post_mortem.story_lesson_id}/"' in page
+    assert "/admin/" not in page
+
+
+def test_a_commitment_with_a_description_but_no_target_is_refused_not_dropped(cast, client):
+    session = SessionFactory(
+        coach=cast.coach, rep=cast.rep, kind="deal_post_mortem", status="completed"
+    )
+    client.force_login(cast.coach)
+
+    response = client.post(
+        f"/coaching/sessions/{session.pk}/post-mortem/",
+        {
+            "went_well": "a",
+            "to_improve": "b",
+            "commitment-description": "Reach the economic buyer on every deal",
+            "commitment-metric": "win_rate",
+            "commitment-check_date": "2099-01-01",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert (PostMortem.objects.count(), Commitment.objects.count()) == (0, 0)
+
+
 def test_the_owner_ticks_off_an_action_item_with_htmx(cast, client):
     item = ActionItemFactory(session=SessionFactory(coach=cast.coach, rep=cast.rep), owner=cast.rep)
     client.force_login(cast.rep)
