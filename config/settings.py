@@ -197,7 +197,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.DefaultPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    # The API speaks JSON only: a form or multipart body answers 415 naming application/json.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     # Keys: ApiKey.requests_per_hour each (10,000 by default); people and anonymous: below.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -216,11 +218,24 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Training, coaching, deals and ROI for sales teams. See docs/api.md.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # 3.1 for the `webhooks` section (events out); generators read it (docs/api.md).
+    "OAS_VERSION": "3.1.0",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Several apps have a "status" or "kind" field; name each enum after its own choices.
+    # Several apps have a "status" or "kind" field; name each enum after its own choices, so that
+    # every enum has one stable name whichever serializer first meets it (generated clients
+    # name their types after these).
     "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "accounts.models.Role",
+        "LanguageEnum": ["en", "de"],
+        "DealFieldEnum": "deals.models.DealField",
+        "PrimaryMetricEnum": "training.models.PrimaryMetric",
+        "MethodologyEnum": "coaching.models.Methodology",
+        "CommitmentMetricEnum": "coaching.models.CommitmentMetric",
+        "SessionOutcomeEnum": "coaching.api.serializers.SESSION_OUTCOMES",
+        "EvidenceGradeEnum": "roi.models.EvidenceGrade",
         "DealStatusEnum": "deals.models.DealStatus",
         "IngestJobStatusEnum": "deals.models.IngestJobStatus",
         "IngestJobKindEnum": "deals.models.IngestJobKind",

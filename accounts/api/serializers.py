@@ -2,12 +2,17 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import Role, User
+
+# A string, not an enum of the ~600 zone names: generators choke on that, and the list changes
+# with each tz database release.
+TIME_ZONE_HELP = "An IANA time zone name, e.g. Europe/Berlin or America/Chicago."
 
 
 class UserOutputSerializer(serializers.ModelSerializer[User]):
-    team = serializers.CharField(source="team.name", default=None)
-    manager_email = serializers.EmailField(source="manager.email", default=None)
+    team = serializers.CharField(source="team.name", default=None, allow_null=True)
+    manager_email = serializers.EmailField(source="manager.email", default=None, allow_null=True)
+    time_zone = serializers.CharField(help_text=TIME_ZONE_HELP)
     coach_emails = serializers.SerializerMethodField()
     crm_ids = serializers.SerializerMethodField()
 
@@ -40,25 +45,10 @@ class UserBulkRowSerializer(serializers.Serializer[Any]):
 
     email = serializers.EmailField()
     full_name = serializers.CharField()
-    role = serializers.ChoiceField(choices=["rep", "coach", "manager", "leader", "admin"])
+    role = serializers.ChoiceField(choices=Role.choices)
     team = serializers.CharField(required=False, allow_null=True)
     manager_email = serializers.EmailField(required=False, allow_null=True)
     coach_email = serializers.EmailField(required=False, allow_null=True)
     hire_date = serializers.DateField(required=False, allow_null=True)
-    time_zone = serializers.CharField(required=False)
+    time_zone = serializers.CharField(required=False, help_text=TIME_ZONE_HELP)
     crm_ids = serializers.DictField(child=serializers.CharField(), required=False)
-
-
-class RowErrorSerializer(serializers.Serializer[Any]):
-    index = serializers.IntegerField()
-    field = serializers.CharField()
-    message = serializers.CharField()
-    key = serializers.CharField()
-
-
-class BulkResultSerializer(serializers.Serializer[Any]):
-    received = serializers.IntegerField()
-    created = serializers.IntegerField()
-    updated = serializers.IntegerField()
-    unchanged = serializers.IntegerField()
-    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]

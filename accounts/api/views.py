@@ -6,16 +6,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.access import principal_may_grant_privileged_roles, user_get_visible
-from accounts.api.serializers import (
-    BulkResultSerializer,
-    UserBulkRowSerializer,
-    UserOutputSerializer,
-)
+from accounts.api.serializers import UserBulkRowSerializer, UserOutputSerializer
 from accounts.models import Role, Scope, User
 from accounts.permissions import ScopeOrRole, request_principal
 from accounts.selectors import user_list
 from accounts.services import user_bulk_upsert
-from core.api.bulk import bulk_rows
+from core.api.bulk import BulkResultSerializer, bulk_rows
 
 ALL_ROLES = tuple(Role.values)
 
@@ -51,6 +47,7 @@ class UserBulkApi(APIView):
     allowed_roles = ()  # admins only, among people
 
     @extend_schema(
+        operation_id="users_bulk_upsert",
         request=UserBulkRowSerializer(many=True),
         responses={
             200: BulkResultSerializer,

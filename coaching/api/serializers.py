@@ -100,10 +100,14 @@ class SessionCancelSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=1000)
 
 
+SESSION_OUTCOMES = [
+    (SessionStatus.COMPLETED.value, SessionStatus.COMPLETED.label),
+    (SessionStatus.NO_SHOW.value, SessionStatus.NO_SHOW.label),
+]
+
+
 class SessionCompleteSerializer(serializers.Serializer[Any]):
-    status = serializers.ChoiceField(
-        choices=[SessionStatus.COMPLETED, SessionStatus.NO_SHOW], default=SessionStatus.COMPLETED
-    )
+    status = serializers.ChoiceField(choices=SESSION_OUTCOMES, default=SessionStatus.COMPLETED)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 

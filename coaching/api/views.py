@@ -221,7 +221,11 @@ class _SessionWriteApi(APIView):
 
 
 class SessionRescheduleApi(_SessionWriteApi):
-    @extend_schema(request=SessionRescheduleSerializer, responses=SessionOutputSerializer)
+    @extend_schema(
+        operation_id="coaching_sessions_reschedule",
+        request=SessionRescheduleSerializer,
+        responses=SessionOutputSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         session = session_get_for_coach(request_principal(request), session_id=pk)
         data = _valid(SessionRescheduleSerializer, request.data)
@@ -231,7 +235,11 @@ class SessionRescheduleApi(_SessionWriteApi):
 
 
 class SessionCancelApi(_SessionWriteApi):
-    @extend_schema(request=SessionCancelSerializer, responses=SessionOutputSerializer)
+    @extend_schema(
+        operation_id="coaching_sessions_cancel",
+        request=SessionCancelSerializer,
+        responses=SessionOutputSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         principal = request_principal(request)
         session = session_get_for_participant(principal, session_id=pk)
@@ -242,7 +250,11 @@ class SessionCancelApi(_SessionWriteApi):
 
 
 class SessionCompleteApi(_SessionWriteApi):
-    @extend_schema(request=SessionCompleteSerializer, responses=SessionOutputSerializer)
+    @extend_schema(
+        operation_id="coaching_sessions_complete",
+        request=SessionCompleteSerializer,
+        responses=SessionOutputSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         principal = request_principal(request)
         session = session_get_for_coach(principal, session_id=pk)
@@ -380,7 +392,11 @@ class CommitmentListApi(generics.ListAPIView[Commitment]):
 
 
 class CommitmentCreateApi(_SessionWriteApi):
-    @extend_schema(request=CommitmentInputSerializer, responses={201: CommitmentOutputSerializer})
+    @extend_schema(
+        operation_id="coaching_commitments_create",
+        request=CommitmentInputSerializer,
+        responses={201: CommitmentOutputSerializer},
+    )
     def post(self, request: Request, pk: int) -> Response:
         post_mortem = post_mortem_get_for_coach(request_principal(request), post_mortem_id=pk)
         data = _valid(CommitmentInputSerializer, request.data)
@@ -471,7 +487,11 @@ class CalendarFeedApi(APIView):
     permission_classes = [ScopeOrRole]
     required_scope = None  # people only: a key has no calendar
 
-    @extend_schema(request=None, responses={201: FeedOutputSerializer})
+    @extend_schema(
+        operation_id="coaching_calendar_feed_rotate",
+        request=None,
+        responses={201: FeedOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         user = _person(request_principal(request))
         if user is None:
@@ -480,7 +500,7 @@ class CalendarFeedApi(APIView):
         url = request.build_absolute_uri(reverse("coaching:feed", args=[token]))
         return Response({"url": url}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(operation_id="coaching_calendar_feed_revoke", request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
         user = _person(request_principal(request))
         if user is None:

@@ -36,6 +36,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        exc = _unsupported_media_type(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -54,6 +56,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["detail"] = str(detail.get("detail", exc.__class__.__name__))
     response.data = body
     return response
+
+
+def _unsupported_media_type(
+    exc: exceptions.UnsupportedMediaType, context: dict[str, Any]
+) -> exceptions.UnsupportedMediaType:
+    """DRF's 415 names what was sent; ours also names what the endpoint takes."""
+    view = context.get("view")
+    accepted = [p.media_type for p in getattr(view, "parser_classes", [])] or ["application/json"]
+    detail = f"{exc.detail} Send {' or '.join(accepted)}."
+    return exceptions.UnsupportedMediaType(media_type="", detail=detail)
 
 
 class Conflict(exceptions.APIException):

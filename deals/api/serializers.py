@@ -2,11 +2,13 @@ from typing import Any
 
 from rest_framework import serializers
 
-from deals.models import Deal, DealChange, IngestJob
+from deals.models import Deal, DealChange, DealStatus, IngestJob
 
 
 class DealOutputSerializer(serializers.ModelSerializer[Deal]):
-    owner_email = serializers.EmailField(source="owner.email", default=None)
+    owner_email = serializers.EmailField(
+        source="owner.email", default=None, allow_null=True, help_text="null until the owner is known"
+    )
 
     class Meta:
         model = Deal
@@ -62,7 +64,7 @@ class DealBulkRowSerializer(serializers.Serializer[Any]):
     amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0)
     currency = serializers.CharField(help_text="ISO 4217")
     stage = serializers.CharField()
-    status = serializers.ChoiceField(choices=["open", "won", "lost"])
+    status = serializers.ChoiceField(choices=DealStatus.choices)
     created_at = serializers.DateTimeField()
     expected_close_date = serializers.DateField(required=False, allow_null=True)
     closed_at = serializers.DateTimeField(

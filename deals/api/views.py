@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiKey, Role, Scope
 from accounts.permissions import ScopeOrRole, request_principal
+from core.api.bulk import json_content_type_required
 from core.api.errors import PayloadTooLarge
 from deals.access import deal_get_visible, deal_list_visible, ingest_job_get_visible
 from deals.api.serializers import (
@@ -74,6 +75,7 @@ class DealBulkApi(APIView):
     allowed_roles = ()  # among people, admins only
 
     @extend_schema(
+        operation_id="deals_bulk_upsert",
         request=DealBulkRowSerializer(many=True),
         parameters=[OpenApiParameter("async", bool, description="queue even a small body")],
         responses={
@@ -83,6 +85,7 @@ class DealBulkApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
+        json_content_type_required(request)
         rows = _decode_rows(_read_body(request, settings.DEALS_BULK_MAX_BYTES))
         run_async = request.query_params.get("async", "").lower() in ("1", "true", "yes")
         if run_async or len(rows) > settings.BULK_SYNC_MAX_ROWS:

@@ -53,6 +53,7 @@ class HubSpotWebhookApi(APIView):
     throttle_classes: list[type] = []
 
     @extend_schema(
+        operation_id="integrations_hubspot_webhook_receive",
         request=inline_serializer(
             "HubSpotWebhookEvent",
             {

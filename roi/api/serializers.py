@@ -5,6 +5,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from roi.models import EvidenceGrade, ReportStatus
+
 
 class GateSerializer(serializers.Serializer[Any]):
     # Declared in get_fields: a class attribute named `required` would shadow Field.required.
@@ -60,11 +62,11 @@ class MoneySerializer(serializers.Serializer[Any]):
 class ImpactSerializer(serializers.Serializer[Any]):
     subject = serializers.CharField(help_text="The program's slug or the coaching kind.")
     metric = serializers.CharField()
-    status = serializers.ChoiceField(choices=["ok", "collecting_evidence"])
+    status = serializers.ChoiceField(choices=ReportStatus.choices)
     reasons = serializers.ListField(
         child=serializers.CharField(), help_text="What is missing before status can be ok."
     )
-    evidence_grade = serializers.ChoiceField(choices=["A", "B", "C", "D"])
+    evidence_grade = serializers.ChoiceField(choices=EvidenceGrade.choices)
     gates = GateSerializer(many=True)
     estimate = EstimateSerializer(allow_null=True)
     event_study = EventTimeSerializer(many=True)

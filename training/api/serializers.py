@@ -157,8 +157,12 @@ class AssignmentOutputSerializer(serializers.Serializer[Any]):
 
     id = serializers.IntegerField(source="pk")
     assignee = LearnerSerializer()
-    program = serializers.CharField(source="program.slug", default=None, help_text="slug")
-    course = serializers.CharField(source="course.slug", default=None, help_text="slug")
+    program = serializers.CharField(
+        source="program.slug", default=None, allow_null=True, help_text="slug; null for a course"
+    )
+    course = serializers.CharField(
+        source="course.slug", default=None, allow_null=True, help_text="slug; null for a program"
+    )
     title = serializers.CharField(source="target_title")
     due_date = serializers.DateField()
     status = serializers.SerializerMethodField()

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.models import ApiKey, Role, Scope, Team, User
 from accounts.permissions import ScopeOrRole, request_principal
-from core.api.bulk import bulk_rows
+from core.api.bulk import BulkResultSerializer, bulk_rows
 from training import selectors
 from training.access import (
     assignable_teams_for_principal,
@@ -145,6 +145,7 @@ class LessonListApi(ReadOrWrite):
     queryset = Lesson.objects.none()  # for the schema; the methods select
     serializer_class = LessonOutputSerializer
 
+    @extend_schema(responses=LessonOutputSerializer(many=True))
     def get(self, request: Request, slug: str) -> Response:
         principal = request_principal(request)
         course = course_get_for_principal(principal=principal, slug=slug)
@@ -370,7 +371,11 @@ class CompletionBulkApi(APIView):
     required_scope = Scope.TRAINING_WRITE
     allowed_roles = ()  # admins only, among people
 
-    @extend_schema(request=CompletionRowSerializer(many=True), responses=None)
+    @extend_schema(
+        operation_id="completions_bulk_import",
+        request=CompletionRowSerializer(many=True),
+        responses=BulkResultSerializer,
+    )
     def post(self, request: Request) -> Response:
         return Response(completion_bulk_import(rows=bulk_rows(request)).as_dict())
 
@@ -399,7 +404,16 @@ class XapiStatementsApi(APIView):
             OpenApiParameter("limit", int, description=f"at most {MAX_LIMIT}"),
             OpenApiParameter("cursor", str, description="from the previous page's `more`"),
         ],
-        responses=None,
+        operation_id="xapi_statements_list",
+        responses=inline_serializer(
+            "XapiStatementResult",
+            {
+                "statements": serializers.ListField(
+                    child=serializers.DictField(), help_text="xAPI 1.0.3 statements"
+                ),
+                "more": serializers.CharField(help_text="the next page's address, or empty"),
+            },
+        ),
     )
     def get(self, request: Request) -> Response:
         params = request.query_params
