@@ -42,6 +42,11 @@ app.conf.beat_schedule = {
         "task": "events.tasks.send_due_deliveries",
         "schedule": crontab(minute="*/5"),
     },
+    # Idempotency keys older than 24 hours are deleted, freeing them (core.idempotency).
+    "core-expire-idempotency-keys": {
+        "task": "core.tasks.expire_idempotency_keys",
+        "schedule": crontab(minute=25),
+    },
     # Nightly panel and report snapshots, after the CRM sync has caught up.
     "roi-nightly-refresh": {
         "task": "roi.tasks.refresh_all_reports",

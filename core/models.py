@@ -1,5 +1,7 @@
 from django.db import models
 
+from core.encryption import EncryptedTextField
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -32,3 +34,29 @@ class Organization(models.Model):
     def current(cls) -> "Organization":
         org, _created = cls.objects.get_or_create(pk=1)
         return org
+
+
+class IdempotencyKey(models.Model):
+    """A client's `Idempotency-Key` on a create, claimed before the create runs.
+
+    One row per (principal, key): the unique constraint is what stops two simultaneous requests
+    with the same key from both running. `status_code` stays null while the first request runs;
+    the answer is stored in the same transaction as the write it describes. Kept 24 hours.
+    """
+
+    principal = models.CharField(max_length=160, help_text="user:<id> or apikey:<id>")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of method, path and body")
+    claimed_at = models.DateTimeField(help_text="when the running request took it (its lease)")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Encrypted: an answer can carry a secret shown once (a calendar feed address).
+    response_body = EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="core_idempotency_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key}"

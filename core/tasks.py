@@ -5,3 +5,11 @@ from celery import shared_task
 def ping(value: str) -> str:
     """A round trip through the queue, for the worker integration test and for operators."""
     return f"pong:{value}"
+
+
+@shared_task(name="core.tasks.expire_idempotency_keys")
+def expire_idempotency_keys() -> int:
+    """Idempotency keys are kept 24 hours (core.idempotency); then they may be reused."""
+    from core.idempotency import idempotency_keys_expire
+
+    return idempotency_keys_expire()

@@ -12,6 +12,7 @@ from accounts.permissions import ScopeOrRole, request_principal
 from accounts.selectors import user_list
 from accounts.services import user_bulk_upsert
 from core.api.bulk import BulkResultSerializer, bulk_rows
+from core.api.idempotency import idempotent_create
 
 ALL_ROLES = tuple(Role.values)
 
@@ -54,6 +55,7 @@ class UserBulkApi(APIView):
             413: OpenApiResponse(description="more than BULK_SYNC_MAX_ROWS rows"),
         },
     )
+    @idempotent_create
     def post(self, request: Request) -> Response:
         result = user_bulk_upsert(
             rows=bulk_rows(request, max_rows=settings.BULK_SYNC_MAX_ROWS),

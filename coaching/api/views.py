@@ -72,6 +72,7 @@ from coaching.services.sessions import (
     session_reschedule,
 )
 from core.api.errors import Conflict
+from core.api.idempotency import idempotent_create
 from deals.selectors import deal_list_visible
 
 ALL_ROLES = tuple(Role.values)
@@ -157,6 +158,7 @@ class SessionListCreateApi(generics.ListAPIView[CoachingSession]):
         return sessions.filter(**filters)
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionOutputSerializer})
+    @idempotent_create
     def post(self, request: Request) -> Response:
         principal = request_principal(request)
         data = _valid(SessionCreateSerializer, request.data)
@@ -397,6 +399,7 @@ class CommitmentCreateApi(_SessionWriteApi):
         request=CommitmentInputSerializer,
         responses={201: CommitmentOutputSerializer},
     )
+    @idempotent_create
     def post(self, request: Request, pk: int) -> Response:
         post_mortem = post_mortem_get_for_coach(request_principal(request), post_mortem_id=pk)
         data = _valid(CommitmentInputSerializer, request.data)
@@ -492,6 +495,7 @@ class CalendarFeedApi(APIView):
         request=None,
         responses={201: FeedOutputSerializer},
     )
+    @idempotent_create
     def post(self, request: Request) -> Response:
         user = _person(request_principal(request))
         if user is None:
@@ -500,7 +504,9 @@ class CalendarFeedApi(APIView):
         url = request.build_absolute_uri(reverse("coaching:feed", args=[token]))
         return Response({"url": url}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="coaching_calendar_feed_revoke", request=None, responses={204: None})
+    @extend_schema(
+        operation_id="coaching_calendar_feed_revoke", request=None, responses={204: None}
+    )
     def delete(self, request: Request) -> Response:
         user = _person(request_principal(request))
         if user is None:

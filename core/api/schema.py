@@ -1,15 +1,17 @@
 """How the API describes itself (OpenAPI at /api/schema/): declared once here, not per view.
 
 Every operation documents the error answers it can give in the one error shape, and the
-`Idempotency-Key` header where the view accepts one (core.api.idempotency), so that generated
+`Idempotency-Key` header where the view takes one (`@idempotent_create`), so that generated
 clients have a type for each answer.
 """
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+Direction = Literal["request", "response"]
 
 
 class ErrorFieldSerializer(serializers.Serializer[Any]):
@@ -43,6 +45,7 @@ _ERRORS = {
     "401": "No key, or a wrong or revoked one.",
     "403": "The key lacks the scope, or the person the role.",
     "404": "Missing, or outside what the caller may see.",
+    "409": "A conflict, or the Idempotency-Key's first request still running (retry shortly).",
     "415": "The body is not JSON (send Content-Type: application/json).",
     "422": "Idempotency-Key reused with another body, or longer than 255 characters.",
     "429": "Too many requests; retry after the Retry-After header's seconds.",
@@ -54,7 +57,8 @@ class AutoSchema(openapi.AutoSchema):
         return self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
 
     def _is_idempotent_create(self) -> bool:
-        return self.method == "POST" and bool(getattr(self.view, "idempotent_post", False))
+        handler = getattr(self.view, self.method.lower(), None)
+        return bool(getattr(handler, "idempotent_create", False))
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
@@ -62,7 +66,7 @@ class AutoSchema(openapi.AutoSchema):
             parameters.append(IDEMPOTENCY_KEY_HEADER)
         return parameters
 
-    def _get_response_bodies(self, direction: openapi.Direction = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
@@ -70,10 +74,10 @@ class AutoSchema(openapi.AutoSchema):
         if self._has_body():
             codes.append("415")
         if self._is_idempotent_create():
-            codes.append("422")
+            codes += ["409", "422"]
         for code in codes:
             if code not in responses:
-                responses[code] = self._get_response_for_code(
+                responses[code] = self._get_response_for_code(  # type: ignore[no-untyped-call]
                     ErrorSerializer, code, direction=direction
                 )
                 responses[code]["description"] = _ERRORS[code]

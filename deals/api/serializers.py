@@ -7,7 +7,10 @@ from deals.models import Deal, DealChange, DealStatus, IngestJob
 
 class DealOutputSerializer(serializers.ModelSerializer[Deal]):
     owner_email = serializers.EmailField(
-        source="owner.email", default=None, allow_null=True, help_text="null until the owner is known"
+        source="owner.email",
+        default=None,
+        allow_null=True,
+        help_text="null until the owner is known",
     )
 
     class Meta:

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.models import ApiKey, Role, Scope, Team, User
 from accounts.permissions import ScopeOrRole, request_principal
 from core.api.bulk import BulkResultSerializer, bulk_rows
+from core.api.idempotency import idempotent_create
 from training import selectors
 from training.access import (
     assignable_teams_for_principal,
@@ -104,6 +105,7 @@ class CourseListApi(ReadOrWrite):
         return self.get_paginated_response(CourseOutputSerializer(page, many=True).data)
 
     @extend_schema(request=CourseInputSerializer, responses={201: CourseOutputSerializer})
+    @idempotent_create
     def post(self, request: Request) -> Response:
         data = CourseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -162,6 +164,7 @@ class QuizAttemptApi(APIView):
     for questions or answers outside the quiz and past the attempt limit."""
 
     @extend_schema(request=QuizAttemptInputSerializer, responses={201: QuizAttemptOutputSerializer})
+    @idempotent_create
     def post(self, request: Request, slug: str, lesson: str) -> Response:
         user = _person(request)
         course = course_get_for_principal(principal=user, slug=slug)
@@ -213,6 +216,7 @@ class ProgramListApi(ReadOrWrite):
         )
 
     @extend_schema(request=ProgramInputSerializer, responses={201: ProgramOutputSerializer})
+    @idempotent_create
     def post(self, request: Request) -> Response:
         data = ProgramInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -284,6 +288,7 @@ class AssignmentListApi(ReadOrWrite):
         )
 
     @extend_schema(request=AssignmentInputSerializer, responses={201: AssignResultSerializer})
+    @idempotent_create
     def post(self, request: Request) -> Response:
         principal = request_principal(request)
         data = AssignmentInputSerializer(data=request.data)
@@ -376,6 +381,7 @@ class CompletionBulkApi(APIView):
         request=CompletionRowSerializer(many=True),
         responses=BulkResultSerializer,
     )
+    @idempotent_create
     def post(self, request: Request) -> Response:
         return Response(completion_bulk_import(rows=bulk_rows(request)).as_dict())
 
