@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     # Exclusion constraints (coaching: no double-booking); inert on SQLite.
     "django.contrib.postgres",
+    "csp",
     "rest_framework",
     "rest_framework_api_key",
     "django_filters",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -168,6 +171,30 @@ X_FRAME_OPTIONS = "DENY"
 # Health probes come from the load balancer over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
+# Content Security Policy on every response (django-csp): scripts, styles, images, fonts and
+# fetches only from this site; no inline script, handler or style attribute anywhere (templates
+# put behaviour in static/js and data in json_script; tests/core/test_csp.py scans them).
+# data: images are for the SVG icons inside the vendored Swagger UI stylesheet. Browsers POST
+# violations to CSP_REPORT_URL, which logs them (core/csp_reports.py).
+CSP_REPORT_URL = "/csp-report/"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": CSP_REPORT_URL,
+    },
+}
+# Violation reports logged per client address and minute; the rest are dropped (429).
+CSP_REPORTS_PER_MINUTE = env_int("CSP_REPORTS_PER_MINUTE", 30)
+
 # Celery: Redis when REDIS_URL is set, otherwise tasks run eagerly in-process.
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -223,6 +250,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge fetched from validator.swagger.io: the CSP allows no third-party image, and the
+    # schema's URL is nobody else's business.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     # Several apps have a "status" or "kind" field; name each enum after its own choices, so that
     # every enum has one stable name whichever serializer first meets it (generated clients

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from core.templatetags.pct_class import pct_class
 from training.selectors import CourseCard, Status
 
 register = template.Library()
@@ -49,7 +50,7 @@ def _card(card: CourseCard, labels: dict[str, str]) -> SafeString:
     elif status == Status.IN_PROGRESS:
         foot = format_html(
             '<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
-            'aria-valuenow="{0}" aria-label="{1}"><span style="width: {0}%"></span></div>'
+            'aria-valuenow="{0}" aria-label="{1}"><span></span></div>'
             "<span>{0}%</span>",
             card.percent,
             labels["progress"],
@@ -58,13 +59,13 @@ def _card(card: CourseCard, labels: dict[str, str]) -> SafeString:
         foot = format_html('<span class="badge">{}</span>', labels["not_started"])
     summary = format_html('<p class="summary">{}</p>', course.summary) if course.summary else ""
     return format_html(
-        '<article class="course-card is-{status}" style="--pct: {percent}%">'
+        '<article class="course-card is-{status} {pct}">'
         '<div class="course-card-band" aria-hidden="true"></div>'
         '<div class="course-card-body">{tags}<h3><a href="{url}">{title}</a></h3>{summary}'
         '<p class="meta">{facts}{rating}</p><div class="course-card-foot">{foot}</div></div>'
         "</article>",
         status=status,
-        percent=card.percent,
+        pct=pct_class(card.percent),
         tags=tags,
         url=reverse("training:course_detail", args=[course.slug]),
         title=course.title,
