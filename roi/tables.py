@@ -6,13 +6,12 @@ A `Table` holds raw values (numbers stay numbers); templates format them by colu
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from core.csv_export import csv_text
 from roi.models import EvidenceGrade, Metric, ReportStatus
 
 
@@ -33,20 +32,10 @@ class Table:
     csv_url: str = ""  # set by the view that shows the table
 
     def csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([c.label for c in self.columns])
-        for row in self.rows:
-            writer.writerow([_csv_value(row.get(c.key)) for c in self.columns])
-        return out.getvalue()
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}" if abs(value) < 1e15 else repr(value)
-    return value
+        return csv_text(
+            header=[c.label for c in self.columns],
+            rows=([row.get(c.key) for c in self.columns] for row in self.rows),
+        )
 
 
 def metric_label(metric: str) -> str:

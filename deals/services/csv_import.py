@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from core.csv_export import csv_text
 from deals.models import CsvColumnMapping, CsvUpload, IngestJob, IngestJobKind, IngestJobStatus
 from deals.services.ingest import deals_ingest
 from deals.services.jobs import ingest_job_create
@@ -221,21 +222,13 @@ def csv_upload_import(*, upload: CsvUpload, mapping: dict[str, str], user: User)
     return job
 
 
-def _safe(cell: Any) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    text = str(cell)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
 def csv_error_report(*, errors: list[dict[str, Any]]) -> str:
     """Row errors as CSV: the row index in the body, the line a spreadsheet shows for it (the
     header is line 1), the external id, the field and the message."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["index", "line", "external_id", "field", "message"])
-    for error in errors:
-        index = error["index"]
-        writer.writerow(
-            [index, index + 2, *(_safe(error[k]) for k in ("external_id", "field", "message"))]
-        )
-    return out.getvalue()
+    return csv_text(
+        header=["index", "line", "external_id", "field", "message"],
+        rows=(
+            [e["index"], e["index"] + 2, *(str(e[k]) for k in ("external_id", "field", "message"))]
+            for e in errors
+        ),
+    )
