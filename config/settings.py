@@ -287,6 +287,10 @@ BULK_SYNC_MAX_ROWS = env_int("BULK_SYNC_MAX_ROWS", 10_000)
 # Bodies of POST /api/v1/deals/bulk above this many bytes are refused with 413.
 DEALS_BULK_MAX_BYTES = env_int("DEALS_BULK_MAX_BYTES", 100 * 1024 * 1024)
 
+# Outgoing webhooks refuse loopback, link-local and private addresses (SSRF) unless this is on:
+# a receiver on the internal network, or a local one in development and tests.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 if not DEBUG and not FIELD_ENCRYPTION_KEY:
     # CRM credentials are encrypted with it; a key derived from SECRET_KEY is for development only.

@@ -23,6 +23,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from events.destinations import (
+    DestinationRefused,
+    destination_address,
+    private_networks_allowed,
+)
 from events.models import DeliveryStatus, EventType, WebhookDelivery, WebhookSubscription
 from events.signing import SIGNATURE_HEADER, signature_header
 
@@ -37,6 +42,7 @@ CLAIM_FOR = dt.timedelta(minutes=2)
 REQUEST_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # Statuses worth retrying: the subscriber is overloaded, down or timing out, not refusing us.
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def event_emit(*, event_type: str, payload: dict[str, Any]) -> None:
@@ -132,10 +138,26 @@ def webhook_delivery_attempt(
             secret=subscription.secret, timestamp=int(time.time()), body=body
         ),
     }
+    url = httpx.URL(subscription.url)
+    extensions: dict[str, Any] = {}
+    if not private_networks_allowed():
+        # Connect to the address just checked, naming the host for Host and TLS (SNI and the
+        # certificate check), so a second DNS answer cannot redirect the request inward.
+        try:
+            address = destination_address(
+                host=url.host, port=url.port or _DEFAULT_PORTS.get(url.scheme, 443)
+            )
+        except DestinationRefused as exc:
+            return _finish(delivery, DeliveryStatus.FAILED, error=str(exc))
+        except OSError as exc:  # DNS is down or the name is gone: worth another try
+            return _finish_transient(delivery, code=None, error=_short_error(exc))
+        headers["Host"] = url.netloc.decode("ascii")
+        extensions["sni_hostname"] = url.host
+        url = url.copy_with(host=address)
     owns_client = client is None
     http = client or httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
     try:
-        response = http.post(subscription.url, content=body, headers=headers)
+        response = http.post(url, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as exc:
         return _finish_transient(delivery, code=None, error=_short_error(exc))
     finally:
@@ -253,6 +275,14 @@ def _validate_subscription(*, url: str, event_types: list[str]) -> None:
         errors["url"] = (
             _("Enter an http(s) URL.") if settings.DEBUG else _("Enter an https:// URL.")
         )
+    elif not private_networks_allowed():
+        try:
+            destination_address(host=parsed.host, port=parsed.port or _DEFAULT_PORTS[parsed.scheme])
+        except DestinationRefused as exc:
+            errors["url"] = str(exc)
+        except OSError:
+            # Not resolvable today (a receiver being set up): every delivery checks again.
+            pass
     unknown = sorted(set(event_types) - set(EventType.values))
     if not event_types:
         errors["event_types"] = _("Choose at least one event type.")
