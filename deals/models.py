@@ -25,6 +25,7 @@ class DealStatus(models.TextChoices):
 class Deal(models.Model):
     source = models.CharField(_("source"), max_length=32)
     external_id = models.CharField(_("external id"), max_length=128)
+    # No index of its own: the (owner, …) indexes below serve every lookup by owner.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -32,6 +33,7 @@ class Deal(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="deals",
+        db_index=False,
     )
     # The CRM's owner id (or email) as sent: kept so that mapping the owner later attaches the deal.
     owner_external_id = models.CharField(_("CRM owner"), max_length=254, blank=True)
@@ -103,13 +105,21 @@ class DealField(models.TextChoices):
 
 
 class DealChange(models.Model):
-    """One dated change of a tracked field. The first record of a field has an empty old value.
+    """One dated change of a tracked field.
+
+    Ingestion records no row for a deal's first values: a field's value at creation is the old
+    value of its first change, or the deal's current value when it never changed (readers use
+    deals.selectors.deal_history). Rows with an empty old value are a field first recorded: the
+    CRM's own field history, or deals ingested before that rule (both are still read correctly).
 
     Values are text: ISO dates, plain decimals, choice values. `changed_at` is the CRM's time (the
     `source_updated_at` of the row that brought the change, or the CRM's own field-history time).
     """
 
-    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="changes")
+    # No index of its own: the unique event key below starts with deal_id.
+    deal = models.ForeignKey(
+        Deal, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     field = models.CharField(_("field"), max_length=32, choices=DealField.choices)
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)

@@ -30,13 +30,14 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Coalesce, Lead
+from django.db.models.functions import Coalesce, Lead, RowNumber
 
 from accounts.access import Principal
 from accounts.models import CrmIdentity, User
 from core.models import Organization
 from deals.access import deal_get_visible, deal_list_visible
 from deals.models import Deal, DealChange, DealField, DealStatus, ExchangeRate
+from deals.services.rows import value_text
 
 __all__ = [
     "AtRiskDeal",
@@ -44,6 +45,7 @@ __all__ = [
     "RateTable",
     "UnmatchedOwner",
     "deal_get_visible",
+    "deal_history",
     "deal_is_slipped",
     "deal_list_at_risk_for_rep",
     "deal_list_unmatched_owners",
@@ -145,9 +147,31 @@ class StageStay:
         return max((end - self.entered_at.date()).days, 0)
 
 
+def _first_value(deal: Deal, name: str, changes: list[DealChange]) -> str:
+    """A tracked field's value at the deal's creation (see DealChange): the old value of its
+    first change, else its current value; '' when a first-recorded row already gives it."""
+    if not changes:
+        return value_text(name, getattr(deal, name))
+    return changes[0].old_value
+
+
+def deal_history(deal: Deal) -> list[DealChange]:
+    """The deal's loaded `changes`, oldest first, led by its first values as unsaved rows dated
+    at its creation (ingestion stores no row for them). Without a query."""
+    stored = sorted(deal.changes.all(), key=lambda c: (c.changed_at, c.pk))
+    first = []
+    for name in DealField.values:
+        value = _first_value(deal, name, [c for c in stored if c.field == name])
+        if value:
+            first.append(
+                DealChange(deal=deal, field=name, new_value=value, changed_at=deal.created_at)
+            )
+    return first + stored
+
+
 def deal_stage_stays(deal: Deal) -> list[StageStay]:
     """The stages a deal went through, from its loaded `changes`, oldest first."""
-    entries = [(c.changed_at, c.new_value) for c in deal.changes.all() if c.field == "stage"]
+    entries = [(c.changed_at, c.new_value) for c in deal_history(deal) if c.field == "stage"]
     stays = []
     for i, (entered_at, stage) in enumerate(entries):
         left_at = entries[i + 1][0] if i + 1 < len(entries) else None
@@ -169,21 +193,31 @@ def _usual_stay_days(team_ids: set[int | None], today: dt.date) -> dict[tuple[An
     team_q = Q(deal__owner__team_id__in=[t for t in team_ids if t is not None])
     if None in team_ids:
         team_q |= Q(deal__owner__isnull=False, deal__owner__team__isnull=True)
+    order = [F("changed_at").asc(), F("pk").asc()]
     rows = (
         DealChange.objects.filter(team_q, field=DealField.STAGE, changed_at__date__gte=since)
         .annotate(
-            left_at=Window(
-                Lead("changed_at"),
-                partition_by=[F("deal_id")],
-                order_by=[F("changed_at").asc(), F("pk").asc()],
-            )
+            left_at=Window(Lead("changed_at"), partition_by=[F("deal_id")], order_by=order),
+            is_first=Window(RowNumber(), partition_by=[F("deal_id")], order_by=order),
         )
-        .values_list("deal__owner__team_id", "new_value", "changed_at", "left_at")
+        .values_list(
+            "deal__owner__team_id",
+            "old_value",
+            "new_value",
+            "changed_at",
+            "left_at",
+            "is_first",
+            "deal__created_at",
+        )
     )
     stays: dict[tuple[Any, str], list[int]] = defaultdict(list)
-    for team_id, stage, entered_at, left_at in rows:
+    for team_id, old, stage, entered_at, left_at, number, created_at in rows:
         if left_at is not None:
             stays[(team_id, stage)].append((left_at.date() - entered_at.date()).days)
+        # The stay in the stage the deal was created in has no row of its own (see DealChange):
+        # it ends at the first change. Counted when it began in the window, like the others.
+        if number == 1 and old and created_at.date() >= since:
+            stays[(team_id, old)].append((entered_at.date() - created_at.date()).days)
     return {
         key: _quantile(days, USUAL_QUANTILE)
         for key, days in stays.items()

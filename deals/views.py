@@ -18,6 +18,7 @@ from deals.filters import DealFilter
 from deals.forms import CsvMappingForm, CsvUploadForm
 from deals.models import CsvUpload, DealStatus, IngestJobStatus
 from deals.selectors import (
+    deal_history,
     deal_is_slipped,
     deal_pipeline_hygiene,
     deal_stage_stays,
@@ -93,8 +94,9 @@ def deal_detail(request: AuthenticatedRequest, deal_id: int) -> HttpResponse:
     today = timezone.localdate()
     rates = exchange_rates_load()
     on = deal.closed_at.date() if deal.closed_at else today
-    changes = sorted(deal.changes.all(), key=lambda c: (c.changed_at, c.pk), reverse=True)
-    timeline = [(at, list(group)) for at, group in groupby(changes, key=lambda c: c.changed_at)]
+    history = deal_history(deal)
+    timeline = [(at, list(group)) for at, group in groupby(history, key=lambda c: c.changed_at)]
+    timeline.reverse()  # newest first
     return render(
         request,
         "deals/detail.html",

@@ -38,12 +38,12 @@ def _stored(rows: list[Row]) -> dict[tuple[str, str], tuple[int, Row]]:
     return stored
 
 
-def _changes(deal_id: int, old: Row | None, new: Row) -> list[DealChange]:
+def _changes(deal_id: int, old: Row, new: Row) -> list[DealChange]:
     changes = []
     for name, at in _TRACKED_AT.items():
-        old_text = value_text(name, old[at]) if old is not None else ""
+        old_text = value_text(name, old[at])
         new_text = value_text(name, new[at])
-        if new_text != old_text and (old is not None or new[at] is not None):
+        if new_text != old_text:
             changes.append(
                 DealChange(
                     deal_id=deal_id,
@@ -83,8 +83,8 @@ def write(rows: list[Row]) -> WriteCounts:
                 counts.updated += 1
     Deal.objects.bulk_create([deal for deal, _row in created], batch_size=_BATCH)
     Deal.objects.bulk_update([deal for deal, _old, _row in updated], _UPDATE_FIELDS, _BATCH)
-    changes = [c for deal, row in created for c in _changes(deal.pk, None, row)]
-    changes += [c for deal, old, row in updated for c in _changes(deal.pk, old, row)]
+    # New deals get no history: their first values are the deal row's own.
+    changes = [c for deal, old, row in updated for c in _changes(deal.pk, old, row)]
     DealChange.objects.bulk_create(changes, batch_size=_BATCH, ignore_conflicts=True)
     counts.owners_attached = _attach_owners(rows)
     return counts

@@ -2,7 +2,8 @@
 
 That statement upserts the deals (INSERT … ON CONFLICT DO UPDATE guarded by the CRM time and
 IS DISTINCT FROM) and inserts their history and the counts in the same go, through
-data-modifying CTEs. ON CONFLICT … RETURNING cannot see the old values, so the statement reads
+data-modifying CTEs. A new deal gets no history rows: its first values are the deal row's own
+(see deals.models.DealChange); only stored deals whose tracked fields change get one row per field. ON CONFLICT … RETURNING cannot see the old values, so the statement reads
 them first (`cur`) from rows a previous statement of the same transaction has locked: nobody
 can change them between that read and the upsert.
 """
@@ -96,7 +97,7 @@ hist AS (
     SELECT up.id, v.field, coalesce(v.old_value, ''), coalesce(v.new_value, ''),
         up.source_updated_at, %(now)s
     FROM up
-    LEFT JOIN cur ON cur.id = up.id
+    JOIN cur ON cur.id = up.id
     CROSS JOIN LATERAL (VALUES
         ('stage', cur.stage::text, up.stage::text),
         ('status', cur.status::text, up.status::text),
@@ -104,7 +105,6 @@ hist AS (
         ('expected_close_date', cur.expected_close_date::text, up.expected_close_date::text)
     ) AS v(field, old_value, new_value)
     WHERE v.new_value IS DISTINCT FROM v.old_value
-        AND (cur.id IS NOT NULL OR v.new_value IS NOT NULL)
     ON CONFLICT (deal_id, field, changed_at, new_value) DO NOTHING
     RETURNING 1
 )

@@ -160,6 +160,33 @@ def test_detail_shows_history_stays_slip_and_home_currency(cast, client):
     assert "Initech expansion" in body
 
 
+def test_detail_derives_the_first_values_of_an_ingested_deal_from_the_deal_row(cast, client):
+    # Ingestion stores no row for a deal's first values (see DealChange).
+    created = dt.datetime(2025, 1, 10, tzinfo=dt.UTC)
+    deal = DealFactory(owner=cast.rep, stage="Proposal", amount=1000, created_at=created)
+    DealChangeFactory(
+        deal=deal,
+        field="stage",
+        old_value="Discovery",
+        new_value="Proposal",
+        changed_at=dt.datetime(2025, 3, 11, tzinfo=dt.UTC),
+    )
+    client.force_login(cast.rep)
+
+    response = client.get(f"/deals/{deal.pk}/")
+
+    stays = [(s.stage, s.entered_at, days) for s, days in response.context["stays"]][:1]
+    assert stays == [("Discovery", created, 60)]
+    first_at, first = response.context["timeline"][-1]
+    assert first_at == created
+    assert [(c.field, c.old_value, c.new_value) for c in first] == [
+        ("stage", "", "Discovery"),
+        ("status", "", "open"),
+        ("amount", "", "1000.00"),
+        ("expected_close_date", "", "2025-06-30"),
+    ]
+
+
 def test_detail_of_a_missing_deal_is_404(cast, client):
     client.force_login(cast.admin)
 
@@ -205,6 +232,37 @@ def test_hygiene_lists_missing_facts_slips_and_stuck_deals(cast, client):
         ("Stuck", 40, 10)
     ]
     assert report.open_count == 3
+
+
+def test_hygiene_counts_the_stay_in_the_stage_a_deal_was_created_in(cast, client):
+    # New-style history: no row for the first stage; the first change names it as old value.
+    now = timezone.now()
+    for _ in range(5):
+        done = DealFactory(
+            owner=cast.rep_peer,
+            status="won",
+            closed_at=now,
+            stage="S1",
+            created_at=now - dt.timedelta(days=12),
+        )
+        DealChangeFactory(
+            deal=done, old_value="S0", new_value="S1", changed_at=now - dt.timedelta(days=2)
+        )
+    stuck = DealFactory(
+        owner=cast.rep,
+        name="Stuck",
+        stage="S0",
+        created_at=now - dt.timedelta(days=40),
+        expected_close_date=timezone.localdate(),
+    )
+    client.force_login(cast.manager)
+
+    report = client.get("/deals/hygiene/").context["report"]
+
+    assert [(a.deal.name, a.days_in_stage, a.usual_days_in_stage) for a in report.stuck] == [
+        ("Stuck", 40, 10)
+    ]
+    assert stuck.changes.count() == 0
 
 
 def test_hygiene_figure_is_descriptive_share_of_slipped_deals_lacking_facts(cast, client):
