@@ -117,9 +117,7 @@ class DealChange(models.Model):
     """
 
     # No index of its own: the unique event key below starts with deal_id.
-    deal = models.ForeignKey(
-        Deal, on_delete=models.CASCADE, related_name="changes", db_index=False
-    )
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="changes", db_index=False)
     field = models.CharField(_("field"), max_length=32, choices=DealField.choices)
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)

@@ -54,16 +54,26 @@ def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _decode_rows(body: bytes) -> list[Any]:
+_NOT_ROWS = "Send a JSON array of rows."
+
+
+def _decode_raw_rows(body: bytes) -> list[msgspec.Raw]:
+    """The rows as undecoded JSON texts: a scan that checks the syntax and splits the array,
+    an order of magnitude cheaper than building the Python objects. A job stores them as they
+    came; the request path decodes them only when it ingests them itself."""
     try:
-        data = msgspec.json.decode(body)
+        data = msgspec.json.decode(body, type=list[msgspec.Raw] | dict[str, msgspec.Raw])
+        if isinstance(data, dict):
+            data = msgspec.json.decode(data["rows"], type=list[msgspec.Raw])
+    except (KeyError, msgspec.ValidationError):
+        raise ValidationError({"": [_NOT_ROWS]}) from None
     except msgspec.DecodeError as exc:
         raise ValidationError({"": [f"Malformed JSON: {exc}"]}) from None
-    if isinstance(data, dict) and isinstance(data.get("rows"), list):
-        data = data["rows"]
-    if not isinstance(data, list):
-        raise ValidationError({"": ["Send a JSON array of rows."]})
     return data
+
+
+def _decode_rows(raw_rows: list[msgspec.Raw]) -> list[Any]:
+    return msgspec.json.decode(b"[" + b",".join(raw_rows) + b"]")
 
 
 class DealBulkApi(APIView):
@@ -86,7 +96,7 @@ class DealBulkApi(APIView):
     )
     def post(self, request: Request) -> Response:
         json_content_type_required(request)
-        rows = _decode_rows(_read_body(request, settings.DEALS_BULK_MAX_BYTES))
+        rows = _decode_raw_rows(_read_body(request, settings.DEALS_BULK_MAX_BYTES))
         run_async = request.query_params.get("async", "").lower() in ("1", "true", "yes")
         if run_async or len(rows) > settings.BULK_SYNC_MAX_ROWS:
             principal = request_principal(request)
@@ -99,7 +109,7 @@ class DealBulkApi(APIView):
             return Response(
                 {"job": str(job.pk), "status_url": status_url}, status=status.HTTP_202_ACCEPTED
             )
-        return Response(deals_ingest(rows=rows).as_api_dict())
+        return Response(deals_ingest(rows=_decode_rows(rows)).as_api_dict())
 
 
 class IngestJobApi(generics.RetrieveAPIView[IngestJob]):
