@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.http_client import http_client_shared
 from events.destinations import (
     DestinationRefused,
     destination_address,
@@ -154,15 +155,16 @@ def webhook_delivery_attempt(
         headers["Host"] = url.netloc.decode("ascii")
         extensions["sni_hostname"] = url.host
         url = url.copy_with(host=address)
-    owns_client = client is None
-    http = client or httpx.Client(timeout=REQUEST_TIMEOUT, follow_redirects=False)
+    # Pooled, keep-alive between deliveries; one pool per subscriber host, so that a connection
+    # whose certificate was checked for one host never carries another host's delivery (two
+    # hosts may share the address connected to above).
+    http = client or http_client_shared(key=httpx.URL(subscription.url).host)
     try:
-        response = http.post(url, content=body, headers=headers, extensions=extensions)
+        response = http.post(
+            url, content=body, headers=headers, extensions=extensions, timeout=REQUEST_TIMEOUT
+        )
     except httpx.HTTPError as exc:
         return _finish_transient(delivery, code=None, error=_short_error(exc))
-    finally:
-        if owns_client:
-            http.close()
 
     if 200 <= response.status_code < 300:
         return _finish(delivery, DeliveryStatus.SUCCEEDED, code=response.status_code)

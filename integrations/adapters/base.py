@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from core.http_client import http_client_shared
+
 Sleep = Callable[[float], None]
 
 
@@ -68,15 +70,14 @@ class CrmClient:
         sleep: Sleep = time.sleep,
         policy: RetryPolicy = DEFAULT_POLICY,
     ) -> None:
-        self._http = http or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
-        self._owns_http = http is None
+        # The process's pooled client unless one is given (tests give a mock transport).
+        self._http = http or http_client_shared()
         self.sleep = sleep
         self.policy = policy
         self.requests_sent = 0
 
     def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+        """Nothing to release: the HTTP client is shared (or its owner's)."""
 
     # Hooks -----------------------------------------------------------------------------------
     def _auth_headers(self) -> dict[str, str]:
@@ -124,6 +125,7 @@ class CrmClient:
                     json=json,
                     data=data,
                     headers=self._auth_headers() if authenticate else {},
+                    timeout=TIMEOUT,
                 )
             except httpx.TransportError as exc:
                 if attempt >= self.policy.max_attempts:
