@@ -1,4 +1,4 @@
-"""Outgoing HTTP clients kept for the life of the process, for webhook deliveries and CRM connectors.
+"""Outgoing HTTP clients kept for the life of the process: webhook deliveries, CRM connectors.
 
 A new client per call paid a TCP (and TLS) handshake per webhook and per CRM page, and capped
 a worker at a few dozen deliveries a second; a kept client holds connections alive in its pool
