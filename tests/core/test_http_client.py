@@ -15,9 +15,7 @@ def test_every_caller_gets_the_same_client():
 def test_a_cookie_set_by_one_server_is_not_kept():
     client = http_client.http_client_shared()
     request = httpx.Request("GET", "https://subscriber.example.com/hook")
-    response = httpx.Response(
-        200, headers={"Set-Cookie": "session=abc; Path=/"}, request=request
-    )
+    response = httpx.Response(200, headers={"Set-Cookie": "session=abc; Path=/"}, request=request)
 
     client.cookies.extract_cookies(response)
 
