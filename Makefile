@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha1(open('requirements.lock','rb').read()).hexdigest()[:12])")
 PYTEST_ARGS ?=
 
-.PHONY: setup run serve test lint typecheck check-deploy messages worker beat clean bench
+.PHONY: setup run serve test lint typecheck check-deploy check-production messages worker beat clean bench
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ check-deploy: setup
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
 	FIELD_ENCRYPTION_KEY=$$($(BIN)/python -c 'from cryptography.fernet import Fernet;print(Fernet.generate_key().decode())') \
 	ALLOWED_HOSTS=coachline.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The site run as docs/deployment.md says (PostgreSQL, gunicorn, worker, beat), crawled by Chromium
+# as each demo role. Needs PostgreSQL on 127.0.0.1:5432, redis-server and chromium; see .ci/production.
+check-production: setup
+	bash .ci/production
 
 messages:
 	$(BIN)/python manage.py makemessages --locale de --ignore ".venv/*" --ignore "staticfiles/*"

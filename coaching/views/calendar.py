@@ -68,6 +68,7 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
             "next_week": week_start + dt.timedelta(days=7),
             "this_week": monday(today),
             "session_count": sum(len(d.sessions) for d in days),
+            "may_book": may_coach(request.user),
         },
     )
 

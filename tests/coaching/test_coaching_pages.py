@@ -53,6 +53,20 @@ def test_the_dashboard_fits_the_role(cast, client, name, status, text):
         assert text in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("name", "offered"), [("rep", False), ("leader", False), ("coach", True), ("manager", True)]
+)
+def test_an_empty_calendar_offers_find_a_slot_only_to_who_may_book(cast, client, name, offered):
+    # the production crawl found a leader sent to a page that answers 403
+    client.force_login(cast[name])
+
+    response = client.get("/coaching/calendar/")
+
+    link = 'No sessions this week. <a href="/coaching/find-a-slot/">'
+    assert response.status_code == 200
+    assert (link in response.content.decode()) is offered
+
+
 def test_pages_need_a_login(client):
     response = client.get("/coaching/calendar/")
 

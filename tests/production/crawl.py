@@ -3,8 +3,9 @@
     python -m tests.production.crawl --base-url http://127.0.0.1:8101
 
 Logs in as each demo role in Debian's Chromium (Playwright), then follows every same-origin
-link and GET form reachable from the role's home, and fails on any 5xx, any HTML response
-without a Content-Security-Policy header, and any JavaScript console error or CSP violation.
+link and GET form reachable from the role's home, and fails on any 5xx, any 4xx (a link the
+role is shown but may not follow), any HTML response without a Content-Security-Policy header,
+and any JavaScript console error or CSP violation.
 Bounded: a few URLs per URL shape (ids and dates collapsed), a page cap per role, a time budget.
 Exit status 0 when clean, 1 when anything failed; the counts per role are printed either way.
 
@@ -52,6 +53,7 @@ class Frontier:
     queue: deque[str] = field(default_factory=deque)
     seen: set[str] = field(default_factory=set)
     shapes: dict[str, int] = field(default_factory=dict)
+    found_on: dict[str, str] = field(default_factory=dict)
 
     def add(self, url: str, base: str) -> None:
         absolute = urljoin(base, url.strip())
@@ -66,6 +68,7 @@ class Frontier:
             return
         self.shapes[shape] = self.shapes.get(shape, 0) + 1
         self.seen.add(path)
+        self.found_on[path] = urlsplit(base).path
         self.queue.append(path)
 
     def allows(self, path: str) -> bool:
@@ -88,7 +91,7 @@ class LinkParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "a" and "href" in a and "download" not in a:
+        if tag == "a" and "href" in a:
             self.urls.append(a["href"])
         elif tag == "form" and a.get("method", "get").lower() == "get":
             self._form = (a.get("action", ""), [])
@@ -128,7 +131,7 @@ def links_in(html: str) -> list[str]:
 
 # In the browser the DOM answers the same question (forms as the browser would submit them).
 LINKS_JS = """() => {
-  const urls = Array.from(document.querySelectorAll('a[href]:not([download])'), a => a.href);
+  const urls = Array.from(document.querySelectorAll('a[href]'), a => a.href);
   for (const form of document.forms) {
     if ((form.getAttribute('method') || 'get').toLowerCase() !== 'get') continue;
     const url = new URL(form.action, location.href);
@@ -189,12 +192,15 @@ def crawl_role(browser, base_url: str, role: str, max_pages: int, deadline: floa
             result.stopped_early = "time budget"
             break
         path = frontier.queue.popleft()
-        # The request API first: status and headers of anything (CSV, iCalendar, JSON, HTML)
-        # without the browser starting a download.
+        # The request API first: status and headers of anything (CSV downloads, iCalendar,
+        # JSON, HTML) without the browser starting a download; then HTML in the page itself.
         response = context.request.get(path, max_redirects=5)
         content_type = response.headers.get("content-type", "")
-        if response.status >= 500:
-            result.failures.append(f"{response.status} {path}")
+        if response.status >= 400:
+            # 5xx: a bug; 4xx: a page that links somewhere its reader may not go
+            result.failures.append(
+                f"{response.status} {path} (linked from {frontier.found_on.get(path)})"
+            )
             continue
         if not content_type.startswith("text/html"):
             result.other += 1
