@@ -29,6 +29,12 @@ class RoiSettingsForm(forms.Form):
         label=_("Plausible effect when a plan states none (%)"), max_digits=6, decimal_places=2
     )
     bootstrap_draws = forms.IntegerField(label=_("Bootstrap draws"))
+    max_unconverted_share_pct = forms.DecimalField(
+        label=_("Most won deals without an exchange rate before money is withheld (%)"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("Above this share the report shows no benefit or ROI, and says why."),
+    )
 
 
 class RolloutForm(forms.Form):

@@ -54,6 +54,14 @@ class RoiSettings(models.Model):
         default=Decimal("10"),
     )
     bootstrap_draws = models.PositiveIntegerField(_("bootstrap draws"), default=999)
+    # Deals without an exchange rate are never valued at 0; beyond this share of the won deals
+    # the money headline is withheld (their value is unknown, so the benefit would be a guess).
+    max_unconverted_share_pct = models.DecimalField(
+        _("most won deals without an exchange rate before money is withheld (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("2"),
+    )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -75,6 +83,11 @@ class RoiSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(default_plausible_effect_pct__gt=0),
                 name="roi_settings_plausible_effect_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_unconverted_share_pct__gte=0)
+                & Q(max_unconverted_share_pct__lte=100),
+                name="roi_settings_unconverted_share_range",
             ),
             # The issue's floor: intervals from fewer draws are too noisy at the 2.5% tails.
             models.CheckConstraint(
@@ -132,7 +145,7 @@ class ReportSnapshot(models.Model):
     summary = models.JSONField(default=dict)
     payload = models.JSONField(default=dict)
     computed_at = models.DateTimeField()
-    # The newest fact the report saw (latest deal ingestion or completion).
+    # The newest CRM time of the deal data the report saw, capped by today (roi.panel.coverage).
     data_as_of = models.DateTimeField(null=True, blank=True)
     # Digest of the inputs' watermark (see roi.selectors.refresh_watermark).
     inputs_hash = models.CharField(max_length=64)

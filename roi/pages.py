@@ -18,10 +18,11 @@ from accounts.models import Role, Team, User
 from coaching.models import CoachingSession, SessionKind, SessionStatus
 from core.models import Organization
 from roi.access import teams_for_reports
+from roi.data_checks import freshness_notes, money_notes
 from roi.evidence import Gate
 from roi.models import Metric, RefreshState, ReportSnapshot, ReportStatus, SubjectKind
 from roi.months import month_from_number
-from roi.panel import RepMonthPanel, panel_build
+from roi.panel import RepMonthPanel, data_coverage, panel_build
 from roi.reports import blocker_text, report_reasons
 from roi.selectors import (
     report_today,
@@ -79,6 +80,8 @@ class Dashboard:
     data_as_of: dt.datetime | None
     currency: str
     tables: dict[str, Table] = field(default_factory=dict)
+    # Where the deal data ends, when it stops before the last complete month.
+    freshness_notes: list[str] = field(default_factory=list)
 
 
 def _reasons(summary: dict[str, Any]) -> list[str]:
@@ -97,6 +100,7 @@ def dashboard_build(*, viewer: User) -> Dashboard:
     reported = {s.subject_key for s in headlines if s.subject_kind == SubjectKind.PROGRAM}
     rows = [HeadlineRow(s, _reasons(s.summary), s.subject_kind) for s in headlines]
     data_as_of = max((s.data_as_of for s in headlines if s.data_as_of), default=None)
+    coverage = next((s.summary.get("coverage") for s in headlines), None)
     return Dashboard(
         programs=[r for r in rows if r.snapshot.subject_kind == SubjectKind.PROGRAM],
         waiting_programs=[p for p in programs if p.slug not in reported],
@@ -109,6 +113,7 @@ def dashboard_build(*, viewer: User) -> Dashboard:
             "programs": dashboard_table(headlines, kind=SubjectKind.PROGRAM),
             "coaching": dashboard_table(headlines, kind=SubjectKind.COACHING),
         },
+        freshness_notes=freshness_notes(coverage),
     )
 
 
@@ -137,6 +142,14 @@ class ReportPage:
     @property
     def currency(self) -> str:
         return str((self.payload.get("money") or {}).get("currency") or "USD")
+
+    @property
+    def freshness_notes(self) -> list[str]:
+        return freshness_notes(self.payload.get("coverage"))
+
+    @property
+    def money_notes(self) -> list[str]:
+        return money_notes(self.payload)
 
 
 def report_page_build(*, kind: str, key: str, title: str, metric: str | None) -> ReportPage:
@@ -278,8 +291,13 @@ def rep_completions(*, rep_ids: list[int]) -> dict[int, list[tuple[Program, dt.d
 
 def _panel_of(rep_ids: list[int], *, currency: str) -> RepMonthPanel:
     today = report_today()
+    coverage = data_coverage(today=today)
     return panel_build(
-        window=report_window(today=today), home_currency=currency, today=today, rep_ids=rep_ids
+        window=report_window(today=today, coverage=coverage),
+        home_currency=currency,
+        today=today,
+        rep_ids=rep_ids,
+        coverage=coverage,
     )
 
 

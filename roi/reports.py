@@ -33,7 +33,7 @@ from roi.evidence import (
 from roi.models import Metric, ReportStatus
 from roi.money import FIRST_YEAR_MONTHS, CostBreakdown, Money, money_evaluate
 from roi.months import month_from_number
-from roi.panel import FloatArray, IntArray, RepMonthPanel
+from roi.panel import DataCoverage, FloatArray, IntArray, RepMonthPanel
 
 CI_LEVEL = 0.95
 
@@ -64,6 +64,9 @@ def blocker_text(code: str) -> str:
             "nothing shows what would have happened without training."
         ),
         "no post-treatment observations": _("There is no data from after training yet."),
+        "no covered months": _(
+            "No whole month is covered by deal data yet: connect the CRM or import deals."
+        ),
     }
     return texts.get(code, _("The data cannot identify an effect yet."))
 
@@ -98,6 +101,8 @@ class ReportContext:
     gate_settings: GateSettings
     default_plausible_effect_pct: float
     n_boot: int
+    # The months the deal data covers (the panel's window ends with them).
+    coverage: DataCoverage | None = None
 
 
 @dataclass
@@ -178,10 +183,26 @@ def _sample(
         "closed_deals": panel.closed_deals_total(np.asarray(panel.active.any(axis=1), dtype=bool)),
         "pre_months": _median(pre_counts),
         "post_months": _median(post_counts),
-        "unconverted_deals": panel.unconverted_deals,
         "baseline": baseline,
+        **_unconverted(panel),
     }
     return sample, baseline
+
+
+def _unconverted(panel: RepMonthPanel) -> dict[str, Any]:
+    """Closed deals without an exchange rate in the observed rep-months (roi.data_checks gates
+    money on their share of won deals), and the currencies they are in."""
+    share = panel.unconverted_won_share()
+    return {
+        "unconverted_deals": panel.unconverted_deals,
+        "unconverted_won_deals": int(panel.unconverted_won[panel.active].sum()),
+        "won_deals": int(panel.won_count[panel.active].sum()),
+        "unconverted_share_pct": None if share is None else round(share * 100.0, 2),
+        "unconverted_currencies": [
+            {"currency": currency, "deals": n} for currency, n in panel.unconverted_currencies
+        ],
+        "covered_months": int(panel.active.any(axis=0).sum()),
+    }
 
 
 def _naive(est_panel: Panel) -> dict[str, float | None]:
@@ -228,7 +249,9 @@ def analyse(
     sample, baseline = _sample(panel, outcome, groups)
     result = _estimate(est_panel, n_boot=context.n_boot, seed=_seed(subject, metric))
     blocker = None
-    if result is None or not result.estimable:
+    if not panel.active.any():
+        blocker = "no covered months"
+    elif result is None or not result.estimable:
         blocker = "not identified" if result is None else (result.reason or "not identified")
     se = result.simple.se if result is not None and result.simple is not None else None
     mde = minimum_detectable_effect(se, ci_level=CI_LEVEL) if se is not None else None

@@ -45,7 +45,7 @@ from roi.models import (
     SubjectKind,
 )
 from roi.months import UTC, add_months, month_number, month_start
-from roi.panel import DaysBetween, PanelWindow, duration_days
+from roi.panel import DataCoverage, DaysBetween, PanelWindow, data_coverage, duration_days
 from training.models import (
     Assignment,
     Completion,
@@ -64,9 +64,12 @@ def report_today() -> dt.date:
     return timezone.now().astimezone(UTC).date()
 
 
-def report_window(*, today: dt.date) -> PanelWindow:
-    """The panel ends with the last complete month: a month under way has fewer closed deals
-    for everyone and would read as a dip."""
+def report_window(*, today: dt.date, coverage: DataCoverage | None = None) -> PanelWindow:
+    """The panel ends with the last month the deal data covers (roi.panel.coverage), at the
+    latest the last complete month: a month under way has fewer closed deals for everyone and
+    would read as a dip."""
+    if coverage is not None:
+        return coverage.window()
     return PanelWindow.ending(add_months(month_start(today), -1))
 
 
@@ -271,16 +274,21 @@ def _mean(pair: list[float]) -> float | None:
 @dataclass(frozen=True)
 class Watermark:
     digest: str
+    # The newest CRM time of the deal data (roi.panel.coverage), capped by today.
     data_as_of: dt.datetime | None
+    coverage: DataCoverage
 
 
 def refresh_watermark(*, today: dt.date) -> Watermark:
     """A digest of everything a report reads: counts and latest change times of deals, history,
-    rates, completions, programs, coaching, people and settings, plus the report window. When it
-    has not moved, a refresh would compute the same snapshots. Eleven small aggregate queries."""
+    rates, completions, programs, coaching, people and settings, plus the report window and the
+    months the data covers. When it has not moved, a refresh would compute the same snapshots.
+    Thirteen small aggregate queries."""
+    coverage = data_coverage(today=today)
     deals = Deal.objects.aggregate(n=Count("pk"), last=Max("ingested_at"))
     facts: list[Any] = [
-        report_window(today=today),
+        report_window(today=today, coverage=coverage),
+        coverage.as_dict(),
         deals,
         DealChange.objects.aggregate(n=Count("pk"), last=Max("recorded_at")),
         ExchangeRate.objects.aggregate(n=Count("pk"), last=Max("valid_from"), sum=Sum("rate")),
@@ -301,9 +309,7 @@ def refresh_watermark(*, today: dt.date) -> Watermark:
         ),
     ]
     digest = hashlib.sha256(repr(facts).encode()).hexdigest()
-    completions_last = facts[4]["last"]
-    candidates = [d for d in (deals["last"], completions_last) if d is not None]
-    return Watermark(digest=digest, data_as_of=max(candidates) if candidates else None)
+    return Watermark(digest=digest, data_as_of=coverage.data_as_of, coverage=coverage)
 
 
 def _org_currency() -> str:

@@ -39,6 +39,11 @@ class NaiveSerializer(serializers.Serializer[Any]):
     trained_vs_untrained = serializers.FloatField(allow_null=True)
 
 
+class CurrencyCountSerializer(serializers.Serializer[Any]):
+    currency = serializers.CharField()
+    deals = serializers.IntegerField()
+
+
 class SampleSerializer(serializers.Serializer[Any]):
     treated_reps = serializers.IntegerField()
     comparison_reps = serializers.IntegerField()
@@ -46,6 +51,60 @@ class SampleSerializer(serializers.Serializer[Any]):
     pre_months = serializers.FloatField(allow_null=True)
     post_months = serializers.FloatField(allow_null=True)
     mde = serializers.FloatField(allow_null=True)
+    unconverted_deals = serializers.IntegerField(
+        default=0, help_text="Closed deals with no exchange rate on their close day."
+    )
+    unconverted_won_deals = serializers.IntegerField(default=0)
+    unconverted_share_pct = serializers.FloatField(
+        allow_null=True,
+        default=None,
+        help_text="Won deals without an exchange rate, as a share of won deals (%).",
+    )
+    unconverted_currencies = CurrencyCountSerializer(
+        many=True, default=list, help_text="Closed deals without a rate, by currency."
+    )
+    covered_months = serializers.IntegerField(
+        allow_null=True, default=None, help_text="Months in which deal data covers some rep."
+    )
+
+
+class SourceCoverageSerializer(serializers.Serializer[Any]):
+    # Declared in get_fields: a class attribute named `source` would shadow Field.source.
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {
+            "source": serializers.CharField(),
+            "first_month": serializers.CharField(
+                help_text="YYYY-MM: the first month the data covers."
+            ),
+            "last_month": serializers.CharField(
+                help_text="YYYY-MM: the last whole month it covers."
+            ),
+            "data_as_of": serializers.DateTimeField(
+                help_text="The newest CRM time, capped by today."
+            ),
+            "is_stale": serializers.BooleanField(),
+        }
+
+
+class CoverageSerializer(serializers.Serializer[Any]):
+    data_as_of = serializers.DateTimeField(allow_null=True)
+    last_month = serializers.CharField(help_text="YYYY-MM: where the estimate's window ends.")
+    last_complete_month = serializers.CharField()
+    is_stale = serializers.BooleanField(
+        help_text="The data ends before the last complete month: connect or re-import."
+    )
+    sources = SourceCoverageSerializer(many=True)
+
+
+class RobustnessSerializer(serializers.Serializer[Any]):
+    percentile = serializers.FloatField()
+    cap = serializers.FloatField(allow_null=True)
+    att = serializers.FloatField()
+    winsorised_att = serializers.FloatField()
+    gap = serializers.FloatField()
+    gap_pct = serializers.FloatField(allow_null=True)
+    threshold_pct = serializers.FloatField()
+    is_driven_by_few_deals = serializers.BooleanField()
 
 
 class MoneySerializer(serializers.Serializer[Any]):
@@ -57,6 +116,10 @@ class MoneySerializer(serializers.Serializer[Any]):
     p_roi_positive = serializers.FloatField(allow_null=True)
     break_even_effect = serializers.FloatField(allow_null=True)
     currency = serializers.CharField()
+    is_withheld = serializers.BooleanField(
+        default=False,
+        help_text="Benefit and ROI withheld: too many won deals have no exchange rate.",
+    )
 
 
 class ImpactSerializer(serializers.Serializer[Any]):
@@ -73,6 +136,15 @@ class ImpactSerializer(serializers.Serializer[Any]):
     naive = NaiveSerializer()
     sample = SampleSerializer()
     money = MoneySerializer()
+    robustness = RobustnessSerializer(
+        allow_null=True,
+        help_text="The bookings estimate with won deals capped at the 99th percentile.",
+    )
+    coverage = CoverageSerializer(allow_null=True)
+    notes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What to know about the data: where it ends, deals without a rate, outliers.",
+    )
     data_as_of = serializers.DateTimeField(allow_null=True)
     computed_at = serializers.DateTimeField(allow_null=True)
 
@@ -92,3 +164,9 @@ class RoiSettingsSerializer(serializers.Serializer[Any]):
         max_digits=6, decimal_places=2, required=False
     )
     bootstrap_draws = serializers.IntegerField(required=False)
+    max_unconverted_share_pct = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        help_text="Above this share of won deals without an exchange rate, money is withheld.",
+    )

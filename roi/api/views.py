@@ -14,6 +14,7 @@ from accounts.permissions import ScopeOrRole, request_principal
 from core.models import Organization
 from roi.access import coaching_kind_for_reports, program_get_for_reports
 from roi.api.serializers import ImpactSerializer, RoiSettingsSerializer
+from roi.data_checks import data_notes
 from roi.models import Metric, RoiSettings, SubjectKind
 from roi.reports import report_reasons
 from roi.selectors import snapshot_list_for_subject
@@ -74,10 +75,14 @@ def _impact(kind: str, key: str, metric: str) -> dict[str, Any]:
                 "break_even_effect": None,
                 "currency": Organization.current().home_currency,
             },
+            "robustness": None,
+            "coverage": None,
+            "notes": [],
             "data_as_of": None,
             "computed_at": None,
         }
     payload = snapshot.payload
+    gate = payload.get("money_gate") or {}
     return {
         "subject": key,
         "metric": metric,
@@ -89,7 +94,10 @@ def _impact(kind: str, key: str, metric: str) -> dict[str, Any]:
         "event_study": payload["event_study"],
         "naive": payload["naive"],
         "sample": payload["sample"],
-        "money": payload["money"],
+        "money": {**payload["money"], "is_withheld": bool(gate.get("is_withheld"))},
+        "robustness": payload.get("robustness"),
+        "coverage": payload.get("coverage"),
+        "notes": data_notes(payload),
         "data_as_of": snapshot.data_as_of,
         "computed_at": snapshot.computed_at,
     }

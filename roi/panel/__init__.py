@@ -11,7 +11,8 @@ the aggregated rows into arrays (never a loop over deals):
   pushed later without the deal closing by them; from the deals as they are, close dates that
   passed without closing (two queries over two tables, added up per rep-month);
 - tenure: the months each rep was on the team (hire date or first deal, to today or, for a rep who
-  left, their last deal).
+  left, their last deal), cut to the months their CRM sources' data covers (roi.panel.coverage):
+  months before a source's data starts or after it ends are missing, never zeros.
 
 Definitions (the same words are in docs/roi.md):
 - win rate = won / (won + lost) among deals closed in the month, by count (value: same with
@@ -22,16 +23,19 @@ Definitions (the same words are in docs/roi.md):
   the deal closing by it. slip rate = slipped / come due.
 - amounts are converted with the exchange rate valid on the day the deal closed
   (deals.ExchangeRate: the latest `valid_from` on or before that day); a deal in a currency
-  without a rate has no value (it still counts in counts) and is reported as unconverted.
+  without a rate that day still counts in counts, is never valued at 0 (bookings count it at an
+  average converted win: RepMonthPanel.bookings), and is reported as unconverted by currency.
 
-Months are bucketed in UTC so that a rep's panel is the same whoever looks at it.
+Months are bucketed in UTC (roi.months) so that a rep's panel is the same whoever looks at it.
 """
 
 from roi.panel.arrays import BoolArray, FloatArray, IntArray, RepMonthPanel
 from roi.panel.assembly import panel_assemble, panel_build
+from roi.panel.coverage import DataCoverage, SourceCoverage, data_coverage
 from roi.panel.queries import (
     CLOSED_COLUMNS,
     CURRENT_COLUMNS,
+    EXCESS_COLUMNS,
     NEW_COLUMNS,
     PUSHED_COLUMNS,
     TENURE_COLUMNS,
@@ -41,6 +45,9 @@ from roi.panel.queries import (
     new_deals_query,
     pushed_close_dates_query,
     tenure_query,
+    unconverted_currencies_query,
+    won_amount_percentile,
+    won_excess_query,
 )
 from roi.panel.sql import DaysBetween, MonthNumber, duration_days
 from roi.panel.window import PANEL_MONTHS, PanelWindow
@@ -48,19 +55,23 @@ from roi.panel.window import PANEL_MONTHS, PanelWindow
 __all__ = [
     "CLOSED_COLUMNS",
     "CURRENT_COLUMNS",
+    "EXCESS_COLUMNS",
     "NEW_COLUMNS",
     "PANEL_MONTHS",
     "PUSHED_COLUMNS",
     "TENURE_COLUMNS",
     "BoolArray",
+    "DataCoverage",
     "DaysBetween",
     "FloatArray",
     "IntArray",
     "MonthNumber",
     "PanelWindow",
     "RepMonthPanel",
+    "SourceCoverage",
     "closed_deals_query",
     "current_close_dates_query",
+    "data_coverage",
     "duration_days",
     "first_rate_days",
     "new_deals_query",
@@ -68,4 +79,7 @@ __all__ = [
     "panel_build",
     "pushed_close_dates_query",
     "tenure_query",
+    "unconverted_currencies_query",
+    "won_amount_percentile",
+    "won_excess_query",
 ]

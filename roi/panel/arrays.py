@@ -36,7 +36,14 @@ class RepMonthPanel:
     qualified_known: FloatArray
     due: FloatArray
     slipped: FloatArray
-    unconverted_deals: int
+    # Closed deals with no exchange rate on their close day: counted above, valued nowhere.
+    unconverted_won: FloatArray
+    unconverted_lost: FloatArray
+    # (currency, deals) of those, most first, over all the panel's reps.
+    unconverted_currencies: tuple[tuple[str, int], ...] = ()
+    # How much the wins above the winsorising cap exceed it (None: not computed), and the cap.
+    won_excess: FloatArray | None = None
+    winsor_cap: float | None = None
 
     @property
     def months(self) -> IntArray:
@@ -46,10 +53,41 @@ class RepMonthPanel:
     def closed_count(self) -> FloatArray:
         return self.won_count + self.lost_count
 
-    def outcome(self, metric: str) -> FloatArray:
+    @property
+    def unconverted_deals(self) -> int:
+        return int((self.unconverted_won + self.unconverted_lost)[self.active].sum())
+
+    def unconverted_won_share(self) -> float | None:
+        """The share of the won deals (observed months) that have no exchange rate: the share of
+        bookings value that is not known, each such deal valued at an average converted win."""
+        won = float(self.won_count[self.active].sum())
+        return float(self.unconverted_won[self.active].sum()) / won if won else None
+
+    def bookings(self, *, winsorised: bool = False) -> FloatArray:
+        """Won value per rep-month in the home currency. A won deal without an exchange rate is
+        not 0: it counts at the average converted win of the same rep that month, else of that
+        rep over the window, else of everyone (NaN when nothing converts). `winsorised`: each
+        deal capped at `winsor_cap` (the robustness check)."""
+        value = self.won_value
+        if winsorised:
+            if self.won_excess is None:
+                raise ValueError("the panel was built without winsorising")
+            value = value - self.won_excess
+        unknown = self.unconverted_won
+        if not unknown.any():
+            return value.copy()
+        converted = self.won_count - unknown
+        everyone = _ratio(np.array([value.sum()]), np.array([converted.sum()]))[0]
+        rep = _ratio(value.sum(axis=1), converted.sum(axis=1))
+        rep = np.where(np.isfinite(rep), rep, everyone)
+        month = _ratio(value, converted)
+        average = np.where(np.isfinite(month), month, rep[:, None])
+        return value + np.where(unknown > 0, unknown * average, 0.0)
+
+    def outcome(self, metric: str, *, winsorised: bool = False) -> FloatArray:
         """The metric per rep-month; NaN where the rep was not on the team or it is undefined."""
         if metric == Metric.BOOKINGS:
-            values = self.won_value.copy()
+            values = self.bookings(winsorised=winsorised)
         elif metric == Metric.WIN_RATE:
             values = 100.0 * _ratio(self.won_count, self.closed_count)
         elif metric == Metric.CYCLE_DAYS:
@@ -64,8 +102,9 @@ class RepMonthPanel:
         return values
 
     def value_win_rate(self) -> FloatArray:
+        """By value; undefined in a month with a closed deal that cannot be converted."""
         values = 100.0 * _ratio(self.won_value, self.won_value + self.lost_value)
-        values[~self.active] = np.nan
+        values[~self.active | (self.unconverted_won + self.unconverted_lost > 0)] = np.nan
         return values
 
     def deadline_share(self) -> FloatArray:

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from roi.months import month_number, utc_month
 from roi.panel.arrays import BoolArray, FloatArray, IntArray, RepMonthPanel
+from roi.panel.coverage import DataCoverage, data_coverage
 from roi.panel.queries import (
     CLOSED_COLUMNS,
     CURRENT_COLUMNS,
+    EXCESS_COLUMNS,
     NEW_COLUMNS,
     PUSHED_COLUMNS,
     closed_deals_query,
@@ -24,6 +27,9 @@ from roi.panel.queries import (
     new_deals_query,
     pushed_close_dates_query,
     tenure_query,
+    unconverted_currencies_query,
+    won_amount_percentile,
+    won_excess_query,
 )
 from roi.panel.window import PanelWindow
 
@@ -34,26 +40,34 @@ def panel_build(
     home_currency: str,
     today: dt.date,
     rep_ids: Sequence[int] | None = None,
+    coverage: DataCoverage | None = None,
+    winsorise_percentile: float | None = None,
 ) -> RepMonthPanel:
-    """The panel of every rep (or of `rep_ids`). Six queries: tenure, first rate days, closed
-    deals, new deals, pushed close dates, current close dates."""
+    """The panel of every rep (or of `rep_ids`). Seven queries: tenure, first rate days, closed
+    deals, new deals, pushed close dates, current close dates, deals without a rate by currency;
+    two more for `coverage` when not given (roi.panel.coverage), and three for the winsorised
+    bookings with `winsorise_percentile` (count, cap, excess over the cap)."""
+    coverage = coverage if coverage is not None else data_coverage(today=today)
     tenure = list(tenure_query(rep_ids=rep_ids))
     first_rates = first_rate_days()
-    return panel_assemble(
+    money: dict[str, Any] = {"window": window, "home_currency": home_currency, "rep_ids": rep_ids}
+    panel = panel_assemble(
         window=window,
         tenure=tenure,
-        closed=list(
-            closed_deals_query(
-                window=window,
-                home_currency=home_currency,
-                first_rates=first_rates,
-                rep_ids=rep_ids,
-            )
-        ),
+        closed=list(closed_deals_query(**money, first_rates=first_rates)),
         new=list(new_deals_query(window=window, rep_ids=rep_ids)),
         pushed=list(pushed_close_dates_query(window=window, rep_ids=rep_ids)),
         current=list(current_close_dates_query(window=window, today=today, rep_ids=rep_ids)),
+        coverage=coverage,
     )
+    currencies = tuple(unconverted_currencies_query(**money, first_rates=first_rates))
+    panel = replace(panel, unconverted_currencies=currencies)
+    if winsorise_percentile is None:
+        return panel
+    cap = won_amount_percentile(**money, percentile=winsorise_percentile)
+    excess = list(won_excess_query(**money, cap=cap)) if cap is not None else []
+    placed = _Grid(panel.rep_ids, window).placed(_matrix(excess, len(EXCESS_COLUMNS)))
+    return replace(panel, won_excess=placed[0], winsor_cap=cap)
 
 
 def _matrix(rows: Sequence[Sequence[Any]], width: int) -> FloatArray:
@@ -71,11 +85,13 @@ def panel_assemble(
     new: Sequence[Sequence[Any]],
     pushed: Sequence[Sequence[Any]],
     current: Sequence[Sequence[Any]],
+    coverage: DataCoverage,
 ) -> RepMonthPanel:
-    """Places the aggregated rows (tuples in the *_COLUMNS order, one per rep and month) into
-    rep x month arrays."""
-    ids = np.array([row[0] for row in tenure], dtype=np.int64)
-    active = _active(tenure, window, (ids.size, window.n_months))
+    """Places the aggregated rows (tuples in the *_COLUMNS order, one per rep and month; tenure
+    one per rep and source) into rep x month arrays."""
+    reps = _tenure_by_rep(tenure)
+    ids = np.array(list(reps), dtype=np.int64)
+    active = _active(list(reps.values()), window, coverage)
     grid = _Grid(ids, window)
     c = grid.placed(_matrix(closed, len(CLOSED_COLUMNS)))
     n = grid.placed(_matrix(new, len(NEW_COLUMNS)))
@@ -99,7 +115,8 @@ def panel_assemble(
         qualified_known=n[6],
         due=d[0] + p[0],
         slipped=d[1] + p[0],
-        unconverted_deals=int(c[5].sum()),
+        unconverted_won=c[5],
+        unconverted_lost=c[6],
     )
 
 
@@ -135,29 +152,58 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _active(
-    tenure: Sequence[Sequence[Any]], window: PanelWindow, shape: tuple[int, int]
-) -> BoolArray:
-    """A rep is on the team from their hire (or first deal) to today, or to their last deal if
-    they have left; never before the CRM's data starts (the month of the first deal of anyone
-    in the panel), since months without data are not months without sales."""
+@dataclass
+class _Tenure:
+    """One rep: hire date, still here, and per CRM source of their deals (first deal, last
+    deal created, last deal closed)."""
+
+    hire_date: dt.date | None
+    is_active: bool
+    sources: dict[str, tuple[Any, Any, Any]] = field(default_factory=dict)
+
+
+def _tenure_by_rep(rows: Sequence[Sequence[Any]]) -> dict[int, _Tenure]:
+    """TENURE_COLUMNS rows (one per rep and source, ordered by rep) grouped by rep, in order."""
+    reps: dict[int, _Tenure] = {}
+    for pk, hire_date, is_active, source, first_deal, last_created, last_closed in rows:
+        rep = reps.setdefault(int(pk), _Tenure(hire_date=hire_date, is_active=bool(is_active)))
+        if source is not None:
+            rep.sources[source] = (first_deal, last_created, last_closed)
+    return reps
+
+
+def _active(tenure: list[_Tenure], window: PanelWindow, coverage: DataCoverage) -> BoolArray:
+    """Which months each rep is observed: months without data are not months without sales.
+
+    A rep is on the team from their hire (or first deal, whichever is earlier) to today, or to
+    their last deal if they have left. They are observed over the part of that which the data
+    of their CRM sources covers (roi.panel.coverage): never before their sources' data starts,
+    never after it ends. A rep without deals is covered by the organisation's data as a whole.
+    """
     first, last = month_number(window.first), month_number(window.last)
-    start = np.full(shape[0], last + 1, dtype=np.int64)
-    end = np.full(shape[0], last, dtype=np.int64)
-    starts = [_utc_month(row[6]) for row in tenure[:1] if row[6] is not None]
-    data_start = starts[0] if starts else last + 1
-    for i, (_pk, hire_date, is_active, first_deal, last_created, last_closed, _s) in enumerate(
-        tenure
-    ):
-        begins = [month_number(d) for d in (hire_date,) if d] + (
-            [_utc_month(first_deal)] if first_deal else []
-        )
+    start = np.full(len(tenure), last + 1, dtype=np.int64)
+    end = np.full(len(tenure), last, dtype=np.int64)
+    for i, rep in enumerate(tenure):
+        spans = [coverage.sources[s] for s in rep.sources if s in coverage.sources]
+        if not spans and rep.sources:
+            continue  # deals only in sources with no coverage: nothing to observe
+        if spans:
+            data_first = min(span.first_month for span in spans)
+            data_last = max(span.last_month for span in spans)
+        elif coverage.sources:
+            data_first, data_last = coverage.first_month or last + 1, coverage.last_month
+        else:
+            continue  # no deal data at all
+        firsts = [_utc_month(f) for f, _c, _l in rep.sources.values() if f is not None]
+        begins = [month_number(rep.hire_date)] if rep.hire_date else []
+        begins += [min(firsts)] if firsts else []
         if not begins:
             continue  # no hire date and no deal: nothing to observe
-        start[i] = max(min(begins), data_start)
-        if not is_active:
-            ends = [_utc_month(d) for d in (last_created, last_closed) if d]
-            end[i] = max(ends) if ends else start[i] - 1
+        start[i] = max(min(begins), data_first)
+        end[i] = min(last, data_last)
+        if not rep.is_active:
+            ends = [_utc_month(d) for dates in rep.sources.values() for d in dates[1:] if d]
+            end[i] = min(end[i], max(ends)) if ends else start[i] - 1
     columns = np.arange(first, last + 1, dtype=np.int64)[None, :]
     return (columns >= start[:, None]) & (columns <= end[:, None])
 

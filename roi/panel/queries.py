@@ -7,7 +7,9 @@ number (roi.months) and every other column a number, NULLs already 0.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -98,7 +100,8 @@ CLOSED_COLUMNS = (
     "won_value",
     "lost_value",
     "won_cycle_days",
-    "unconverted",
+    "unconverted_won",
+    "unconverted_lost",
 )
 
 
@@ -113,12 +116,7 @@ def closed_deals_query(
     (first_rate_days) tells which deals have no exchange rate."""
     won, lost = Q(status=DealStatus.WON), Q(status=DealStatus.LOST)
     return (
-        Deal.objects.filter(
-            _owner_filter(rep_ids),
-            status__in=(DealStatus.WON, DealStatus.LOST),
-            closed_at__gte=window.start_at,
-            closed_at__lt=window.end_at,
-        )
+        _closed_in(window, rep_ids, DealStatus.WON, DealStatus.LOST)
         .alias(close_day=TruncDate("closed_at", tzinfo=UTC))
         .alias(home_amount=_home_amount(home_currency))
         .values("owner_id", month=MonthNumber("closed_at", is_timestamp=True))
@@ -128,9 +126,96 @@ def closed_deals_query(
             won_value=_sum("home_amount", won),
             lost_value=_sum("home_amount", lost),
             won_cycle_days=_sum(DaysBetween("closed_at", "created_at"), won),
-            unconverted=_count(_unconverted(home_currency, first_rates)),
+            unconverted_won=_count(won & _unconverted(home_currency, first_rates)),
+            unconverted_lost=_count(lost & _unconverted(home_currency, first_rates)),
         )
         .values_list(*CLOSED_COLUMNS)
+        .order_by()
+    )
+
+
+def _closed_in(
+    window: PanelWindow, rep_ids: Sequence[int] | None, *statuses: str
+) -> QuerySet[Deal]:
+    return Deal.objects.filter(
+        _owner_filter(rep_ids),
+        status__in=statuses,
+        closed_at__gte=window.start_at,
+        closed_at__lt=window.end_at,
+    )
+
+
+def unconverted_currencies_query(
+    *,
+    window: PanelWindow,
+    home_currency: str,
+    first_rates: dict[str, dt.date],
+    rep_ids: Sequence[int] | None = None,
+) -> QuerySet[Deal, tuple[Any, ...]]:
+    """(currency, closed deals) of the deals closed in the window that have no exchange rate on
+    their close day, by currency, most first: what a report names."""
+    return (
+        _closed_in(window, rep_ids, DealStatus.WON, DealStatus.LOST)
+        .filter(_unconverted(home_currency, first_rates))
+        .values("currency")
+        .annotate(n=_count())
+        .values_list("currency", "n")
+        .order_by("-n", "currency")
+    )
+
+
+def won_amount_percentile(
+    *,
+    window: PanelWindow,
+    home_currency: str,
+    percentile: float,
+    rep_ids: Sequence[int] | None = None,
+) -> float | None:
+    """The `percentile` (nearest rank) of the home-currency amounts of the deals won in the
+    window, None without any. Two queries: the count, then the one amount at that rank (an
+    OFFSET, so SQLite and PostgreSQL agree exactly)."""
+    won = (
+        _closed_in(window, rep_ids, DealStatus.WON)
+        .alias(close_day=TruncDate("closed_at", tzinfo=UTC))
+        .alias(home_amount=_home_amount(home_currency))
+        .filter(home_amount__isnull=False)
+    )
+    n = won.count()
+    if n == 0:
+        return None
+    rank = max(math.ceil(percentile / 100.0 * n) - 1, 0)
+    ordered = won.annotate(ranked=F("home_amount")).order_by("ranked")
+    amount = ordered.values_list("ranked", flat=True)[rank]
+    return float(amount)
+
+
+EXCESS_COLUMNS = ("owner_id", "month", "excess")
+
+
+def won_excess_query(
+    *,
+    window: PanelWindow,
+    home_currency: str,
+    cap: float,
+    rep_ids: Sequence[int] | None = None,
+) -> QuerySet[Deal, tuple[Any, ...]]:
+    """How much the deals won above `cap` exceed it, by owner and month closed
+    (EXCESS_COLUMNS): bookings minus this are bookings with each deal capped (winsorised)."""
+    cap_value = Value(Decimal(str(cap)), output_field=_MONEY)
+    return (
+        _closed_in(window, rep_ids, DealStatus.WON)
+        .alias(close_day=TruncDate("closed_at", tzinfo=UTC))
+        .alias(home_amount=_home_amount(home_currency))
+        .filter(home_amount__gt=cap_value)
+        .values("owner_id", month=MonthNumber("closed_at", is_timestamp=True))
+        .annotate(
+            excess=Coalesce(
+                Sum(ExpressionWrapper(F("home_amount") - cap_value, output_field=_MONEY)),
+                Value(0),
+                output_field=RawResult(),
+            )
+        )
+        .values_list(*EXCESS_COLUMNS)
         .order_by()
     )
 
@@ -235,27 +320,27 @@ TENURE_COLUMNS = (
     "pk",
     "hire_date",
     "is_active",
+    "source",
     "first_deal",
     "last_created",
     "last_closed",
-    "data_start",
 )
 
 
 def tenure_query(*, rep_ids: Sequence[int] | None = None) -> QuerySet[User, tuple[Any, ...]]:
-    """Each rep's hire date, whether they are still here, their first and last deal dates, and
-    when the organisation's CRM data starts (its first deal) (TENURE_COLUMNS), ordered by id."""
+    """Each rep's hire date, whether they are still here, and per CRM source of their deals their
+    first and last deal dates (TENURE_COLUMNS): one row per rep and source (one row with source
+    None for a rep without deals), ordered by rep id."""
     reps = User.objects.filter(role=Role.REP)
     if rep_ids is not None:
         reps = User.objects.filter(pk__in=list(rep_ids))
-    first_deal_anywhere = Deal.objects.filter(owner__isnull=False).order_by("created_at")
     return (
-        reps.annotate(
+        reps.values("pk", "hire_date", "is_active", source=F("deals__source"))
+        .annotate(
             first_deal=Min("deals__created_at"),
             last_created=Max("deals__created_at"),
             last_closed=Max("deals__closed_at"),
-            data_start=Subquery(first_deal_anywhere.values("created_at")[:1]),
         )
         .values_list(*TENURE_COLUMNS)
-        .order_by("pk")
+        .order_by("pk", "source")
     )

@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from coaching.models import SessionKind
 from core.models import Organization
+from roi.data_checks import WINSOR_PERCENTILE, money_gate, robustness_check
 from roi.evidence import DAYS_PER_MONTH, GateSettings
 from roi.models import (
     EvaluationRollout,
@@ -35,7 +36,7 @@ from roi.models import (
     SubjectKind,
 )
 from roi.money import Money, coaching_cost, program_cost
-from roi.panel import panel_build
+from roi.panel import data_coverage, panel_build
 from roi.reports import Analysis, ReportContext, Subject, analyse, money_for, payload_build
 from roi.selectors import (
     coaching_hours,
@@ -141,6 +142,11 @@ def _snapshot_fields(
             "p_roi_positive": money.get("p_roi_positive"),
             "currency": money.get("currency"),
             "treated_reps": row.payload["sample"]["treated_reps"],
+            "money_withheld": bool((row.payload.get("money_gate") or {}).get("is_withheld")),
+            "driven_by_few_deals": bool(
+                (row.payload.get("robustness") or {}).get("is_driven_by_few_deals")
+            ),
+            "coverage": row.payload.get("coverage"),
         },
         "payload": row.payload,
         "computed_at": computed_at,
@@ -152,12 +158,15 @@ def _snapshot_fields(
 def report_context(*, today: dt.date, rep_ids: list[int] | None = None) -> ReportContext:
     """The panel and settings every report of one refresh shares."""
     settings = RoiSettings.current()
-    window = report_window(today=today)
+    coverage = data_coverage(today=today)
+    window = report_window(today=today, coverage=coverage)
     panel = panel_build(
         window=window,
         home_currency=Organization.current().home_currency,
         today=today,
         rep_ids=rep_ids,
+        coverage=coverage,
+        winsorise_percentile=WINSOR_PERCENTILE,
     )
     return ReportContext(
         panel=panel,
@@ -170,6 +179,7 @@ def report_context(*, today: dt.date, rep_ids: list[int] | None = None) -> Repor
         ),
         default_plausible_effect_pct=float(settings.default_plausible_effect_pct),
         n_boot=settings.bootstrap_draws,
+        coverage=coverage,
     )
 
 
@@ -246,8 +256,21 @@ def program_rows(
         coaching_hours_per_seat=float(costing.coaching_hours_per_seat) if costing else 0.0,
         coach_hourly_cost=float(settings.coach_hourly_cost),
     )
+    gate = money_gate(
+        analyses[Metric.BOOKINGS], max_share_pct=float(settings.max_unconverted_share_pct)
+    )
+    checks = {
+        "money_gate": gate.as_dict(),
+        "robustness": robustness_check(
+            analyses[Metric.BOOKINGS],
+            context=context,
+            first_treated=first_treated,
+            assigned=assigned,
+            audience=audience | set(first_treated) if audience else None,
+        ),
+    }
     money = money_for(
-        analyses[Metric.BOOKINGS],
+        gate.basis(analyses[Metric.BOOKINGS]),
         trained_reps=len(first_treated),
         cost=cost,
         gross_margin_pct=float(settings.gross_margin_pct),
@@ -265,7 +288,7 @@ def program_rows(
             money,
             context,
             is_headline=metric == program.primary_metric,
-            extra={"kirkpatrick": kirkpatrick, "rollout": rollout_block},
+            extra={"kirkpatrick": kirkpatrick, "rollout": rollout_block, **checks},
         )
         for metric, analysis in analyses.items()
     ]
@@ -290,8 +313,17 @@ def _coaching_rows(
         for metric in Metric.values
     }
     hours = coaching_hours(kind=kind, reps=first_treated)
+    gate = money_gate(
+        analyses[Metric.BOOKINGS], max_share_pct=float(settings.max_unconverted_share_pct)
+    )
+    checks = {
+        "money_gate": gate.as_dict(),
+        "robustness": robustness_check(
+            analyses[Metric.BOOKINGS], context=context, first_treated=first_treated
+        ),
+    }
     money = money_for(
-        analyses[Metric.BOOKINGS],
+        gate.basis(analyses[Metric.BOOKINGS]),
         trained_reps=len(first_treated),
         cost=coaching_cost(
             session_hours=hours,
@@ -307,7 +339,7 @@ def _coaching_rows(
             money,
             context,
             is_headline=metric == COACHING_HEADLINE,
-            extra={"kirkpatrick": _chain_results(analyses, money), "rollout": None},
+            extra={"kirkpatrick": _chain_results(analyses, money), "rollout": None, **checks},
         )
         for metric, analysis in analyses.items()
     ]
@@ -324,6 +356,7 @@ def _row(
     payload = payload_build(analysis, money=money)
     window = context.panel.window
     payload["window"] = {"first": window.first.isoformat(), "last": window.last.isoformat()}
+    payload["coverage"] = context.coverage.as_dict() if context.coverage else None
     cycle = context.median_cycle_days
     payload["median_cycle_months"] = round(cycle / DAYS_PER_MONTH, 1) if cycle else None
     payload.update(extra)

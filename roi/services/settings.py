@@ -22,7 +22,10 @@ GATE_FIELDS = (
     "post_months_beyond_cycle",
     "default_plausible_effect_pct",
     "bootstrap_draws",
+    "max_unconverted_share_pct",
 )
+# Gate fields that are percentages (decimals), not whole numbers.
+_PERCENT_GATES = ("default_plausible_effect_pct", "max_unconverted_share_pct")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -36,7 +39,7 @@ def roi_settings_validate(changes: dict[str, Any]) -> dict[str, Any]:
         if not _CURRENCY.match(code):
             errors["home_currency"] = [_("Use a three-letter ISO 4217 code, such as EUR.")]
         clean["home_currency"] = code
-    for name in (*MONEY_FIELDS, "default_plausible_effect_pct"):
+    for name in (*MONEY_FIELDS, *_PERCENT_GATES):
         if name not in changes:
             continue
         try:
@@ -48,12 +51,14 @@ def roi_settings_validate(changes: dict[str, Any]) -> dict[str, Any]:
             errors[name] = [_("Enter zero or more.")]
         elif name == "gross_margin_pct" and value > 100:
             errors[name] = [_("A margin is at most 100%.")]
+        elif name == "max_unconverted_share_pct" and value > 100:
+            errors[name] = [_("A share is at most 100%.")]
         elif name == "default_plausible_effect_pct" and value == 0:
             errors[name] = [_("Enter more than zero.")]
         clean[name] = value
     floors = {"bootstrap_draws": 999, "min_treated_reps": 1, "min_comparison_reps": 1}
     for name in GATE_FIELDS:
-        if name not in changes or name == "default_plausible_effect_pct":
+        if name not in changes or name in _PERCENT_GATES:
             continue
         value = changes[name]
         if isinstance(value, bool) or not isinstance(value, int):

@@ -1,6 +1,7 @@
 """The rep x month panel: exact values on small data, built in the database."""
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from accounts.models import Role
 from deals.models import DealStatus
 from roi.months import month_number
-from roi.panel import PanelWindow, panel_build
+from roi.panel import DataCoverage, PanelWindow, data_coverage, panel_build
 from tests.roi.factories import (
     DealChangeFactory,
     DealFactory,
@@ -24,8 +25,22 @@ WINDOW = PanelWindow(first=dt.date(2024, 1, 1), last=dt.date(2024, 6, 1))
 TODAY = dt.date(2024, 7, 10)
 
 
+def _live(coverage: DataCoverage) -> DataCoverage:
+    """The coverage the data gives, as if the CRM were still in use up to TODAY (these tests
+    are about how months are counted; the coverage tests below are about where data ends)."""
+    as_of = dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC)
+    sources = {
+        name: replace(source, last_month=month_number(WINDOW.last), data_as_of=as_of)
+        for name, source in coverage.sources.items()
+    }
+    return DataCoverage(today=TODAY, sources=sources)
+
+
 def _build(**kwargs):  # type: ignore[no-untyped-def]
-    return panel_build(window=WINDOW, home_currency="USD", today=TODAY, **kwargs)
+    coverage = _live(data_coverage(today=TODAY))
+    return panel_build(
+        window=WINDOW, home_currency="USD", today=TODAY, coverage=coverage, **kwargs
+    )
 
 
 def _col(month: int) -> int:
@@ -261,7 +276,7 @@ def test_the_panel_of_some_reps_leaves_the_others_out():
     assert panel.won_count.sum() == 1.0
 
 
-def test_the_panel_takes_six_queries_whatever_the_number_of_deals(django_assert_num_queries):
+def test_the_panel_takes_seven_queries_whatever_the_number_of_deals(django_assert_num_queries):
     for _ in range(3):
         rep = RepFactory()
         for month in range(1, 7):
@@ -272,9 +287,14 @@ def test_the_panel_takes_six_queries_whatever_the_number_of_deals(django_assert_
                 closed_at=at(2024, month, 3),
             )
 
-    # Queries: tenure, first rate days, closed deals, new deals, pushed close dates, current
-    # close dates.
-    with django_assert_num_queries(6):
-        panel = _build()
+    coverage = _live(data_coverage(today=TODAY))
 
+    # Queries: tenure, first rate days, closed deals, new deals, pushed close dates, current
+    # close dates, deals without a rate by currency.
+    with django_assert_num_queries(7):
+        panel = panel_build(window=WINDOW, home_currency="USD", today=TODAY, coverage=coverage)
     assert panel.won_count.sum() == 18.0
+
+    # and the coverage itself: deals by source and month, the CRM connections
+    with django_assert_num_queries(2):
+        data_coverage(today=TODAY)

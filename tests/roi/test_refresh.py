@@ -129,7 +129,7 @@ def test_a_program_everyone_completed_in_the_same_month_has_no_comparison_and_sa
 
 def test_a_program_nobody_completed_is_collecting_evidence():
     program_with_courses(1)
-    RepFactory()
+    DealFactory(owner=RepFactory(), status=DealStatus.WON, closed_at=at(2024, 6, 3))
 
     report_refresh_all(force=True, today=TODAY)
 

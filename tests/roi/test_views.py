@@ -177,6 +177,7 @@ def test_an_admin_saves_settings_and_a_negative_cost_is_refused(cast):
         "post_months_beyond_cycle": 1,
         "default_plausible_effect_pct": "10",
         "bootstrap_draws": 999,
+        "max_unconverted_share_pct": "2",
     }
 
     refused = client.post("/impact/settings/", {**form, "rep_hourly_cost": "-1"})
@@ -304,6 +305,7 @@ def test_the_rep_view_shows_their_months_and_trainings(cast):
         amount=Decimal("1234"),
         created_at=timezone.now() - dt.timedelta(days=90),
         closed_at=timezone.now() - dt.timedelta(days=40),
+        source_updated_at=timezone.now(),  # the CRM is in use: the data reaches today
     )
     complete_program(program, cast.rep, timezone.now() - dt.timedelta(days=60))
 
@@ -397,12 +399,13 @@ def test_team_and_rep_views_take_constant_queries(cast, django_assert_max_num_qu
     Organization.current()
     client = _client(cast.leader)
 
-    # Queries: session, user, team, reps, organisation, panel (6), program sizes, completions.
-    with django_assert_max_num_queries(13):
+    # Queries: session, user, team, reps, organisation, data coverage (2), panel (7), program
+    # sizes, completions.
+    with django_assert_max_num_queries(16):
         assert client.get(f"/impact/teams/{team.pk}/").status_code == 200
-    # Queries: session, user, rep, organisation, panel (6), program sizes, completions,
-    # coaching firsts, program snapshots.
-    with django_assert_max_num_queries(14):
+    # Queries: session, user, rep, organisation, data coverage (2), panel (7), program sizes,
+    # completions, coaching firsts, program snapshots.
+    with django_assert_max_num_queries(17):
         assert client.get(f"/impact/reps/{rep.pk}/").status_code == 200
 
 
