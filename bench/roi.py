@@ -308,10 +308,10 @@ def _generate() -> dict[str, Any]:
 # --- The panel in hand-written SQL -------------------------------------------------------------
 
 SQL_TENURE = """
-SELECT u.id, u.hire_date, u.is_active, min(d.created_at), max(d.created_at), max(d.closed_at),
-       (SELECT min(created_at) FROM deals_deal WHERE owner_id IS NOT NULL)
+SELECT u.id, u.hire_date, u.is_active, d.source, min(d.created_at), max(d.created_at),
+       max(d.closed_at)
 FROM accounts_user u LEFT JOIN deals_deal d ON d.owner_id = u.id
-WHERE u.role = 'rep' GROUP BY u.id ORDER BY u.id
+WHERE u.role = 'rep' GROUP BY u.id, d.source ORDER BY u.id, d.source
 """
 MONTH = "(date_part('year', {0})::int * 12 + date_part('month', {0})::int - 1)"
 SQL_CLOSED = f"""
@@ -322,7 +322,8 @@ SELECT d.owner_id, {MONTH.format("(d.closed_at AT TIME ZONE 'UTC')")},
   coalesce(sum(h.amount) FILTER (WHERE d.status = 'lost'), 0),
   coalesce(sum((d.closed_at AT TIME ZONE 'UTC')::date - (d.created_at AT TIME ZONE 'UTC')::date)
            FILTER (WHERE d.status = 'won'), 0),
-  count(*) FILTER (WHERE d.currency <> %(home)s AND h.amount IS NULL)
+  count(*) FILTER (WHERE d.status = 'won' AND d.currency <> %(home)s AND h.amount IS NULL),
+  count(*) FILTER (WHERE d.status = 'lost' AND d.currency <> %(home)s AND h.amount IS NULL)
 FROM deals_deal d
 LEFT JOIN LATERAL (
   SELECT r.rate FROM deals_exchangerate r
@@ -382,7 +383,7 @@ def _sql_rows(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def panel_build_sql(window: Any, today: dt.date) -> Any:
+def panel_build_sql(window: Any, today: dt.date, coverage: Any) -> Any:
     """The panel from the five aggregations written by hand (the rate lookup as a LATERAL join,
     once per deal), placed by the same code as the ORM's rows."""
     from roi.panel import panel_assemble
@@ -402,6 +403,7 @@ def panel_build_sql(window: Any, today: dt.date) -> Any:
         new=_sql_rows(SQL_NEW, params),
         pushed=_sql_rows(SQL_PUSHED, params),
         current=_sql_rows(SQL_CURRENT, params),
+        coverage=coverage,
     )
 
 
@@ -445,7 +447,7 @@ def run(*, reuse: bool) -> None:
     from deals.models import Deal
     from roi.estimators.did import estimate
     from roi.models import Metric, RoiSettings
-    from roi.panel import panel_build
+    from roi.panel import data_coverage, panel_build
     from roi.reports import estimator_panel, first_treated_vector
     from roi.selectors import months_of, program_treatments, report_window
     from roi.services import report_refresh_all
@@ -457,16 +459,18 @@ def run(*, reuse: bool) -> None:
         f"{data['history_rows']:,} close-date changes, {Completion.objects.count():,} "
         f"completions; ready in {time.perf_counter() - started:.0f} s"
     )
-    window = report_window(today=TODAY)
+    coverage = data_coverage(today=TODAY)
+    window = report_window(today=TODAY, coverage=coverage)
 
     # (a) panel: ORM against hand-written SQL, alternated so caches treat them alike.
     orm_times, sql_times = [], []
     for _ in range(3):
         t, orm_panel = _timed(
-            lambda: panel_build(window=window, home_currency=HOME, today=TODAY), repeats=1
+            lambda: panel_build(window=window, home_currency=HOME, today=TODAY, coverage=coverage),
+            repeats=1,
         )
         orm_times.append(t)
-        t, sql_panel = _timed(lambda: panel_build_sql(window, TODAY), repeats=1)
+        t, sql_panel = _timed(lambda: panel_build_sql(window, TODAY, coverage), repeats=1)
         sql_times.append(t)
     for name in ("won_count", "won_value", "won_cycle_days", "new_deals", "due", "slipped"):
         assert np.allclose(getattr(orm_panel, name), getattr(sql_panel, name)), name

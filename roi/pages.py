@@ -1,7 +1,8 @@
 """What each impact page shows, built in a fixed number of queries.
 
 The dashboard and the report pages read snapshots only. Team and rep pages build the panel of
-their few reps on the fly (six set-based queries, bounded by the team's size).
+their few reps on the fly (nine set-based queries with the data coverage, bounded by the team's
+size).
 """
 
 from __future__ import annotations
@@ -322,7 +323,7 @@ class TeamPage:
 
 
 def team_page_build(*, team: Team) -> TeamPage:
-    """Queries: reps, organisation, panel (6), completions (2)."""
+    """Queries: reps, organisation, data coverage (2), panel (7), completions (2)."""
     reps = list(User.objects.filter(team=team, role=Role.REP).order_by("full_name", "pk"))
     rep_ids = [r.pk for r in reps]
     currency = Organization.current().home_currency
@@ -382,7 +383,8 @@ class RepPage:
 
 
 def rep_page_build(*, rep: User) -> RepPage:
-    """Queries: organisation, panel (6), completions (2), coaching firsts, program snapshots."""
+    """Queries: organisation, data coverage (2), panel (7), completions (2), coaching firsts,
+    program snapshots."""
     currency = Organization.current().home_currency
     panel = _panel_of([rep.pk], currency=currency)
     completions = rep_completions(rep_ids=[rep.pk])[rep.pk]

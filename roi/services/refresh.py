@@ -1,6 +1,6 @@
 """Computing every report and storing it as a snapshot.
 
-One refresh builds the rep-month panel once (roi.panel: six set-based queries), then for each
+One refresh builds the rep-month panel once (roi.panel: set-based queries), then for each
 subject (every program, every kind of coaching with a completed session) and each metric runs the
 staggered DiD estimator, applies the evidence gates, prices the bookings effect, and writes all
 snapshots in one transaction. Pages and the API only read snapshots.

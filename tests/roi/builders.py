@@ -34,10 +34,12 @@ def build_team(
     effect: float = 6.0,
     n_cohorts: int = 4,
     program: Program | None = None,
+    n_months: int = 24,
+    hire_date: dt.date = dt.date(2023, 1, 1),
 ) -> Team:
     scenario = SalesScenario(
         n_reps=n_reps,
-        n_months=24,
+        n_months=n_months,
         first_month=FIRST_MONTH,
         effect=effect,
         never_trained_share=never_trained_share,
@@ -53,7 +55,7 @@ def build_team(
             email=f"sim{seed}-{i}@example.com",
             full_name=f"Sim Rep {i}",
             role=Role.REP,
-            hire_date=dt.date(2023, 1, 1),
+            hire_date=hire_date,
         )
         for i in range(n_reps)
     )

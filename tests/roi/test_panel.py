@@ -38,9 +38,7 @@ def _live(coverage: DataCoverage) -> DataCoverage:
 
 def _build(**kwargs):  # type: ignore[no-untyped-def]
     coverage = _live(data_coverage(today=TODAY))
-    return panel_build(
-        window=WINDOW, home_currency="USD", today=TODAY, coverage=coverage, **kwargs
-    )
+    return panel_build(window=WINDOW, home_currency="USD", today=TODAY, coverage=coverage, **kwargs)
 
 
 def _col(month: int) -> int:
@@ -298,3 +296,35 @@ def test_the_panel_takes_seven_queries_whatever_the_number_of_deals(django_asser
     # and the coverage itself: deals by source and month, the CRM connections
     with django_assert_num_queries(2):
         data_coverage(today=TODAY)
+
+
+def test_each_rep_is_observed_until_their_own_source_s_data_ends():
+    # given a rep whose deals come from a CSV export whose newest CRM time is 20 March, and a rep
+    # whose deals come from a HubSpot connection synced up to yesterday
+    from integrations.models import CrmConnection
+
+    exported, synced = RepFactory(hire_date=dt.date(2023, 1, 1)), RepFactory()
+    DealFactory(
+        owner=exported,
+        source="csv",
+        status=DealStatus.WON,
+        created_at=at(2024, 1, 5),
+        closed_at=at(2024, 3, 20),
+    )
+    DealFactory(
+        owner=synced,
+        source="hubspot",
+        status=DealStatus.WON,
+        created_at=at(2024, 1, 5),
+        closed_at=at(2024, 2, 1),
+    )
+    CrmConnection.objects.create(source="hubspot", watermark=at(2024, 7, 9))
+
+    # when the panel is built with the coverage the data gives
+    panel = panel_build(window=WINDOW, home_currency="USD", today=TODAY)
+
+    # then the exported rep's months end with February (March is not whole), the synced rep's
+    # run to June; the months after the export ends are missing, not zero
+    assert panel.rep_ids.tolist() == [exported.pk, synced.pk]
+    assert panel.active.astype(int).tolist() == [[1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]]
+    assert np.isnan(panel.outcome("bookings")[0, _col(4)])
