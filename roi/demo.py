@@ -151,6 +151,9 @@ def _deals(reps: list[User], sales: SimulatedSales, *, today: dt.date) -> None:
     """Each rep-month's simulated bookings as 6 to 10 won deals, with lost deals beside them,
     close-date slips, and qualification facts that improve after training."""
     rng = np.random.default_rng(SEED)
+    # The inside team's CRM is in use: a closed deal's record is still touched for a few weeks
+    # (invoicing, hand-off), so the newest CRM time is today and last month counts as covered.
+    now = dt.datetime.combine(today, dt.time(7, 0), tzinfo=dt.UTC)
     rows: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
     skill = (sales.skill - sales.skill.mean()) / sales.skill.std()
@@ -194,7 +197,9 @@ def _deals(reps: list[User], sales: SimulatedSales, *, today: dt.date) -> None:
                         "loss_reason": "" if won else "No decision",
                         "has_compelling_deadline": bool(rng.random() < qualified + 0.1),
                         "has_economic_buyer": bool(rng.random() < qualified),
-                        "source_updated_at": closed_at.isoformat(),
+                        "source_updated_at": min(
+                            closed_at + dt.timedelta(days=30), now
+                        ).isoformat(),
                     }
                 )
                 if rng.random() < 0.15:

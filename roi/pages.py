@@ -228,10 +228,16 @@ def _share(numerator: float, denominator: float) -> float | None:
     return 100.0 * numerator / denominator if denominator else None
 
 
+def observed_bookings(panel: RepMonthPanel) -> np.ndarray[Any, Any]:
+    """Bookings in the observed rep-months (deals without a rate at an average win, not 0)."""
+    return np.where(panel.active, np.nan_to_num(panel.bookings()), 0.0)
+
+
 def months_table(panel: RepMonthPanel, rows: np.ndarray[Any, Any], *, slug: str) -> Table:
     """Per month, the reps' totals: rates are ratios of sums (a month with 9 deals weighs more
     than one with 1), not averages of each rep's rate."""
     table_rows = []
+    bookings = observed_bookings(panel)
     for column, number in enumerate(panel.months.tolist()):
         active = panel.active[rows, column]
         if not active.any():
@@ -248,7 +254,7 @@ def months_table(panel: RepMonthPanel, rows: np.ndarray[Any, Any], *, slug: str)
                 "reps": int(active.sum()),
                 "won": int(won),
                 "lost": int(lost),
-                "bookings": total(panel.won_value),
+                "bookings": total(bookings),
                 "win_rate": _share(won, won + lost),
                 "cycle_days": total(panel.won_cycle_days) / won if won else None,
                 "slip_rate": _share(total(panel.slipped), total(panel.due)),
@@ -332,11 +338,12 @@ def team_page_build(*, team: Team) -> TeamPage:
     months = months_table(panel, np.arange(panel.rep_ids.size), slug="team_months")
     position = {int(pk): i for i, pk in enumerate(panel.rep_ids.tolist())}
     recent = slice(max(panel.months.size - 12, 0), panel.months.size)
+    bookings_by_month = observed_bookings(panel)
     rep_rows = []
     for rep in reps:
         i = position.get(rep.pk)
         active_months = int(panel.active[i, recent].sum()) if i is not None else 0
-        bookings = float(panel.won_value[i, recent].sum()) if i is not None else 0.0
+        bookings = float(bookings_by_month[i, recent].sum()) if i is not None else 0.0
         won = float(panel.won_count[i, recent].sum()) if i is not None else 0.0
         closed = won + (float(panel.lost_count[i, recent].sum()) if i is not None else 0.0)
         rep_rows.append(

@@ -24,6 +24,9 @@ IMPACT_KEYS = {
     "naive",
     "sample",
     "money",
+    "robustness",
+    "coverage",
+    "notes",
     "data_as_of",
     "computed_at",
 }
@@ -65,8 +68,17 @@ def test_impact_answers_with_the_issue_fields(reported, client_for):
         "pre_months",
         "post_months",
         "mde",
+        "unconverted_deals",
+        "unconverted_won_deals",
+        "unconverted_share_pct",
+        "unconverted_currencies",
+        "covered_months",
     }
     assert body["sample"]["treated_reps"] == 42
+    assert (body["sample"]["unconverted_deals"], body["sample"]["unconverted_currencies"]) == (
+        0,
+        [],
+    )
     assert set(body["money"]) == {
         "benefit",
         "cost",
@@ -76,9 +88,19 @@ def test_impact_answers_with_the_issue_fields(reported, client_for):
         "p_roi_positive",
         "break_even_effect",
         "currency",
+        "is_withheld",
     }
     assert body["money"]["currency"] == "USD"
-    assert body["data_as_of"] is not None
+    assert body["money"]["is_withheld"] is False
+    assert body["robustness"]["is_driven_by_few_deals"] is False
+    assert body["robustness"]["percentile"] == 99.0
+    # the simulated CRM's newest time is 15 December 2024: the data covers November last
+    assert body["data_as_of"].startswith("2024-12-15T12:00:00")
+    assert body["coverage"]["last_month"] == "2024-11"
+    assert body["notes"] == [
+        "Deal data ends 2024-12; connect or re-import to update.",
+        "The estimate uses the months up to 2024-11, the last the data covers.",
+    ]
 
 
 def test_impact_defaults_to_the_program_primary_metric(reported, client_for):
