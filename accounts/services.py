@@ -39,6 +39,13 @@ def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
 
     if not isinstance(raw, dict):
         return err("", "Each row must be a JSON object.")
+    # PostgreSQL text cannot hold NUL; refused per row rather than failing the whole body.
+    for field, value in raw.items():
+        texts = [value] if isinstance(value, str) else []
+        if isinstance(value, dict):
+            texts = [str(k) for k in value] + [v for v in value.values() if isinstance(v, str)]
+        if any("\x00" in text for text in texts):
+            return err(str(field), "Text cannot contain NUL characters.")
     email = raw.get("email")
     if not isinstance(email, str) or not email.strip():
         return err("email", "This field is required.")
@@ -75,9 +82,17 @@ def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
         return err("time_zone", f"Unknown time zone {time_zone!r}.")
     crm_ids = raw.get("crm_ids") or {}
     if not isinstance(crm_ids, dict) or not all(
-        isinstance(k, str) and isinstance(v, (str, int)) and str(v) for k, v in crm_ids.items()
+        isinstance(k, str)
+        and 0 < len(k) <= 32
+        and isinstance(v, (str, int))
+        and 0 < len(str(v)) <= 128
+        for k, v in crm_ids.items()
     ):
-        return err("crm_ids", "Must be an object of {source: owner_id}.")
+        return err(
+            "crm_ids",
+            "Must be an object of {source: owner_id} (source up to 32 characters, owner id up "
+            "to 128).",
+        )
     return _UserRow(
         index=index,
         email=email,

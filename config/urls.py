@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core import csp_reports, health
 from home import views as home_views
 
+handler404 = "core.api.errors.page_not_found"
+
 admin.site.site_header = _("Coachline administration")
 admin.site.site_title = _("Coachline")
 

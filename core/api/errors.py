@@ -7,7 +7,8 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -78,3 +79,11 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """config.urls' handler404: a path under /api/ that matches no route (a negative id, a slug
+    with spaces) answers the API's JSON 404 like any other; pages keep the HTML one."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": "Not found.", "errors": []}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -131,3 +131,54 @@ def test_every_operation_documents_its_errors_in_the_one_shape(schema: dict[str,
                 assert content["application/json"]["schema"] == {
                     "$ref": "#/components/schemas/Error"
                 }, (method, path, code)
+
+
+# Found by the fuzzer (schemathesis in .ci/api-clients)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/coaching/sessions/-5/reschedule", "/api/v1/courses/not%20a%20slug/"]
+)
+def test_an_api_path_that_matches_no_route_answers_the_json_404(path: str, client) -> None:
+    _key, raw = make_api_key("coaching:write", "training:read")
+
+    response = client.get(path, HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"code": "not_found", "detail": "Not found.", "errors": []}
+
+
+def test_a_page_that_matches_no_route_stays_html(client) -> None:
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"full_name": "Nul\x00Name"}, "full_name"),
+        ({"crm_ids": {"hubspot": "12\x003"}}, "crm_ids"),
+        ({"crm_ids": {"hubspot": "9" * 129}}, "crm_ids"),
+        ({"crm_ids": {"s" * 33: "1"}}, "crm_ids"),
+    ],
+)
+def test_users_bulk_refuses_text_the_database_cannot_hold_per_row(row, field, client) -> None:
+    _key, raw = make_api_key("users:write")
+    rows = [
+        {"email": "bad@example.com", "full_name": "Bad", "role": "rep", **row},
+        {"email": "good@example.com", "full_name": "Good", "role": "rep"},
+    ]
+
+    response = client.post(
+        "/api/v1/users/bulk",
+        rows,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["created"] == 1
+    assert [(e["index"], e["field"]) for e in response.json()["errors"]] == [(0, field)]
