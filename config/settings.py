@@ -279,6 +279,13 @@ SPECTACULAR_SETTINGS = {
         "SubjectKindEnum": "roi.models.SubjectKind",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    # Events out, described in the document's `webhooks` (events.schemas, events.api.openapi).
+    "WEBHOOKS": [
+        "events.api.openapi.COURSE_COMPLETED_WEBHOOK",
+        "events.api.openapi.PROGRAM_COMPLETED_WEBHOOK",
+        "events.api.openapi.COACHING_SESSION_COMPLETED_WEBHOOK",
+        "events.api.openapi.COACHING_COMMITMENT_CHECKED_WEBHOOK",
+    ],
 }
 API_KEY_CUSTOM_HEADER = None
 

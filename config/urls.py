@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("coaching.api.urls")),
     path("", include("integrations.api.urls")),
     path("", include("roi.api.urls")),
+    path("", include("events.api.urls")),
 ]
 
 urlpatterns = [

@@ -30,6 +30,7 @@ from events.destinations import (
     private_networks_allowed,
 )
 from events.models import DeliveryStatus, EventType, WebhookDelivery, WebhookSubscription
+from events.schemas import event_example
 from events.signing import SIGNATURE_HEADER, signature_header
 
 # Attempt n (1-based) failed transiently: wait BACKOFF_BASE * 2**(n-1), at most BACKOFF_CAP.
@@ -329,3 +330,26 @@ def webhook_subscription_rotate_secret(*, subscription: WebhookSubscription) -> 
     subscription.secret = "whsec_" + secrets.token_urlsafe(32)
     subscription.save(update_fields=["secret", "updated_at"])
     return subscription.secret
+
+
+def webhook_test_event_send(
+    *, subscription: WebhookSubscription, event_type: str
+) -> WebhookDelivery:
+    """An admin's "Send test event": the example of `event_type` (events.schemas), marked
+    `"test": true`, to this one subscriber; signed, logged and retried like any delivery."""
+    if event_type not in EventType.values:
+        raise ValidationError({"event_type": _("Unknown event type.")})
+    event_id = uuid.uuid4()
+    envelope = {
+        **event_example(event_type),
+        "id": str(event_id),
+        "created_at": timezone.now().isoformat(),
+        "test": True,
+    }
+    body = json.dumps(envelope, cls=DjangoJSONEncoder, separators=(",", ":"))
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription, event_id=event_id, event_type=event_type, body=body
+        )
+        transaction.on_commit(lambda: _enqueue([delivery.pk]))
+    return delivery

@@ -14,6 +14,11 @@ urlpatterns = [
         name="subscription_rotate_secret",
     ),
     path(
+        "webhooks/<int:subscription_id>/send-test",
+        views.subscription_send_test,
+        name="subscription_send_test",
+    ),
+    path(
         "webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver",
         views.delivery_redeliver,
         name="delivery_redeliver",

@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
-from events.models import DeliveryStatus
+from events.models import DeliveryStatus, EventType
 from events.selectors import webhook_delivery_log, webhook_subscription_list
 from events.services import (
     webhook_delivery_redeliver,
     webhook_subscription_create,
     webhook_subscription_rotate_secret,
     webhook_subscription_update,
+    webhook_test_event_send,
 )
 from integrations.access import (
     admin_required,
@@ -276,6 +277,7 @@ def subscription_detail(request: AuthenticatedRequest, subscription_id: int) -> 
             "log": log,
             "status_filter": status_filter,
             "statuses": DeliveryStatus.choices,
+            "event_types": EventType.choices,
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -287,6 +289,24 @@ def subscription_rotate_secret(request: AuthenticatedRequest, subscription_id: i
     subscription = subscription_get_for_admin(user=request.user, subscription_id=subscription_id)
     webhook_subscription_rotate_secret(subscription=subscription)
     messages.success(request, _("New signing secret created; update the receiver."))
+    return redirect("integrations:subscription", subscription_id=subscription.pk)
+
+
+@require_POST
+@admin_required
+def subscription_send_test(request: AuthenticatedRequest, subscription_id: int) -> HttpResponse:
+    subscription = subscription_get_for_admin(user=request.user, subscription_id=subscription_id)
+    event_type = request.POST.get("event_type", "")
+    try:
+        webhook_test_event_send(subscription=subscription, event_type=event_type)
+    except ValidationError:
+        messages.error(request, _("Choose an event type to send."))
+    else:
+        messages.success(
+            request,
+            _("A test %(event)s event is on its way; its delivery appears below.")
+            % {"event": event_type},
+        )
     return redirect("integrations:subscription", subscription_id=subscription.pk)
 
 
