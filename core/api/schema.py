@@ -60,6 +60,10 @@ class AutoSchema(openapi.AutoSchema):
         handler = getattr(self.view, self.method.lower(), None)
         return bool(getattr(handler, "idempotent_create", False))
 
+    def is_deprecated(self) -> bool:
+        handler = getattr(self.view, self.method.lower(), None)
+        return bool(getattr(handler, "deprecated", False)) or super().is_deprecated()
+
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self._is_idempotent_create():
