@@ -151,7 +151,7 @@ _DESCRIPTIONS: dict[str, str] = {
 
 
 def event_types() -> list[str]:
-    return list(EventType.values)
+    return [str(value) for value in EventType.values]
 
 
 def event_schema_path(event_type: str) -> str:
@@ -160,6 +160,7 @@ def event_schema_path(event_type: str) -> str:
 
 def event_example(event_type: str) -> dict[str, Any]:
     """A whole delivery body (envelope and data) for `event_type`."""
+    event_type = str(event_type)  # a plain str, also for an EventType member (YAML, JSON)
     return {
         "id": "5b0c2f8e-1d7a-4c3b-9a51-2e6f0d4b8c17",
         "type": event_type,
@@ -171,6 +172,7 @@ def event_example(event_type: str) -> dict[str, Any]:
 def event_schema(event_type: str) -> dict[str, Any]:
     """The JSON Schema (2020-12) of a delivery body of `event_type`. KeyError when unknown."""
     data = _DATA[event_type]
+    event_type = str(event_type)  # a plain str, also for an EventType member (YAML, JSON)
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         "title": event_type,

@@ -10,7 +10,7 @@ def _webhook(event_type: str) -> OpenApiWebhook:
     schema = event_schema(event_type)
     schema.pop("$schema")
     return OpenApiWebhook(
-        name=event_type,
+        name=str(event_type),
         decorator={
             "post": {
                 "summary": event_type,
