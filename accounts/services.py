@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.access import PRIVILEGED_ROLES
 from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Scope, Team, User
 from core.bulk import BulkResult, RowError
+from core.validation import InputInvalid, date_checked, row_problem
 
 _USER_FIELDS = ("full_name", "role", "hire_date", "time_zone")
 _VALID_ZONES = zoneinfo.available_timezones()
@@ -39,13 +40,9 @@ def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
 
     if not isinstance(raw, dict):
         return err("", "Each row must be a JSON object.")
-    # PostgreSQL text cannot hold NUL; refused per row rather than failing the whole body.
-    for field, value in raw.items():
-        texts = [value] if isinstance(value, str) else []
-        if isinstance(value, dict):
-            texts = [str(k) for k in value] + [v for v in value.values() if isinstance(v, str)]
-        if any("\x00" in text for text in texts):
-            return err(str(field), "Text cannot contain NUL characters.")
+    problem = row_problem(raw)
+    if problem is not None:
+        return err(*problem)
     email = raw.get("email")
     if not isinstance(email, str) or not email.strip():
         return err("email", "This field is required.")
@@ -77,6 +74,10 @@ def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
             hire_date = dt.date.fromisoformat(str(raw["hire_date"]))
         except ValueError:
             return err("hire_date", "Use the date format YYYY-MM-DD.")
+        try:
+            date_checked(hire_date)
+        except InputInvalid as exc:
+            return err("hire_date", exc.reason)
     time_zone = raw.get("time_zone") or "UTC"
     if time_zone not in _VALID_ZONES:
         return err("time_zone", f"Unknown time zone {time_zone!r}.")

@@ -7,11 +7,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import BoundedFilterSet
 from deals.models import Deal, DealStatus
 from deals.selectors import deals_slipped_q
 
 
-class DealFilter(django_filters.FilterSet):
+class DealFilter(BoundedFilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=DealStatus.choices, label=_("Status"))
     stage = django_filters.CharFilter(field_name="stage", label=_("Stage"))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.validation import InputInvalid, datetime_checked
 from integrations.models import QUALIFICATION_FACTS
 
 STATUSES = ("open", "won", "lost")
@@ -137,10 +138,15 @@ def parse_time(value: Any, *, field: str) -> dt.datetime:
         raise MappingInvalid(field, "The CRM sent no value.")
     try:
         if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
-            return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
-        parsed = dt.datetime.fromisoformat(str(value))
-    except (ValueError, OverflowError):
+            parsed = dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
+        else:
+            parsed = dt.datetime.fromisoformat(str(value))
+    except (ValueError, OverflowError, OSError):  # OSError: an epoch the platform cannot convert
         raise MappingInvalid(field, f"Not a date-time: {value!r}.") from None
+    try:
+        datetime_checked(parsed)
+    except InputInvalid as exc:
+        raise MappingInvalid(field, exc.reason) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
@@ -153,9 +159,12 @@ def parse_amount(value: Any) -> str:
     if value in (None, ""):
         return "0"
     try:
-        return str(Decimal(str(value)))
+        amount = Decimal(str(value))
     except InvalidOperation:
         raise MappingInvalid("amount", f"Not a number: {value!r}.") from None
+    if not amount.is_finite():
+        raise MappingInvalid("amount", f"Not a number: {value!r}.")
+    return str(amount)
 
 
 def closed_at_for(

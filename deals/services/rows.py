@@ -14,6 +14,7 @@ import msgspec
 from babel.numbers import list_currencies
 
 from core.bulk import RowError
+from core.validation import InputInvalid, date_checked, datetime_checked, row_problem
 from deals.models import DealField, DealStatus
 
 CURRENCIES: Final = frozenset(list_currencies())
@@ -130,9 +131,29 @@ def _schema_error(exc: msgspec.ValidationError) -> RowInvalid:
     return RowInvalid(field, _TYPE_MESSAGES.get(field, "Must be a string."))
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
+def _aware(value: dt.datetime, field: str) -> dt.datetime:
+    try:
+        datetime_checked(value)
+    except InputInvalid as exc:
+        raise RowInvalid(field, exc.reason) from None
     # CRMs that send naive times send UTC.
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _date(value: dt.date | None, field: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return date_checked(value)
+    except InputInvalid as exc:
+        raise RowInvalid(field, exc.reason) from None
+
+
+def _scan(raw: Any) -> None:
+    # NUL characters, NaN or Infinity, and integers beyond 64 bits, in any field.
+    problem = row_problem(raw)
+    if problem is not None:
+        raise RowInvalid(*problem)
 
 
 def _text(field: str, value: str | None, *, required: bool = False) -> str:
@@ -161,6 +182,7 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
 
     Raises RowInvalid naming the first bad field.
     """
+    _scan(raw)
     try:
         row = msgspec.convert(raw, DealIn, strict=False)
     except msgspec.ValidationError as exc:
@@ -179,8 +201,8 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
     status = row.status.strip().lower()
     if status not in STATUSES:
         raise RowInvalid("status", "Must be one of open, won, lost.")
-    created_at = _aware(row.created_at)
-    closed_at = _aware(row.closed_at) if row.closed_at is not None else None
+    created_at = _aware(row.created_at, "created_at")
+    closed_at = _aware(row.closed_at, "closed_at") if row.closed_at is not None else None
     if status == DealStatus.OPEN and closed_at is not None:
         raise RowInvalid("closed_at", "An open deal has no closed_at.")
     if status != DealStatus.OPEN and closed_at is None:
@@ -199,7 +221,7 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
         _text("stage", row.stage, required=True),
         status,
         created_at,
-        row.expected_close_date,
+        _date(row.expected_close_date, "expected_close_date"),
         closed_at,
         _text("loss_reason", row.loss_reason),
         row.has_compelling_deadline,
@@ -207,7 +229,7 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
         row.has_champion,
         row.has_decision_process,
         row.has_metrics,
-        _aware(row.source_updated_at),
+        _aware(row.source_updated_at, "source_updated_at"),
     ), owner_email
 
 
@@ -238,12 +260,11 @@ def value_text(field: str, value: Any) -> str:
         except InvalidOperation:
             raise RowInvalid("new_value", "Must be a decimal amount.") from None
     if field == DealField.EXPECTED_CLOSE_DATE:
-        if isinstance(value, dt.date):
-            return value.isoformat()
         try:
-            return dt.date.fromisoformat(str(value)).isoformat()
+            day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
         except ValueError:
             raise RowInvalid("new_value", "Must be a date, YYYY-MM-DD.") from None
+        return str(_date(day, "new_value"))
     if field == DealField.STATUS and str(value) not in STATUSES:
         raise RowInvalid("new_value", "Must be one of open, won, lost.")
     return str(value)
@@ -251,6 +272,7 @@ def value_text(field: str, value: Any) -> str:
 
 def parse_history_row(raw: Any, default_source: str | None) -> tuple[str, str, str, str, str, Any]:
     """(source, external_id, field, old_value, new_value, changed_at) of a CRM field-history row."""
+    _scan(raw)
     try:
         row = msgspec.convert(raw, HistoryIn, strict=False)
     except msgspec.ValidationError as exc:
@@ -264,4 +286,11 @@ def parse_history_row(raw: Any, default_source: str | None) -> tuple[str, str, s
         old_value = value_text(row.field, row.old_value)
     except RowInvalid as exc:
         raise RowInvalid("old_value", exc.message) from None
-    return source, external_id, row.field, old_value, new_value, _aware(row.changed_at)
+    return (
+        source,
+        external_id,
+        row.field,
+        old_value,
+        new_value,
+        _aware(row.changed_at, "changed_at"),
+    )

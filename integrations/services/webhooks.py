@@ -17,6 +17,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
+from core.validation import InputInvalid, datetime_checked
 from integrations.adapters.base import CrmError, CrmRateLimited, Sleep
 from integrations.adapters.hubspot import HubSpotClient, HubSpotMapper
 from integrations.models import (
@@ -67,12 +68,19 @@ def _event_from(item: Any) -> WebhookEvent | None:
         event_type=item["subscriptionType"],
         object_id=object_id[:128],
         property_name=str(item.get("propertyName") or "")[:128],
-        occurred_at=(
-            dt.datetime.fromtimestamp(int(occurred) / 1000, tz=dt.UTC)
-            if isinstance(occurred, int)
-            else None
-        ),
+        occurred_at=_occurred_at(occurred),
     )
+
+
+def _occurred_at(value: Any) -> dt.datetime | None:
+    """HubSpot's epoch milliseconds; an absurd value (a huge number, a year past 2100) is
+    dropped rather than failing the batch: it is only informational."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    try:
+        return datetime_checked(dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC))
+    except (InputInvalid, OverflowError, OSError, ValueError):
+        return None
 
 
 def hubspot_webhook_receive(*, events: Any) -> WebhookReceipt:

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def _fresh_rate_counters():
     cache.clear()  # the report endpoint counts per client address in the cache
 
+
 ROOT = Path(settings.BASE_DIR)
 TAG = re.compile(r"<[a-zA-Z][^<>]*>", re.DOTALL)
 INLINE = {
@@ -51,7 +52,7 @@ def test_the_scan_catches_each_kind_of_inline_code():
         "<script>alert(1)</script>",
         "<style>p{color:red}</style>",
         '<button type="button" onclick="window.print()">',
-        '<form onsubmit="return confirm(\'x\')">',
+        "<form onsubmit=\"return confirm('x')\">",
         '<span style="width: 40%">',
         '<a href="javascript:void(0)">',
     ]
@@ -153,9 +154,7 @@ def test_a_reporting_api_batch_is_logged_too(client, caplog):
         response = _post(client, json.dumps(batch), "application/reports+json")
 
     assert response.status_code == 204
-    assert _logged(caplog) == [
-        "CSP violation: document-uri=https://x/a blocked-uri=eval"
-    ]
+    assert _logged(caplog) == ["CSP violation: document-uri=https://x/a blocked-uri=eval"]
 
 
 @pytest.mark.parametrize(
@@ -175,9 +174,7 @@ def test_a_newline_in_a_report_cannot_forge_a_log_line(client, caplog):
     with caplog.at_level(logging.WARNING, logger="coachline.csp"):
         _post(client, json.dumps(report))
 
-    assert _logged(caplog) == [
-        "CSP violation: blocked-uri=x CRITICAL fake entry"
-    ]
+    assert _logged(caplog) == ["CSP violation: blocked-uri=x CRITICAL fake entry"]
 
 
 def test_big_bodies_and_other_methods_are_refused(client):

@@ -34,7 +34,6 @@ def percent_of(done: int, total: int) -> int:
     return 0 if total == 0 else min(100, round(100 * done / total))
 
 
-
 def courses_with_lesson_counts() -> QuerySet[Course]:
     """Courses annotated with their number of published lessons (a subquery, not a join, so it
     combines with other annotations without multiplying rows)."""

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.bulk import BulkResult, RowError
+from core.validation import InputInvalid, datetime_checked, row_problem
 from training.models import Completion, CompletionSource, Course
 
 CENT = Decimal("0.01")
@@ -27,7 +28,7 @@ class _Row:
 
 def _parse_when(value: Any) -> dt.datetime | None:
     """An ISO date (taken as midnight in the site's time zone) or an ISO date-time (naive
-    ones in the site's time zone too)."""
+    ones in the site's time zone too). Raises InputInvalid outside core.validation's bounds."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip().replace("Z", "+00:00")
@@ -38,6 +39,7 @@ def _parse_when(value: Any) -> dt.datetime | None:
             parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
+    datetime_checked(parsed)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
@@ -50,13 +52,19 @@ def _parse_row(index: int, raw: Any, now: dt.datetime) -> _Row | RowError:
 
     if not isinstance(raw, dict):
         return err("", "Each row must be a JSON object.")
+    problem = row_problem(raw)
+    if problem is not None:
+        return err(*problem)
     email = raw.get("email")
     if not isinstance(email, str) or "@" not in email:
         return err("email", "Give the person's email address.")
     course = raw.get("course")
     if not isinstance(course, str) or not course.strip():
         return err("course", "Give the course slug.")
-    completed_at = _parse_when(raw.get("completed_at"))
+    try:
+        completed_at = _parse_when(raw.get("completed_at"))
+    except InputInvalid as exc:
+        return err("completed_at", exc.reason)
     if completed_at is None:
         return err("completed_at", "Use an ISO date (YYYY-MM-DD) or date-time.")
     if completed_at > now:
@@ -67,6 +75,8 @@ def _parse_row(index: int, raw: Any, now: dt.datetime) -> _Row | RowError:
         try:
             parsed_score = Decimal(str(score)).quantize(CENT)
         except (InvalidOperation, ValueError):
+            return err("score", "Give a number from 0 to 100, or null.")
+        if not parsed_score.is_finite():  # "NaN" as text: comparing it would raise
             return err("score", "Give a number from 0 to 100, or null.")
         if isinstance(score, bool) or not Decimal(0) <= parsed_score <= Decimal(100):
             return err("score", "Give a number from 0 to 100, or null.")
