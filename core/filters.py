@@ -34,7 +34,7 @@ def filter_value_check(value: Any) -> None:
         date_checked(value)
     elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         number_checked(value)
-        if abs(value) > MAX_BIGINT:
+        if abs(Decimal(value)) > MAX_BIGINT:
             raise InputInvalid(_("The number is too large."))
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:

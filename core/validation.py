@@ -108,3 +108,14 @@ def parse_query_datetime(raw: str) -> dt.datetime:
         raise InputInvalid(_("Use an ISO 8601 date-time, e.g. 2025-01-31T00:00:00Z.")) from None
     datetime_checked(value)
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def parse_query_id(raw: str) -> int:
+    """A positive whole number from a query string that fits a 64-bit key."""
+    text = text_checked(raw).strip()
+    if not text.isdigit():
+        raise InputInvalid(_("A whole number is required."))
+    value = int(text)
+    if value > MAX_BIGINT:
+        raise InputInvalid(_("The number is too large."))
+    return value

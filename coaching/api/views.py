@@ -73,6 +73,7 @@ from coaching.services.sessions import (
 )
 from core.api.errors import Conflict
 from core.api.idempotency import idempotent_create
+from core.validation import MAX_BIGINT, InputInvalid, parse_query_datetime, parse_query_id
 from deals.selectors import deal_list_visible
 
 ALL_ROLES = tuple(Role.values)
@@ -150,11 +151,10 @@ class SessionListCreateApi(generics.ListAPIView[CoachingSession]):
                 filters[lookup] = params[name]
         for name, lookup in (("start_after", "start__gte"), ("start_before", "start__lt")):
             if params.get(name):
-                value = serializers.DateTimeField().run_validation(params[name])
-                filters[lookup] = value
+                filters[lookup] = _checked(name, parse_query_datetime, params[name])
         for key in ("rep_id", "coach_id"):
-            if key in filters and not str(filters[key]).isdigit():
-                raise serializers.ValidationError({key: ["A whole number is required."]})
+            if key in filters:
+                filters[key] = _checked(key, parse_query_id, str(filters[key]))
         return sessions.filter(**filters)
 
     @extend_schema(request=SessionCreateSerializer, responses={201: SessionOutputSerializer})
@@ -387,9 +387,8 @@ class CommitmentListApi(generics.ListAPIView[Commitment]):
         if params.get("status"):
             commitments = commitments.filter(status=params["status"])
         if params.get("rep_id"):
-            if not params["rep_id"].isdigit():
-                raise serializers.ValidationError({"rep_id": ["A whole number is required."]})
-            commitments = commitments.filter(rep_id=int(params["rep_id"]))
+            rep_id = _checked("rep_id", parse_query_id, params["rep_id"])
+            commitments = commitments.filter(rep_id=rep_id)
         return commitments.order_by("check_date", "pk")
 
 
@@ -440,8 +439,8 @@ class SlotListApi(APIView):
                 errors[name] = ["A whole number is required."]
                 continue
             value = int(raw)
-            if value < low or (high is not None and value > high):
-                errors[name] = [f"Between {low} and {high}."]
+            if value < low or value > (high or MAX_BIGINT):
+                errors[name] = [f"Between {low} and {high or MAX_BIGINT}."]
                 continue
             numbers[name] = value
         if errors:
@@ -468,9 +467,15 @@ class SlotListApi(APIView):
 def _int_or_none(value: str | None) -> int | None:
     if value in (None, ""):
         return None
-    if not str(value).isdigit():
-        raise serializers.ValidationError({"coach_id": ["A whole number is required."]})
-    return int(str(value))
+    return _checked("coach_id", parse_query_id, str(value))
+
+
+def _checked(name: str, check: Callable[[Any], T], value: Any) -> T:
+    """`check(value)`, an out-of-bounds value answered as 400 naming the parameter."""
+    try:
+        return check(value)
+    except InputInvalid as exc:
+        raise serializers.ValidationError({name: [exc.reason]}) from None
 
 
 class RubricListApi(generics.ListAPIView[Rubric]):

@@ -17,6 +17,7 @@ from coaching.access import bookable_rep_get, may_coach, sessions_visible
 from coaching.calendar_grid import monday, week_grid
 from coaching.models import Rubric
 from coaching.views.shared import visible_person
+from core.validation import date_checked
 
 # Dashboard, calendar, history
 
@@ -41,8 +42,8 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
         owner = visible_person(request.user, request.GET["user"])
     today = timezone.localdate()
     try:
-        week_start = monday(dt.date.fromisoformat(request.GET.get("week", "")))
-    except ValueError:
+        week_start = monday(date_checked(dt.date.fromisoformat(request.GET.get("week", ""))))
+    except ValueError:  # not a date, or outside core.validation's bounds: this week
         week_start = monday(today)
     # Query: the owner's sessions in the week (with coach and rep).
     days = selectors.calendar_week(user=owner, week_start=week_start)

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -20,6 +19,7 @@ from accounts.models import ApiKey, Role, Scope, Team, User
 from accounts.permissions import ScopeOrRole, request_principal
 from core.api.bulk import BulkResultSerializer, bulk_rows
 from core.api.idempotency import idempotent_create
+from core.validation import InputInvalid, parse_query_datetime
 from training import selectors
 from training.access import (
     assignable_teams_for_principal,
@@ -388,12 +388,9 @@ class CompletionBulkApi(APIView):
 
 def _parse_since(raw: str) -> dt.datetime:
     try:
-        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise serializers.ValidationError(
-            {"since": ["Use an ISO 8601 timestamp, e.g. 2025-01-31T00:00:00Z."]}
-        ) from None
-    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+        return parse_query_datetime(raw)
+    except InputInvalid as exc:
+        raise serializers.ValidationError({"since": [exc.reason]}) from None
 
 
 class XapiStatementsApi(APIView):
