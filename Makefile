@@ -18,10 +18,13 @@ $(STAMP): requirements.lock
 setup: $(STAMP)
 	$(BIN)/python locale/compile.py
 
+# The demo site, and beside it a Celery worker and beat (home/management/commands/run_demo.py):
+# without REDIS_URL they share kombu's filesystem transport under var/celery, and every timed job
+# runs every two minutes, so reminders, commitment checks and report refreshes show. Ctrl-C stops all.
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py run_demo 127.0.0.1:8000
 
 # Same as run, without re-seeding (for a second terminal or after editing code).
 serve: setup

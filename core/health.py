@@ -25,6 +25,8 @@ def _database_ok() -> tuple[bool, str]:
 
 def _broker_ok() -> tuple[bool, str]:
     if not settings.REDIS_URL:
+        if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+            return True, "filesystem (development)"
         return True, "eager (no broker configured)"
     import redis
 
