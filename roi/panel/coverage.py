@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Max
+from django.utils import timezone
 
 from deals.models import Deal
 from integrations.models import CrmConnection
@@ -125,7 +126,9 @@ def coverage_from_rows(
     rows: list[tuple[str, Any, dt.datetime]], *, synced: dict[str, dt.datetime], today: dt.date
 ) -> DataCoverage:
     """Coverage from (source, month number created, newest CRM time) rows; no queries."""
-    cap = dt.datetime.combine(today, dt.time.min, tzinfo=UTC) + dt.timedelta(days=1)
+    # Capped by today, and by now: a CRM clock ahead of ours does not make data newer.
+    end_of_today = dt.datetime.combine(today, dt.time.min, tzinfo=UTC) + dt.timedelta(days=1)
+    cap = min(end_of_today, timezone.now())
     months: dict[str, set[int]] = {}
     newest: dict[str, dt.datetime] = {}
     for source, month, modified in rows:
