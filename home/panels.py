@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from coaching.selectors import next_session_for as coaching_next_session_for
 from coaching.selectors import overdue_followups_count as coaching_overdue_followups_count
+from core.display import localtime_or_stored
 from deals.selectors import deal_pipeline_counts
 from roi.access import can_read_reports
 from roi.selectors import impact_summary
@@ -106,7 +107,7 @@ def _coaching(user: User) -> Panel | None:
     session = coaching_next_session_for(user=user, now=now)
     if session is None:
         return None
-    start = timezone.localtime(session.start)
+    start = localtime_or_stored(session.start)
     return Panel(
         title=_("Next coaching session"),
         body=_("%(kind)s with %(coach)s, %(day)s at %(time)s")
