@@ -1,8 +1,11 @@
 """Evidence gates, the minimum detectable effect, and the evidence grade.
 
-A report presents its estimate as a finding only when every gate passes; otherwise it says
-"collecting evidence" and what is missing ("12 of 20 trained reps"). The grade says how strong
-the design behind a finding is. Plain Python: the inputs are numbers, the settings a dataclass.
+A report presents its estimate as a finding only when every sample gate passes (reps and months);
+otherwise it says "collecting evidence" and what is missing ("12 of 20 trained reps"). Power is
+not a gate: a study that passes the sample gates but cannot reliably detect the planned effect
+shows its estimate with grade C and the design check (roi.estimators.design), because hiding it
+would hide real effects too. The grade says how strong the design behind a finding is. Plain
+Python: the inputs are numbers, the settings a dataclass.
 """
 
 from __future__ import annotations
@@ -36,8 +39,6 @@ class Gate:
     def missing(self) -> str:
         """What the report still waits for, in words a sales leader reads."""
         actual = "—" if self.actual is None else _number(self.actual)
-        if self.name == "mde_pct" and self.actual is not None:
-            actual = str(round(self.actual))
         required = _number(self.required)
         texts = {
             "treated_reps": _("%(actual)s of %(required)s trained reps"),
@@ -45,10 +46,6 @@ class Gate:
             "pre_months": _("%(actual)s of %(required)s months of data before training"),
             "post_months": _(
                 "%(actual)s of %(required)s months after training (one sales cycle plus a month)"
-            ),
-            "mde_pct": _(
-                "the smallest effect the data can detect is %(actual)s%%, more than the "
-                "%(required)s%% expected"
             ),
         }
         return texts[self.name] % {"actual": actual, "required": required}
@@ -87,8 +84,6 @@ def gates_evaluate(
     pre_months: float | None,
     post_months: float | None,
     median_cycle_days: float | None,
-    mde_pct: float | None,
-    plausible_effect_pct: float,
 ) -> list[Gate]:
     post_required = required_post_months(median_cycle_days, settings)
     return [
@@ -116,12 +111,6 @@ def gates_evaluate(
             post_months,
             post_months is not None and post_months >= post_required,
         ),
-        Gate(
-            "mde_pct",
-            plausible_effect_pct,
-            None if mde_pct is None else round(mde_pct, 2),
-            mde_pct is not None and mde_pct <= plausible_effect_pct,
-        ),
     ]
 
 
@@ -131,12 +120,15 @@ def evidence_grade(
     pre_trend_clean: bool | None,
     pre_periods_checked: bool,
     is_randomised: bool,
+    is_powered: bool = True,
 ) -> str:
-    """A: randomised rollout; B: staggered comparison with a clean pre-trend; C: a weaker design
-    (the pre-trend is not clean, or it rests on too few months before training); D: no finding,
-    only the naive figures."""
-    if not gates_passed:
+    """A: randomised rollout (its intention-to-treat estimate is the headline, compliance
+    reported); B: staggered comparison with a clean pre-trend; C: a finding on a weaker footing
+    (too few months before training to check the pre-trend, or too little power for the planned
+    effect); D: no finding: below a sample gate, or the pre-trend check failed (a drift before
+    training would be read as an effect, so the estimate is withheld, never shown as C)."""
+    if not gates_passed or pre_trend_clean is False:
         return "D"
-    if pre_trend_clean and pre_periods_checked:
-        return "A" if is_randomised else "B"
-    return "C"
+    if not (pre_trend_clean and pre_periods_checked and is_powered):
+        return "C"
+    return "A" if is_randomised else "B"

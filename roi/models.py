@@ -38,6 +38,14 @@ class RoiSettings(models.Model):
     coach_hourly_cost = models.DecimalField(
         _("loaded hourly cost of a coach"), max_digits=10, decimal_places=2, default=Decimal("90")
     )
+    # Paid on every booked unit, so the company keeps the margin net of it.
+    commission_pct = models.DecimalField(
+        _("sales commission (% of bookings)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text=_("Netted from the gross margin when pricing an effect on bookings."),
+    )
     # Evidence gates: below any of them a report says "collecting evidence".
     min_treated_reps = models.PositiveSmallIntegerField(_("minimum trained reps"), default=20)
     min_comparison_reps = models.PositiveSmallIntegerField(_("minimum comparison reps"), default=20)
@@ -79,6 +87,10 @@ class RoiSettings(models.Model):
             models.CheckConstraint(
                 condition=Q(rep_hourly_cost__gte=0) & Q(coach_hourly_cost__gte=0),
                 name="roi_settings_costs_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(commission_pct__gte=0) & Q(commission_pct__lte=100),
+                name="roi_settings_commission_range",
             ),
             models.CheckConstraint(
                 condition=Q(default_plausible_effect_pct__gt=0),
@@ -299,3 +311,30 @@ class EvaluationAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} · wave {self.wave}"
+
+
+class ProgramPlanFreeze(models.Model):
+    """A program's measurement plan as it stood at its first report with a finding.
+
+    Written once by the refresh and never updated: reports grade against this plan, and edits
+    recorded after `frozen_at` (training.ProgramPlanChange) are shown as "plan changed after
+    results" instead of silently re-grading.
+    """
+
+    program = models.OneToOneField(
+        "training.Program", on_delete=models.CASCADE, related_name="plan_freeze"
+    )
+    primary_metric = models.CharField(max_length=16, choices=Metric.choices)
+    horizon_months = models.PositiveSmallIntegerField()
+    plausible_effect_pct = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    anticipation_months = models.PositiveSmallIntegerField(default=0)
+    frozen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("frozen plan")
+        verbose_name_plural = _("frozen plans")
+
+    def __str__(self) -> str:
+        return f"{self.program} plan"

@@ -1,6 +1,7 @@
 """Phillips ROI: what an effect on bookings is worth against what the program cost.
 
-benefit   = effect on bookings per rep-month x trained rep-months in the first year x gross margin
+benefit   = effect on bookings per rep-month x trained rep-months in the first year
+            x (gross margin - sales commission)
 cost      = content or licence + delivery + seats x cost per seat
             + learner hours x loaded hourly cost of a rep + coaching hours x that of a coach
 ROI %     = (benefit - cost) / cost x 100
@@ -93,6 +94,7 @@ class Money:
     cost: float
     cost_lines: list[dict[str, object]]
     break_even_effect: float | None
+    commission_pct: float = 0.0
     benefit: float | None = None
     roi_pct: float | None = None
     roi_ci_low: float | None = None
@@ -113,19 +115,22 @@ def money_evaluate(
     cost: CostBreakdown,
     currency: str,
     ci_level: float = 0.95,
+    commission_pct: float = 0.0,
 ) -> Money:
     """Benefit, ROI with its bootstrap interval and P(ROI > 0), and the break-even effect.
 
     Without an effect (no finding yet) only the cost and the break-even effect are known.
     With a zero cost the ROI is undefined (None) while the benefit still is.
     """
-    margin = gross_margin_pct / 100.0
+    # Commission is paid on every booked unit: what the company keeps is the margin net of it.
+    margin = max(gross_margin_pct - commission_pct, 0.0) / 100.0
     value_per_unit = trained_rep_months * margin  # money per unit of effect per rep-month
     total_cost = cost.total
     base = Money(
         currency=currency,
         trained_rep_months=trained_rep_months,
         gross_margin_pct=gross_margin_pct,
+        commission_pct=commission_pct,
         cost=total_cost,
         cost_lines=cost.as_list(),
         break_even_effect=total_cost / value_per_unit if value_per_unit > 0 else None,

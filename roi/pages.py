@@ -64,6 +64,11 @@ class HeadlineRow:
         return self.snapshot.status == ReportStatus.OK
 
     @property
+    def is_highlighted(self) -> bool:
+        """A finding that survives the false-discovery-rate control across the dashboard."""
+        return self.is_ok and bool(self.snapshot.summary.get("survives_fdr"))
+
+    @property
     def title(self) -> str:
         """A coaching kind's name in the reader's language (the snapshot keeps English)."""
         if self.snapshot.subject_kind == SubjectKind.COACHING:
@@ -83,6 +88,9 @@ class Dashboard:
     tables: dict[str, Table] = field(default_factory=dict)
     # Where the deal data ends, when it stops before the last complete month.
     freshness_notes: list[str] = field(default_factory=list)
+    # Benjamini-Hochberg across the dashboard's findings: how many were tested, how many survive.
+    fdr_tested: int = 0
+    fdr_survivors: int = 0
 
 
 def _reasons(summary: dict[str, Any]) -> list[str]:
@@ -103,6 +111,8 @@ def dashboard_build(*, viewer: User) -> Dashboard:
     data_as_of = max((s.data_as_of for s in headlines if s.data_as_of), default=None)
     coverage = next((s.summary.get("coverage") for s in headlines), None)
     return Dashboard(
+        fdr_tested=max((int(s.summary.get("fdr_tested") or 0) for s in headlines), default=0),
+        fdr_survivors=sum(1 for r in rows if r.is_highlighted),
         programs=[r for r in rows if r.snapshot.subject_kind == SubjectKind.PROGRAM],
         waiting_programs=[p for p in programs if p.slug not in reported],
         coaching=[r for r in rows if r.snapshot.subject_kind == SubjectKind.COACHING],

@@ -11,11 +11,12 @@ import math
 import warnings
 import zlib
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from django.utils.translation import gettext as _
 
+from roi.estimators.design import design_check
 from roi.estimators.did import (
     DidResult,
     Panel,
@@ -45,6 +46,17 @@ METRIC_UNITS = {
     Metric.SLIP_RATE: "points",
     Metric.QUALIFICATION: "points",
 }
+# Ratio metrics are undefined in a month without the deals they divide by (no closed deal, no
+# win): their base is the average of the months before training, up to a year, instead of the
+# single month g - 1, so a rep without a closed deal in g - 1 stays in. Bookings keep the
+# month g - 1 of Callaway & Sant'Anna (a month without wins is 0, never missing).
+RATIO_BASE_MONTHS = 12
+RATIO_METRICS = {Metric.WIN_RATE, Metric.CYCLE_DAYS, Metric.SLIP_RATE, Metric.QUALIFICATION}
+# A rollout is "by team" when at least this share of the trained reps who have a team trained in
+# their team's most common month: shocks and timing are then shared by a team, and inference
+# must resample teams, not reps.
+TEAM_ROLLOUT_SHARE = 0.8
+
 HIGHER_IS_BETTER = {
     Metric.BOOKINGS: True,
     Metric.WIN_RATE: True,
@@ -66,6 +78,11 @@ def blocker_text(code: str) -> str:
         "no post-treatment observations": _("There is no data from after training yet."),
         "no covered months": _(
             "No whole month is covered by deal data yet: connect the CRM or import deals."
+        ),
+        "pre-trend failed": _(
+            "Withheld: before training, trained and comparison reps were already drifting "
+            "apart (pre-trend check failed), so the comparison cannot tell the program's effect "
+            "from that drift. No effect and no ROI are shown."
         ),
     }
     return texts.get(code, _("The data cannot identify an effect yet."))
@@ -90,6 +107,9 @@ class Subject:
     headline_metric: str
     plausible_effect_pct: float | None = None
     is_randomised: bool = False
+    # Months before completion in which behaviour may already change (the course in progress):
+    # those months are neither a base nor a placebo (`did`'s anticipation).
+    anticipation_months: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,6 +142,14 @@ class Analysis:
     pre_trend: dict[str, Any] | None
     baseline: float | None
     assignment: dict[str, Any] | None = None
+    # The design check (power, type S, exaggeration) and the pre-trend sensitivity (M-bar).
+    power: dict[str, Any] | None = None
+    sensitivity: dict[str, Any] | None = None
+    # Evaluation mode: the headline is the intention-to-treat effect; completion is secondary.
+    headline_design: str = "staggered"
+    completion_effect: dict[str, Any] | None = None
+    compliance: dict[str, Any] | None = None
+    clustered_by: str = "rep"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -147,6 +175,30 @@ def estimator_panel(panel: RepMonthPanel, outcome: FloatArray, groups: IntArray)
         outcome=outcome[rows, columns],
         first_treated=groups[rows].astype(np.float64),
     )
+
+
+def cluster_rows(panel: RepMonthPanel, clusters: dict[int, int] | None) -> IntArray | None:
+    """The bootstrap's cluster label of each estimator-panel row: the rep's team, or the rep
+    alone (a negative label) when they have none. None resamples reps."""
+    if clusters is None:
+        return None
+    labels = np.array([clusters.get(int(rep), -int(rep)) for rep in panel.rep_ids], dtype=np.int64)
+    rows, _columns = np.nonzero(panel.active)
+    return labels[rows]
+
+
+def is_team_rollout(first_treated: dict[int, int], team_of: dict[int, int]) -> bool:
+    """Whether training went team by team: most trained reps with a team trained in their
+    team's most common month, and at least two teams trained."""
+    by_team: dict[int, list[int]] = {}
+    for rep, month in first_treated.items():
+        if rep in team_of:
+            by_team.setdefault(team_of[rep], []).append(month)
+    if len(by_team) < 2:
+        return False
+    in_modal = sum(max(months.count(m) for m in set(months)) for months in by_team.values())
+    trained = sum(len(months) for months in by_team.values())
+    return trained >= 2 * len(by_team) and in_modal >= TEAM_ROLLOUT_SHARE * trained
 
 
 def _finite_or_none(value: float | None) -> float | None:
@@ -219,11 +271,34 @@ def _naive(est_panel: Panel) -> dict[str, float | None]:
     }
 
 
-def _estimate(est_panel: Panel, *, n_boot: int, seed: int) -> DidResult | None:
+class _EstimateOptions(TypedDict):
+    n_boot: int
+    anticipation: int
+    base_window: int
+    cluster: IntArray | None
+
+
+def _estimate(
+    est_panel: Panel,
+    *,
+    n_boot: int,
+    seed: int,
+    anticipation: int = 0,
+    base_window: int = 1,
+    cluster: IntArray | None = None,
+) -> DidResult | None:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
-            return estimate(est_panel, n_boot=n_boot, seed=seed, ci_level=CI_LEVEL)
+            return estimate(
+                est_panel,
+                n_boot=n_boot,
+                seed=seed,
+                ci_level=CI_LEVEL,
+                anticipation=anticipation,
+                base_window=base_window,
+                cluster=cluster,
+            )
         except ValueError:
             return None
 
@@ -236,18 +311,28 @@ def analyse(
     first_treated: dict[int, int],
     assigned: dict[int, int] | None = None,
     audience: set[int] | None = None,
+    clusters: dict[int, int] | None = None,
 ) -> Analysis:
     """The estimate for `subject` on `metric`. With `audience`, only those reps are in the
-    analysis (trained reps and comparisons alike)."""
+    analysis (trained reps and comparisons alike). With `clusters` ({rep: team}) the bootstrap
+    resamples teams. A randomised subject with `assigned` ({rep: month their wave started})
+    headlines the intention-to-treat effect of assignment; completion is then secondary."""
     panel = context.panel
     if audience is not None:
         panel = panel.subset(np.isin(panel.rep_ids, np.fromiter(audience, dtype=np.int64)))
         context = replace(context, panel=panel)
     outcome = panel.outcome(metric)
-    groups = first_treated_vector(panel, first_treated)
+    is_itt = subject.is_randomised and assigned is not None
+    groups = first_treated_vector(panel, assigned if is_itt and assigned else first_treated)
     est_panel = estimator_panel(panel, outcome, groups)
     sample, baseline = _sample(panel, outcome, groups)
-    result = _estimate(est_panel, n_boot=context.n_boot, seed=_seed(subject, metric))
+    options = _EstimateOptions(
+        n_boot=context.n_boot,
+        anticipation=subject.anticipation_months,
+        base_window=RATIO_BASE_MONTHS if metric in RATIO_METRICS else 1,
+        cluster=cluster_rows(panel, clusters),
+    )
+    result = _estimate(est_panel, seed=_seed(subject, metric), **options)
     blocker = None
     if not panel.active.any():
         blocker = "no covered months"
@@ -261,7 +346,7 @@ def analyse(
     sample["mde"] = _finite_or_none(mde)
     sample["mde_pct"] = _finite_or_none(mde_pct)
     sample["median_cycle_days"] = context.median_cycle_days
-    plausible = subject.plausible_effect_pct or context.default_plausible_effect_pct
+    plausible = float(subject.plausible_effect_pct or context.default_plausible_effect_pct)
     gates = gates_evaluate(
         settings=context.gate_settings,
         treated_reps=sample["treated_reps"],
@@ -269,28 +354,32 @@ def analyse(
         pre_months=sample["pre_months"],
         post_months=sample["post_months"],
         median_cycle_days=context.median_cycle_days,
-        mde_pct=sample["mde_pct"],
-        plausible_effect_pct=float(plausible),
     )
+    check = result.pre_trend if result is not None else None
+    if blocker is None and all(gate.passed for gate in gates) and check and not check.is_clean:
+        blocker = "pre-trend failed"
     passed = blocker is None and all(gate.passed for gate in gates)
     status = ReportStatus.OK if passed else ReportStatus.COLLECTING
     pre_trend = None
-    check = result.pre_trend if result is not None else None
     if check is not None:
         pre_trend = {
             "n_pre_periods": check.n_pre_periods,
             "p_value": _finite_or_none(check.p_value),
             "is_clean": check.is_clean,
         }
-    assignment = None
-    if assigned is not None and status == ReportStatus.OK:
-        assignment = _assignment(subject, metric, context, outcome, assigned)
+    power = _power(se=se, baseline=baseline, plausible_pct=plausible, mde_pct=mde_pct)
+    completion_effect = compliance = None
+    if is_itt and assigned is not None:
+        completion_effect, compliance = _completion_and_compliance(
+            subject, metric, panel, outcome, first_treated, assigned, options
+        )
     grade = evidence_grade(
         gates_passed=status == ReportStatus.OK,
         pre_trend_clean=None if check is None else check.is_clean,
         pre_periods_checked=check is not None
         and check.n_pre_periods >= context.gate_settings.min_pre_months,
-        is_randomised=subject.is_randomised and assignment is not None,
+        is_randomised=is_itt and compliance is not None,
+        is_powered=bool(power and power["is_powered"]),
     )
     return Analysis(
         subject=subject,
@@ -304,28 +393,81 @@ def analyse(
         grade=grade,
         pre_trend=pre_trend,
         baseline=baseline,
-        assignment=assignment,
+        assignment=_itt_block(result) if is_itt and result is not None else None,
+        power=power,
+        sensitivity=_sensitivity(result),
+        headline_design="randomised_itt" if is_itt else "staggered",
+        completion_effect=completion_effect,
+        compliance=compliance,
+        clustered_by="rep" if clusters is None else "team",
     )
 
 
-def _assignment(
-    subject: Subject,
-    metric: str,
-    context: ReportContext,
-    outcome: FloatArray,
-    assigned: dict[int, int],
+def _power(
+    *, se: float | None, baseline: float | None, plausible_pct: float, mde_pct: float | None
 ) -> dict[str, Any] | None:
-    """The effect of being assigned (intention to treat): every rep of a team is treated from
-    their wave's start, whether or not they completed the program."""
-    groups = first_treated_vector(context.panel, assigned)
-    result = _estimate(
-        estimator_panel(context.panel, outcome, groups),
-        n_boot=context.n_boot,
-        seed=_seed(subject, f"{metric}:assignment"),
+    """The design check against the plan's plausible effect (Gelman & Carlin 2014)."""
+    if se is None or not baseline:
+        return None
+    check = design_check(
+        planned_effect=plausible_pct / 100.0 * abs(baseline), se=se, ci_level=CI_LEVEL
     )
-    if result is None or result.simple is None:
+    if check is None:
+        return None
+    return {
+        "plausible_effect_pct": plausible_pct,
+        "planned_effect": check.planned_effect,
+        "mde_pct": _finite_or_none(mde_pct),
+        "is_powered": mde_pct is not None and mde_pct <= plausible_pct,
+        "power": check.power,
+        "type_s": check.type_s,
+        "exaggeration": _finite_or_none(check.exaggeration),
+    }
+
+
+def _sensitivity(result: DidResult | None) -> dict[str, Any] | None:
+    if result is None or result.sensitivity is None:
+        return None
+    return {
+        "breakdown_m": _finite_or_none(result.sensitivity.breakdown_m),
+        "max_pre_violation": _finite_or_none(result.sensitivity.max_pre_violation),
+    }
+
+
+def _itt_block(result: DidResult) -> dict[str, Any] | None:
+    if result.simple is None:
         return None
     return {**_estimate_dict(result), "assigned_reps": result.n_treated_units}
+
+
+def _completion_and_compliance(
+    subject: Subject,
+    metric: str,
+    panel: RepMonthPanel,
+    outcome: FloatArray,
+    first_treated: dict[int, int],
+    assigned: dict[int, int],
+    options: _EstimateOptions,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The effect of completing (secondary: who completes is not random) and compliance: the
+    share of reps whose wave has started who completed the program."""
+    completion = _estimate(
+        estimator_panel(panel, outcome, first_treated_vector(panel, first_treated)),
+        seed=_seed(subject, f"{metric}:completion"),
+        **options,
+    )
+    last_month = int(panel.months[-1]) if panel.months.size else 0
+    started = [rep for rep, month in assigned.items() if month <= last_month]
+    completed = sum(1 for rep in started if rep in first_treated)
+    compliance = {
+        "assigned_reps": len(started),
+        "completed_reps": completed,
+        "share": completed / len(started) if started else None,
+    }
+    effect = None
+    if completion is not None and completion.simple is not None:
+        effect = {**_estimate_dict(completion), "trained_reps": completion.n_treated_units}
+    return effect, compliance
 
 
 def _estimate_dict(result: DidResult) -> dict[str, Any]:
@@ -339,6 +481,30 @@ def _estimate_dict(result: DidResult) -> dict[str, Any]:
     }
 
 
+def first_year_effect(result: DidResult) -> tuple[float, FloatArray] | None:
+    """The average effect per rep-month over a trained rep's first FIRST_YEAR_MONTHS months,
+    following the event study (the effect ramps up as deals mature), and its bootstrap draws.
+
+    Month e of the first year takes the event study's effect at e; months beyond those measured
+    keep the last measured effect (the ramp is assumed to have levelled off), and a month
+    undefined in a draw takes the draw's previous month (or its overall effect)."""
+    if result.simple is None or result.dynamic is None or result.boot_dynamic is None:
+        return None
+    keys = sorted(result.dynamic.by)
+    rows = np.vstack(
+        [np.array([result.dynamic.by[e].att for e in keys])[None, :], result.boot_dynamic]
+    )
+    overall = np.concatenate([[result.simple.att], result.boot_simple])
+    year = np.full((rows.shape[0], FIRST_YEAR_MONTHS), np.nan)
+    for e in range(FIRST_YEAR_MONTHS):
+        if e in keys:
+            year[:, e] = rows[:, keys.index(e)]
+        previous = year[:, e - 1] if e else overall
+        year[:, e] = np.where(np.isfinite(year[:, e]), year[:, e], previous)
+    average = year.mean(axis=1)
+    return float(average[0]), average[1:]
+
+
 def money_for(
     bookings: Analysis,
     *,
@@ -346,17 +512,21 @@ def money_for(
     cost: CostBreakdown,
     gross_margin_pct: float,
     currency: str,
+    commission_pct: float = 0.0,
 ) -> Money:
     """Money from the bookings estimate; without a finding, only cost and break-even. The
-    benefit counts each trained rep's first year (FIRST_YEAR_MONTHS rep-months each)."""
+    benefit counts each trained rep's first year (FIRST_YEAR_MONTHS rep-months each) along the
+    event study's ramp-up, at the gross margin net of sales commission."""
     trained_rep_months = float(trained_reps * FIRST_YEAR_MONTHS)
     result = bookings.result
     found = bookings.is_ok and result is not None and result.simple is not None
+    profile = first_year_effect(result) if found and result is not None else None
     return money_evaluate(
-        att=result.simple.att if found and result and result.simple else None,
-        boot_att=result.boot_simple if found and result else None,
+        att=profile[0] if profile else None,
+        boot_att=profile[1] if profile else None,
         trained_rep_months=trained_rep_months,
         gross_margin_pct=gross_margin_pct,
+        commission_pct=commission_pct,
         cost=cost,
         currency=currency,
         ci_level=CI_LEVEL,
@@ -392,6 +562,12 @@ def payload_build(analysis: Analysis, *, money: Money) -> dict[str, Any]:
         "sample": analysis.sample,
         "pre_trend": analysis.pre_trend,
         "assignment": analysis.assignment,
+        "headline_design": analysis.headline_design,
+        "completion_effect": analysis.completion_effect,
+        "compliance": analysis.compliance,
+        "clustered_by": analysis.clustered_by,
+        "power": analysis.power,
+        "sensitivity": analysis.sensitivity if found else None,
         "money": money.as_dict(),
     }
 

@@ -123,14 +123,31 @@ def coaching_hours(*, kind: str, reps: Iterable[int]) -> float:
     return duration_days(total) * 24.0
 
 
-def rollout_assigned(*, rollout: EvaluationRollout) -> dict[int, int]:
-    """{rep id: month number their team's wave started}: the assignment, whatever they did.
-    One query."""
-    rows = User.objects.filter(
-        role=Role.REP, team__isnull=False, team_id__in=rollout.assignments.values("team_id")
-    ).values_list("pk", "team_id")
+def rep_teams() -> dict[int, int]:
+    """{rep id: their current team id}, reps with a team. One query."""
+    return dict(User.objects.filter(role=Role.REP, team__isnull=False).values_list("pk", "team_id"))
+
+
+def program_assigned_teams(*, program: Program) -> dict[int, int]:
+    """{rep id: the team they were in when assigned `program` as part of a team}. One query."""
+    return dict(
+        Assignment.objects.filter(program=program, team__isnull=False)
+        .order_by("created_at", "pk")
+        .values_list("assignee_id", "team_id")
+    )
+
+
+def rollout_assigned(
+    *, rollout: EvaluationRollout, teams: dict[int, int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """({rep id: month number their team's wave started}, {rep id: that team}): the assignment,
+    whatever they did. `teams` holds each rep's team when assigned (program_assigned_teams over
+    the current teams, for the waves not yet started): a rep who moved team after assignment
+    stays in the team, and the wave, they were assigned with. No query beyond the rollout's
+    prefetched assignments."""
     starts = {a.team_id: month_number(a.starts_on) for a in rollout.assignments.all()}
-    return {rep: starts[team] for rep, team in rows if team in starts}
+    assigned = {rep: starts[team] for rep, team in teams.items() if team in starts}
+    return assigned, {rep: teams[rep] for rep in assigned}
 
 
 def median_cycle_days(*, window: PanelWindow) -> float | None:
@@ -355,7 +372,8 @@ def impact_summary() -> ImpactSummary:
     """One query: the programs' headline snapshots, without payloads."""
     rows = list(snapshot_list_headlines().filter(subject_kind=SubjectKind.PROGRAM))
     found = [s for s in rows if s.is_ok]
-    best = max(
-        found, key=lambda s: s.roi_pct if s.roi_pct is not None else float("-inf"), default=None
-    )
+    # Only a result that survives the false-discovery-rate control across the dashboard may be
+    # called the best: with many programs, the luckiest estimate is otherwise the "winner".
+    survivors = [s for s in found if s.summary.get("survives_fdr") and s.roi_pct is not None]
+    best = max(survivors, key=lambda s: s.roi_pct or 0.0, default=None)
     return ImpactSummary(findings=len(found), collecting=len(rows) - len(found), best=best)

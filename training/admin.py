@@ -1,8 +1,12 @@
 """Admin: a fallback for support. Content is written in the studio (/learn/studio/), where the
 services validate it; here completions and assignments can be inspected and corrected."""
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from accounts.models import User
 from training.models import (
     Assignment,
     Choice,
@@ -15,6 +19,7 @@ from training.models import (
     Question,
     QuizAttempt,
 )
+from training.services.content import program_plan_changes_record, program_plan_stored
 
 
 class ProgramCourseInline(admin.TabularInline[ProgramCourse, Program]):
@@ -29,6 +34,14 @@ class ProgramAdmin(admin.ModelAdmin[Program]):
     list_filter = ["status", "primary_metric", "is_evaluation"]
     search_fields = ["title", "slug"]
     inlines = [ProgramCourseInline]
+
+    def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
+        # The admin edits the plan too: record it like program_update does.
+        before = program_plan_stored(program=obj) if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None:
+            editor = request.user if isinstance(request.user, User) else None
+            program_plan_changes_record(program=obj, before=before, changed_by=editor)
 
 
 class LessonInline(admin.TabularInline[Lesson, Course]):

@@ -69,6 +69,7 @@ class ProgramForm(forms.ModelForm[Program]):
             "primary_metric",
             "horizon_months",
             "plausible_effect_pct",
+            "anticipation_months",
             "is_evaluation",
         ]
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
@@ -77,6 +78,11 @@ class ProgramForm(forms.ModelForm[Program]):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             del self.fields["slug"]
+        # Most programs have no anticipation window: an empty field means none.
+        self.fields["anticipation_months"].required = False
+
+    def clean_anticipation_months(self) -> int:
+        return int(self.cleaned_data.get("anticipation_months") or 0)
 
 
 _LESSON_FIELDS: dict[str, list[str]] = {

@@ -98,6 +98,14 @@ class Program(TimeStampedModel):
         blank=True,
         help_text=_("The effect size the plan expects; used for the minimum detectable effect."),
     )
+    anticipation_months = models.PositiveSmallIntegerField(
+        _("anticipation window (months)"),
+        default=0,
+        help_text=_(
+            "Months before completion in which reps may already work differently (the course "
+            "in progress); the estimate neither compares against nor tests those months."
+        ),
+    )
     is_evaluation = models.BooleanField(
         _("evaluation mode"),
         default=False,
@@ -130,10 +138,43 @@ class Program(TimeStampedModel):
                 condition=Q(plausible_effect_pct__isnull=True) | Q(plausible_effect_pct__gt=0),
                 name="training_program_effect_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(anticipation_months__lte=12),
+                name="training_program_anticipation_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+# The measurement plan: fixed before results come in. Every later edit is recorded.
+PLAN_FIELDS = ("primary_metric", "horizon_months", "plausible_effect_pct", "anticipation_months")
+
+
+class ProgramPlanChange(models.Model):
+    """One edit of one field of a program's measurement plan: who, when, from what to what.
+
+    Written by training.services.program_update; the ROI engine compares these with the plan it
+    froze at the first report, and says "plan changed after results" instead of re-grading.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="plan_changes")
+    field = models.CharField(max_length=32)
+    old_value = models.CharField(max_length=64, blank=True)
+    new_value = models.CharField(max_length=64, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("plan change")
+        verbose_name_plural = _("plan changes")
+
+    def __str__(self) -> str:
+        return f"{self.program} · {self.field}"
 
 
 class ProgramCourse(models.Model):

@@ -149,6 +149,26 @@ class PreTrendCheck:
     is_clean: bool
 
 
+@dataclass(frozen=True)
+class Sensitivity:
+    """How robust the effect is to a violation of parallel trends, in the spirit of Rambachan &
+    Roth (2023), "A More Credible Approach to Parallel Trends", relative magnitudes.
+
+    Before training, the event study measures how far trained and comparison reps drifted apart
+    from one month to the next; its largest value is `max_pre_violation`. Suppose that after
+    training the trends may differ by up to M times that, in either direction:
+    the effect is then only known up to +- M x `max_pre_violation` (`bias_per_m` per unit of M).
+    `breakdown_m` is the M at which that band reaches the end of the 95% interval nearest zero:
+    below it the effect keeps its sign ("robust up to M = 1.4"); 0 when the interval already
+    includes zero. A simplification of their method: one bound on the average effect's bias,
+    taken at the interval's end, instead of a robust interval recomputed for each M.
+    """
+
+    max_pre_violation: float
+    bias_per_m: float
+    breakdown_m: float
+
+
 @dataclass(frozen=True, eq=False)
 class DidResult:
     estimable: bool
@@ -171,6 +191,10 @@ class DidResult:
     # Draws of the overall simple ATT, in draw order; NaN for a draw where it is undefined.
     boot_simple: FloatArray
     pre_trend: PreTrendCheck | None
+    sensitivity: Sensitivity | None = None
+    # Draws of the event study, one column per event time of `dynamic.by` in ascending order
+    # (shape (n_boot, n_event_times)); lets callers price a ramp-up draw by draw.
+    boot_dynamic: FloatArray | None = None
 
     @property
     def pre_trend_clean(self) -> bool | None:
@@ -186,15 +210,26 @@ def estimate(
     seed: int = 0,
     ci_level: float = 0.95,
     anticipation: int = 0,
+    base_window: int = 1,
+    cluster: ArrayLike | None = None,
 ) -> DidResult:
     """Group-time ATTs, their aggregations and a pre-trend check, with unit-bootstrap inference.
+
+    `base_window` > 1 compares each post-treatment period with the average of the last
+    `base_window` periods before treatment (those observed) instead of the single period g - 1:
+    for ratio metrics (win rate, cycle days) a rep without a closed deal in g - 1 stays in.
+    `cluster`, one label per panel row (the same on every row of a unit), makes the bootstrap
+    resample whole clusters (teams) instead of units: needed when treatment or shocks are shared
+    by a team.
 
     Data that cannot identify an effect (no treated units, no comparison units) gives a result
     with `estimable=False` and a `reason`; invalid arguments raise ValueError.
     """
     _check_options(comparison, base_period, n_boot, ci_level, anticipation)
-    design = _design(panel, anticipation)
-    options = _Options(comparison, base_period, anticipation, n_boot, seed, ci_level)
+    if base_window < 1:
+        raise ValueError("base_window must be >= 1")
+    design = _design(panel, anticipation, cluster=cluster, base_window=base_window)
+    options = _Options(comparison, base_period, anticipation, n_boot, seed, ci_level, base_window)
     if design.n_treated_units == 0:
         return _not_estimable(options, design, "no treated units")
     specs = _cell_specs(design, options)
@@ -203,7 +238,7 @@ def estimate(
     specs = specs.keep_identified(observed_in_both)
     if not specs.is_post.any():
         return _not_estimable(options, design, specs.missing_reason)
-    weights = _unit_weights(design.n_units, n_boot, seed)
+    weights = _unit_weights(design.n_units, n_boot, seed, design.unit_cluster)
     sums, counts = _pair_sums(weights, design, specs.pairs)
     draws = _CellDraws(specs=specs, att=_cell_att(sums, counts, specs))
     return _result(options, design, draws, _cohort_sizes(weights, design))
@@ -250,6 +285,7 @@ class _Options:
     n_boot: int
     seed: int
     ci_level: float
+    base_window: int = 1
 
 
 @dataclass(frozen=True)
@@ -268,6 +304,11 @@ class _Design:
     cohorts: IntArray  # first treated periods of the treated cohorts, ascending
     blocks: tuple[_Block, ...]  # one per treated cohort, then the never treated last
     n_dropped_always_treated: int
+    # Cluster index (0..n_clusters-1) per unit, or None to resample units.
+    unit_cluster: IntArray | None = None
+    # With a base window, y carries one extra column per cohort after the periods: each unit's
+    # average over that cohort's base window.
+    n_base_columns: int = 0
 
     @property
     def n_units(self) -> int:
@@ -307,7 +348,9 @@ def _check_options(
         raise ValueError("anticipation must be >= 0")
 
 
-def _design(panel: Panel, anticipation: int) -> _Design:
+def _design(
+    panel: Panel, anticipation: int, *, cluster: ArrayLike | None = None, base_window: int = 1
+) -> _Design:
     units, unit_index = np.unique(panel.unit, return_inverse=True)
     periods, period_index = np.unique(panel.period, return_inverse=True)
     if np.unique(unit_index * periods.size + period_index).size != unit_index.size:
@@ -321,7 +364,29 @@ def _design(panel: Panel, anticipation: int) -> _Design:
     group[group > periods[-1]] = 0
     always = (group > 0) & (group <= periods[0] + anticipation)
     keep = ~always & np.isfinite(y).any(axis=1)
-    return _sorted_design(periods, y[keep], group[keep], int(always.sum()))
+    unit_cluster = None
+    if cluster is not None:
+        unit_cluster = _unit_cluster(np.asarray(cluster), unit_index, units.size)[keep]
+    return _sorted_design(
+        periods,
+        y[keep],
+        group[keep],
+        int(always.sum()),
+        unit_cluster=unit_cluster,
+        base_window=base_window,
+        anticipation=anticipation,
+    )
+
+
+def _unit_cluster(cluster: NDArray[Any], unit_index: IntArray, n_units: int) -> IntArray:
+    if cluster.shape != unit_index.shape:
+        raise ValueError("cluster must have one label per panel row")
+    _labels, row_cluster = np.unique(cluster, return_inverse=True)
+    per_unit = np.zeros(n_units, dtype=np.int64)
+    per_unit[unit_index] = row_cluster
+    if np.any(per_unit[unit_index] != row_cluster):
+        raise ValueError("cluster must be the same on every row of a unit")
+    return per_unit
 
 
 def _unit_first_treated(first_treated: FloatArray, unit_index: IntArray, n_units: int) -> IntArray:
@@ -335,8 +400,21 @@ def _unit_first_treated(first_treated: FloatArray, unit_index: IntArray, n_units
     return group
 
 
-def _sorted_design(periods: IntArray, y: FloatArray, group: IntArray, n_always: int) -> _Design:
+def _sorted_design(
+    periods: IntArray,
+    y: FloatArray,
+    group: IntArray,
+    n_always: int,
+    *,
+    unit_cluster: IntArray | None = None,
+    base_window: int = 1,
+    anticipation: int = 0,
+) -> _Design:
     cohorts = np.unique(group[group > 0])
+    n_base_columns = 0
+    if base_window > 1 and cohorts.size:
+        y = np.hstack([y, _base_window_means(periods, y, cohorts, base_window, anticipation)])
+        n_base_columns = int(cohorts.size)
     cohort = np.where(group > 0, np.searchsorted(cohorts, group), cohorts.size)
     is_full = np.asarray(np.isfinite(y).all(axis=1), dtype=np.bool_)
     order = np.lexsort((~is_full, cohort))
@@ -346,7 +424,36 @@ def _sorted_design(periods: IntArray, y: FloatArray, group: IntArray, n_always: 
         start, stop = np.searchsorted(cohort, [index, index + 1])
         split = start + int(np.count_nonzero(is_full[start:stop]))
         blocks.append(_Block(full=slice(start, split), partial=slice(split, stop)))
-    return _Design(periods, y[order], group[order], cohorts, tuple(blocks), n_always)
+    if unit_cluster is not None:
+        # Renumber densely: a cluster whose units were all dropped must not be drawn.
+        unit_cluster = np.unique(unit_cluster[order], return_inverse=True)[1].astype(np.int64)
+    return _Design(
+        periods,
+        y[order],
+        group[order],
+        cohorts,
+        tuple(blocks),
+        n_always,
+        unit_cluster=unit_cluster,
+        n_base_columns=n_base_columns,
+    )
+
+
+def _base_window_means(
+    periods: IntArray, y: FloatArray, cohorts: IntArray, base_window: int, anticipation: int
+) -> FloatArray:
+    """Per unit and cohort g, the mean of the unit's observed outcomes over the `base_window`
+    periods before g - anticipation (NaN when it has none there)."""
+    columns = []
+    observed = np.isfinite(y)
+    values = np.where(observed, y, 0.0)
+    for g in cohorts.tolist():
+        last = g - anticipation
+        in_window = (periods < last) & (periods >= last - base_window)
+        n = observed[:, in_window].sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            columns.append(np.where(n > 0, values[:, in_window].sum(axis=1) / n, np.nan))
+    return np.stack(columns, axis=1)
 
 
 # --- Which cells, with which comparison units ---------------------------------------------------
@@ -401,10 +508,17 @@ def _cell_specs(design: _Design, options: _Options) -> _CellSpecs:
         for t_index, b_index in _cell_periods(design.periods, g, options):
             t, base = int(design.periods[t_index]), int(design.periods[b_index])
             controls = _control_blocks(design, cohort, max(t, base) + options.anticipation, options)
+            if design.n_base_columns and t >= g:
+                # The base is the cohort's window average, stored after the period columns.
+                b_index = design.periods.size + cohort
             rows.append((g, t_index, b_index, cohort, controls))
     pair_keys = sorted({(t_index, b_index) for _, t_index, b_index, _, _ in rows})
     pair_of = {key: n for n, key in enumerate(pair_keys)}
+    # The period of each column of design.y; a cohort's window-average column is labelled with the
+    # last period of its window.
     periods = design.periods
+    if design.n_base_columns:
+        periods = np.concatenate([periods, design.cohorts - options.anticipation - 1])
     return _CellSpecs(
         group=np.array([r[0] for r in rows], dtype=np.int64),
         period=np.array([periods[r[1]] for r in rows], dtype=np.int64),
@@ -454,10 +568,17 @@ def _control_blocks(
 # --- Bootstrap ----------------------------------------------------------------------------------
 
 
-def _unit_weights(n_units: int, n_boot: int, seed: int) -> FloatArray:
+def _unit_weights(
+    n_units: int, n_boot: int, seed: int, unit_cluster: IntArray | None = None
+) -> FloatArray:
     """Row 0 weighs every unit once (the estimate); rows 1.. count each unit's copies in a
-    resample of n_units units drawn with replacement (the bootstrap draws)."""
+    resample of n_units units drawn with replacement (the bootstrap draws). With clusters, whole
+    clusters are drawn and each unit weighs as many times as its cluster was drawn."""
     rng = np.random.default_rng(seed)
+    if unit_cluster is not None:
+        n_clusters = int(unit_cluster.max()) + 1 if unit_cluster.size else 0
+        cluster_counts = _unit_weights(n_clusters, n_boot, seed)[1:]
+        return np.vstack([np.ones((1, n_units)), cluster_counts[:, unit_cluster]])
     picks = rng.integers(0, n_units, size=(n_boot, n_units))
     picks += np.arange(n_boot)[:, None] * n_units
     counts = np.bincount(picks.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units)
@@ -669,20 +790,39 @@ def _group_time_effects(draws: _CellDraws, ci_level: float) -> tuple[GroupTimeEf
     )
 
 
+def _sensitivity(dynamic: _Aggregated, simple: Estimate, anticipation: int) -> Sensitivity | None:
+    pre = dynamic.by[0, dynamic.keys < -anticipation]
+    pre = np.abs(pre[np.isfinite(pre)])
+    if not pre.size or not np.isfinite(simple.att):
+        return None
+    bias_per_m = float(pre.max())
+    margin = simple.ci_low if simple.att > 0 else -simple.ci_high
+    if not np.isfinite(margin) or bias_per_m <= 0:
+        return None
+    return Sensitivity(
+        max_pre_violation=float(pre.max()),
+        bias_per_m=bias_per_m,
+        breakdown_m=max(0.0, float(margin) / bias_per_m),
+    )
+
+
 def _result(options: _Options, design: _Design, draws: _CellDraws, sizes: FloatArray) -> DidResult:
     simple = _simple(draws, sizes)
     dynamic = _by_event_time(draws, sizes)
+    simple_estimate = _summaries(simple[:, None], options.ci_level)[0]
     return DidResult(
         estimable=True,
         reason=None,
         **_header(options, design),
         cells=_group_time_effects(draws, options.ci_level),
-        simple=_summaries(simple[:, None], options.ci_level)[0],
+        simple=simple_estimate,
         group=_aggregation(_by_group(draws, sizes), options.ci_level),
         dynamic=_aggregation(dynamic, options.ci_level),
         calendar=_aggregation(_by_calendar(draws, sizes), options.ci_level),
         boot_simple=simple[1:],
         pre_trend=_pre_trend(dynamic, options.anticipation),
+        sensitivity=_sensitivity(dynamic, simple_estimate, options.anticipation),
+        boot_dynamic=dynamic.by[1:],
     )
 
 

@@ -26,10 +26,12 @@ from accounts.models import Role, User
 from coaching.models import SessionKind
 from core.models import Organization
 from roi.data_checks import WINSOR_PERCENTILE, money_gate, robustness_check
+from roi.estimators.multiple import FDR_LEVEL, benjamini_hochberg, bh_adjusted, two_sided_p
 from roi.evidence import DAYS_PER_MONTH, GateSettings
 from roi.models import (
     EvaluationRollout,
     Metric,
+    ProgramPlanFreeze,
     RefreshState,
     ReportSnapshot,
     RoiSettings,
@@ -37,7 +39,15 @@ from roi.models import (
 )
 from roi.money import Money, coaching_cost, program_cost
 from roi.panel import data_coverage, panel_build
-from roi.reports import Analysis, ReportContext, Subject, analyse, money_for, payload_build
+from roi.reports import (
+    Analysis,
+    ReportContext,
+    Subject,
+    analyse,
+    is_team_rollout,
+    money_for,
+    payload_build,
+)
 from roi.selectors import (
     coaching_hours,
     coaching_treatments,
@@ -45,14 +55,16 @@ from roi.selectors import (
     kirkpatrick_learning,
     median_cycle_days,
     months_of,
+    program_assigned_teams,
     program_audience,
     program_treatments,
     refresh_watermark,
+    rep_teams,
     report_today,
     report_window,
     rollout_assigned,
 )
-from training.models import Program
+from training.models import PLAN_FIELDS, Program, ProgramPlanChange
 
 COACHING_HEADLINE = Metric.BOOKINGS
 
@@ -73,6 +85,8 @@ class _Row:
     is_headline: bool
     analysis: Analysis
     payload: dict[str, Any]
+    # A program's plan to freeze with this refresh (its first report with a finding).
+    plan_to_freeze: dict[str, Any] | None = None
 
 
 def report_refresh_all(*, force: bool = False, today: dt.date | None = None) -> RefreshOutcome:
@@ -92,6 +106,7 @@ def report_refresh_all(*, force: bool = False, today: dt.date | None = None) -> 
     computed_at = timezone.now()
     duration_ms = int((time.perf_counter() - started) * 1000)
     with transaction.atomic():
+        _plans_freeze(rows, computed_at)
         keep = []
         for row in rows:
             row.payload["computed_at"] = computed_at.isoformat()
@@ -114,6 +129,22 @@ def report_refresh_all(*, force: bool = False, today: dt.date | None = None) -> 
             snapshots=len(rows),
         )
     return RefreshOutcome(refreshed=True, snapshots=len(rows), duration_ms=duration_ms)
+
+
+def _plans_freeze(rows: list[_Row], computed_at: dt.datetime) -> None:
+    """Freeze each program's plan at its first report with a finding (once: get_or_create on a
+    one-to-one, so a concurrent refresh cannot freeze it twice)."""
+    frozen: dict[int, dt.datetime] = {}
+    for row in rows:
+        plan = row.plan_to_freeze
+        if plan is None:
+            continue
+        if plan["program_id"] not in frozen:
+            freeze, _created = ProgramPlanFreeze.objects.get_or_create(
+                program_id=plan["program_id"], defaults={**plan["plan"], "frozen_at": computed_at}
+            )
+            frozen[plan["program_id"]] = freeze.frozen_at
+        row.payload["plan"]["frozen_at"] = frozen[plan["program_id"]].isoformat()
 
 
 def _snapshot_fields(
@@ -147,6 +178,9 @@ def _snapshot_fields(
                 (row.payload.get("robustness") or {}).get("is_driven_by_few_deals")
             ),
             "coverage": row.payload.get("coverage"),
+            "survives_fdr": row.payload["fdr"]["survives"],
+            "fdr_tested": row.payload["fdr"]["tested"],
+            "plan_changed": bool((row.payload.get("plan") or {}).get("changed_after_results")),
         },
         "payload": row.payload,
         "computed_at": computed_at,
@@ -195,6 +229,13 @@ def _compute(*, today: dt.date) -> list[_Row]:
         )
     }
     rep_ids = set(User.objects.filter(role=Role.REP).values_list("pk", flat=True))
+    teams = rep_teams()
+    freezes = {f.program_id: f for f in ProgramPlanFreeze.objects.filter(program__in=programs)}
+    changes: dict[int, list[ProgramPlanChange]] = {}
+    for change in ProgramPlanChange.objects.filter(program__in=programs).select_related(
+        "changed_by"
+    ):
+        changes.setdefault(change.program_id, []).append(change)
     rows: list[_Row] = []
     for program in programs:
         rows += program_rows(
@@ -204,10 +245,68 @@ def _compute(*, today: dt.date) -> list[_Row]:
             settings=settings,
             currency=currency,
             rep_ids=rep_ids,
+            teams=teams,
+            freeze=freezes.get(program.pk),
+            plan_changes=changes.get(program.pk, []),
         )
     for kind, first in sorted(coaching_treatments().items()):
         rows += _coaching_rows(kind, first, context, settings, currency)
+    fdr_apply(rows)
     return rows
+
+
+def fdr_apply(rows: list[_Row]) -> None:
+    """Benjamini-Hochberg across the dashboard's results: every subject's headline metric with
+    a finding (programs and coaching). Each of those payloads says how many were tested and
+    whether it survives; only survivors are highlighted (and the home page's best ROI picks
+    among them). Other metrics are not in the family: they are shown, never highlighted."""
+    tested = [r for r in rows if r.is_headline and r.analysis.is_ok and r.payload["estimate"]]
+    p_values = [
+        two_sided_p(estimate=r.payload["estimate"]["att"] or 0.0, se=r.payload["estimate"]["se"])
+        if r.payload["estimate"]["se"] is not None
+        else 1.0
+        for r in tested
+    ]
+    survives = benjamini_hochberg(p_values, q=FDR_LEVEL)
+    q_values = bh_adjusted(p_values)
+    for row in rows:
+        row.payload["fdr"] = {"tested": len(tested), "level": FDR_LEVEL, "survives": None}
+    for row, p, q, ok in zip(tested, p_values, q_values, survives, strict=True):
+        row.payload["fdr"].update({"p_value": p, "q_value": q, "survives": ok})
+
+
+def program_plan(*, program: Program, freeze: ProgramPlanFreeze | None) -> dict[str, Any]:
+    """The plan a program's reports are graded against: frozen at the first finding, else the
+    program's current plan."""
+    source: Any = freeze if freeze is not None else program
+    return {name: getattr(source, name) for name in PLAN_FIELDS}
+
+
+def _plan_block(
+    program: Program, freeze: ProgramPlanFreeze | None, plan_changes: list[ProgramPlanChange]
+) -> dict[str, Any]:
+    plan = program_plan(program=program, freeze=freeze)
+    after = [c for c in plan_changes if freeze is not None and c.changed_at > freeze.frozen_at]
+    return {
+        "primary_metric": plan["primary_metric"],
+        "horizon_months": plan["horizon_months"],
+        "plausible_effect_pct": (
+            float(plan["plausible_effect_pct"]) if plan["plausible_effect_pct"] else None
+        ),
+        "anticipation_months": plan["anticipation_months"],
+        "frozen_at": freeze.frozen_at.isoformat() if freeze is not None else None,
+        "changed_after_results": bool(after),
+        "changes_after_results": [
+            {
+                "field": c.field,
+                "old": c.old_value,
+                "new": c.new_value,
+                "by": c.changed_by.full_name if c.changed_by else None,
+                "at": c.changed_at.isoformat(),
+            }
+            for c in after
+        ],
+    }
 
 
 def program_rows(
@@ -218,21 +317,33 @@ def program_rows(
     settings: RoiSettings,
     currency: str,
     rep_ids: set[int],
+    teams: dict[int, int] | None = None,
+    freeze: ProgramPlanFreeze | None = None,
+    plan_changes: list[ProgramPlanChange] | None = None,
 ) -> list[_Row]:
-    """Every metric's report of one program."""
+    """Every metric's report of one program, graded against its frozen plan."""
+    plan = program_plan(program=program, freeze=freeze)
     completed = program_treatments(program=program)
     first_treated = {rep: m for rep, m in months_of(completed).items() if rep in rep_ids}
     subject = Subject(
         kind=SubjectKind.PROGRAM,
         key=program.slug,
         title=program.title,
-        headline_metric=program.primary_metric,
+        headline_metric=plan["primary_metric"],
         plausible_effect_pct=(
-            float(program.plausible_effect_pct) if program.plausible_effect_pct else None
+            float(plan["plausible_effect_pct"]) if plan["plausible_effect_pct"] else None
         ),
         is_randomised=program.is_evaluation and rollout is not None,
+        anticipation_months=int(plan["anticipation_months"]),
     )
-    assigned = rollout_assigned(rollout=rollout) if rollout is not None else None
+    # Each rep in the team they were in when assigned (a move later does not change their arm).
+    team_of = {**(teams if teams is not None else rep_teams())}
+    team_of.update(program_assigned_teams(program=program))
+    assigned = None
+    if rollout is not None:
+        assigned, team_of = rollout_assigned(rollout=rollout, teams=team_of)
+    # Inference resamples teams when teams were the unit of rollout (randomised or not).
+    clustered = rollout is not None or is_team_rollout(first_treated, team_of)
     audience = program_audience(program=program)
     analyses = {
         metric: analyse(
@@ -242,12 +353,15 @@ def program_rows(
             first_treated=first_treated,
             assigned=assigned,
             audience=audience | set(first_treated) if audience else None,
+            clusters=team_of if clustered else None,
         )
         for metric in Metric.values
     }
     costing = getattr(program, "roi_costing", None)
+    # Everyone assigned takes a seat and spends the hours, whether or not they completed.
+    seats = len((audience & rep_ids) | set(completed)) if audience else len(completed)
     cost = program_cost(
-        seats=len(completed),
+        seats=seats,
         content_cost=float(program.content_cost),
         delivery_cost=float(costing.delivery_cost) if costing else 0.0,
         cost_per_seat=float(program.cost_per_seat),
@@ -256,13 +370,12 @@ def program_rows(
         coaching_hours_per_seat=float(costing.coaching_hours_per_seat) if costing else 0.0,
         coach_hourly_cost=float(settings.coach_hourly_cost),
     )
-    gate = money_gate(
-        analyses[Metric.BOOKINGS], max_share_pct=float(settings.max_unconverted_share_pct)
-    )
+    bookings = analyses[Metric.BOOKINGS]
+    gate = money_gate(bookings, max_share_pct=float(settings.max_unconverted_share_pct))
     checks = {
         "money_gate": gate.as_dict(),
         "robustness": robustness_check(
-            analyses[Metric.BOOKINGS],
+            bookings,
             context=context,
             first_treated=first_treated,
             assigned=assigned,
@@ -270,10 +383,12 @@ def program_rows(
         ),
     }
     money = money_for(
-        gate.basis(analyses[Metric.BOOKINGS]),
-        trained_reps=len(first_treated),
+        gate.basis(bookings),
+        # The benefit counts the reps inside the estimate, the ones the effect is measured on.
+        trained_reps=int(bookings.sample["treated_reps"]),
         cost=cost,
         gross_margin_pct=float(settings.gross_margin_pct),
+        commission_pct=float(settings.commission_pct),
         currency=currency,
     )
     kirkpatrick = {
@@ -282,16 +397,27 @@ def program_rows(
         **_chain_results(analyses, money),
     }
     rollout_block = _rollout_block(rollout) if rollout is not None else None
-    return [
+    plan_block = _plan_block(program, freeze, plan_changes or [])
+    has_finding = any(a.is_ok for a in analyses.values())
+    to_freeze = {"program_id": program.pk, "plan": plan} if freeze is None and has_finding else None
+    rows = [
         _row(
             analysis,
             money,
             context,
-            is_headline=metric == program.primary_metric,
-            extra={"kirkpatrick": kirkpatrick, "rollout": rollout_block, **checks},
+            is_headline=metric == plan["primary_metric"],
+            extra={
+                "kirkpatrick": kirkpatrick,
+                "rollout": rollout_block,
+                "plan": plan_block,
+                **checks,
+            },
         )
         for metric, analysis in analyses.items()
     ]
+    for row in rows:
+        row.plan_to_freeze = to_freeze
+    return rows
 
 
 def _coaching_rows(
@@ -313,18 +439,16 @@ def _coaching_rows(
         for metric in Metric.values
     }
     hours = coaching_hours(kind=kind, reps=first_treated)
-    gate = money_gate(
-        analyses[Metric.BOOKINGS], max_share_pct=float(settings.max_unconverted_share_pct)
-    )
+    bookings = analyses[Metric.BOOKINGS]
+    gate = money_gate(bookings, max_share_pct=float(settings.max_unconverted_share_pct))
     checks = {
         "money_gate": gate.as_dict(),
-        "robustness": robustness_check(
-            analyses[Metric.BOOKINGS], context=context, first_treated=first_treated
-        ),
+        "robustness": robustness_check(bookings, context=context, first_treated=first_treated),
     }
     money = money_for(
-        gate.basis(analyses[Metric.BOOKINGS]),
-        trained_reps=len(first_treated),
+        gate.basis(bookings),
+        trained_reps=int(bookings.sample["treated_reps"]),
+        commission_pct=float(settings.commission_pct),
         cost=coaching_cost(
             session_hours=hours,
             rep_hourly_cost=float(settings.rep_hourly_cost),

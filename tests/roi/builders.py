@@ -36,6 +36,8 @@ def build_team(
     program: Program | None = None,
     n_months: int = 24,
     hire_date: dt.date = dt.date(2023, 1, 1),
+    dip_before_training: float = 0.0,
+    cycle_days: int = 40,
 ) -> Team:
     scenario = SalesScenario(
         n_reps=n_reps,
@@ -47,6 +49,7 @@ def build_team(
         first_cohort_month=6,
         cohort_spacing=3,
         noise_sd=10.0,
+        dip_before_training=dip_before_training,
     )
     sales = simulate_sales(scenario, seed=seed)
     program = program or program_with_courses(1, plausible_effect_pct=Decimal("20"))
@@ -77,7 +80,7 @@ def build_team(
                     currency="USD",
                     stage="Closed Won",
                     status=DealStatus.WON,
-                    created_at=closed - dt.timedelta(days=40),
+                    created_at=closed - dt.timedelta(days=cycle_days),
                     closed_at=closed,
                     source_updated_at=closed,
                 )

@@ -57,7 +57,6 @@ def test_impact_answers_with_the_issue_fields(reported, client_for):
         "comparison_reps",
         "pre_months",
         "post_months",
-        "mde_pct",
     ]
     assert set(body["event_study"][0]) == {"e", "att", "ci_low", "ci_high"}
     assert set(body["naive"]) == {"before_after", "trained_vs_untrained"}

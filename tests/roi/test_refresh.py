@@ -86,7 +86,12 @@ def test_money_comes_from_the_bookings_draws_and_the_program_costs():
     # cost: 20,000 + 42 seats x 100 + 42 x 5 h x 50 = 34,700
     assert money["cost"] == pytest.approx(34_700)
     assert money["trained_rep_months"] == 42 * 12
-    assert money["benefit"] == pytest.approx(snapshot.att * 42 * 12 * 0.7)
+    # the benefit follows the event study over each rep's first year (the effect ramps up), not
+    # the post-training average
+    by_e = {p["e"]: p["att"] for p in snapshot.payload["event_study"]}
+    first_year = [by_e[e] for e in range(12)]
+    assert money["benefit"] == pytest.approx(sum(first_year) / 12 * 42 * 12 * 0.7)
+    assert money["benefit"] < snapshot.att * 42 * 12 * 0.7
     assert money["roi_pct"] == pytest.approx((money["benefit"] - 34_700) / 34_700 * 100)
     assert money["roi_ci_low"] < money["roi_pct"] < money["roi_ci_high"]
     assert money["break_even_effect"] == pytest.approx(34_700 / (42 * 12 * 0.7))
@@ -310,4 +315,58 @@ def test_a_randomised_rollout_reports_the_effect_of_assignment_and_earns_grade_a
     assert snapshot.evidence_grade == "A"
     assert assignment["att"] == pytest.approx(snapshot.att)
     assert assignment["assigned_reps"] == 42
+    # the headline is the randomised intention-to-treat effect, inference resamples teams, and
+    # compliance and the completion effect are reported beside it
+    assert snapshot.payload["headline_design"] == "randomised_itt"
+    assert snapshot.payload["clustered_by"] == "team"
+    assert snapshot.payload["compliance"] == {
+        "assigned_reps": 42,
+        "completed_reps": 42,
+        "share": 1.0,
+    }
+    assert snapshot.payload["completion_effect"]["trained_reps"] == 42
     assert [t["wave"] for t in snapshot.payload["rollout"]["teams"]] == [1, 2, 3, 4, 5]
+
+
+def test_evaluation_mode_keeps_each_rep_in_the_wave_of_the_team_they_were_assigned_with():
+    # given a randomised rollout of two waves; the first wave's reps were assigned as a team
+    program = program_with_courses(1, plausible_effect_pct=Decimal("20"), is_evaluation=True)
+    team = build_team(n_reps=60, seed=3, program=program)
+    rollout = EvaluationRollout.objects.create(
+        program=program,
+        seed=1,
+        first_wave_starts_on=dt.date(2023, 7, 1),
+        wave_spacing_months=3,
+        n_waves=2,
+    )
+    first, later = TeamFactory(name="First"), TeamFactory(name="Later")
+    reps = team.reps
+    User.objects.filter(pk__in=[r.pk for r in reps[:30]]).update(team=first)
+    User.objects.filter(pk__in=[r.pk for r in reps[30:]]).update(team=later)
+    for group, wave, starts in ((first, 1, dt.date(2023, 7, 1)), (later, 2, dt.date(2025, 6, 1))):
+        EvaluationAssignment.objects.create(
+            rollout=rollout,
+            team=group,
+            stratum=1,
+            prior_bookings_per_rep=0,
+            wave=wave,
+            starts_on=starts,
+        )
+    for rep in reps[:30]:
+        Assignment.objects.create(
+            program=program, assignee=rep, team=first, due_date=dt.date(2023, 8, 1)
+        )
+    # when five of the first wave's reps later move to the other team
+    User.objects.filter(pk__in=[r.pk for r in reps[:5]]).update(team=later)
+
+    report_refresh_all(force=True, today=TODAY)
+
+    # then they still count in the first wave: 30 assigned, compliance over those 30
+    payload = _snapshot().payload
+    completed = sum(1 for m in team.sales.training_month[:30].tolist() if m)
+    assert payload["compliance"] == {
+        "assigned_reps": 30,
+        "completed_reps": completed,
+        "share": completed / 30,
+    }
+    assert payload["headline_design"] == "randomised_itt"

@@ -47,6 +47,7 @@ class ProgramOutputSerializer(serializers.ModelSerializer[Program]):
         "primary_metric",
         "horizon_months",
         "plausible_effect_pct",
+        "anticipation_months",
         "is_evaluation",
     )
 
@@ -64,6 +65,7 @@ class ProgramOutputSerializer(serializers.ModelSerializer[Program]):
             "primary_metric",
             "horizon_months",
             "plausible_effect_pct",
+            "anticipation_months",
             "is_evaluation",
             "updated_at",
         ]
@@ -243,6 +245,7 @@ class ProgramInputSerializer(serializers.Serializer[Any]):
     plausible_effect_pct = serializers.DecimalField(
         max_digits=6, decimal_places=2, required=False, allow_null=True
     )
+    anticipation_months = serializers.IntegerField(min_value=0, max_value=12, required=False)
     is_evaluation = serializers.BooleanField(required=False)
 
 

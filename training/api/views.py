@@ -62,6 +62,11 @@ from training.xapi import XAPI_VERSION, Cursor, CursorError, statement_page
 ALL_ROLES = tuple(Role.values)
 
 
+def _editor(request: Request) -> User | None:
+    """The person behind a request (None for an API key), for the plan-change record."""
+    return request.user if isinstance(request.user, User) else None
+
+
 def _invalid(exc: DjangoValidationError) -> serializers.ValidationError:
     """A service's ValidationError as the API's 400 (field and reason)."""
     if hasattr(exc, "error_dict"):
@@ -263,7 +268,7 @@ class ProgramDetailApi(ReadOrWrite):
         fields = dict(data.validated_data)
         courses = _courses_by_slug(fields.pop("courses")) if "courses" in fields else None
         try:
-            program_update(program=program, courses=courses, **fields)
+            program_update(program=program, courses=courses, changed_by=_editor(request), **fields)
         except DjangoValidationError as exc:
             raise _invalid(exc) from None
         return Response(_program_out(program))

@@ -17,12 +17,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from training.models import (
+    PLAN_FIELDS,
     Choice,
     Course,
     Lesson,
     LessonKind,
     Program,
     ProgramCourse,
+    ProgramPlanChange,
     PublishStatus,
     Question,
     QuestionKind,
@@ -48,6 +50,7 @@ PROGRAM_FIELDS = (
     "primary_metric",
     "horizon_months",
     "plausible_effect_pct",
+    "anticipation_months",
     "is_evaluation",
 )
 LESSON_FIELDS = (
@@ -163,18 +166,60 @@ def program_create(
 
 
 def program_update(
-    *, program: Program, courses: Sequence[Course] | None = None, **changes: Any
+    *,
+    program: Program,
+    courses: Sequence[Course] | None = None,
+    changed_by: User | None = None,
+    **changes: Any,
 ) -> Program:
+    """Change the given fields (a subset of PROGRAM_FIELDS). An edit of the measurement plan
+    (PLAN_FIELDS) is recorded with who made it and when: the ROI reports show a plan changed
+    after results instead of silently re-grading."""
     unknown = set(changes) - set(PROGRAM_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
     with transaction.atomic():
+        before = program_plan_stored(program=program)
         for name, value in changes.items():
             setattr(program, name, value)
         _save_validated(program)
+        program_plan_changes_record(program=program, before=before, changed_by=changed_by)
         if courses is not None:
             program_courses_set(program=program, courses=courses)
     return program
+
+
+def _plan_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def program_plan_stored(*, program: Program) -> dict[str, str]:
+    """The plan as the database holds it (a bound form may already have changed `program`)."""
+    stored = Program.objects.filter(pk=program.pk).values(*PLAN_FIELDS).first() or {}
+    return {name: _plan_value(stored.get(name)) for name in PLAN_FIELDS}
+
+
+def program_plan_changes_record(
+    *, program: Program, before: dict[str, str], changed_by: User | None
+) -> int:
+    """Record each plan field of `program` (as saved) that differs from `before`; how many."""
+    rows = [
+        ProgramPlanChange(
+            program=program,
+            field=name,
+            old_value=before[name],
+            new_value=_plan_value(getattr(program, name)),
+            changed_by=changed_by,
+        )
+        for name in PLAN_FIELDS
+        if before.get(name, "") != _plan_value(getattr(program, name))
+    ]
+    ProgramPlanChange.objects.bulk_create(rows)
+    return len(rows)
 
 
 def program_courses_set(*, program: Program, courses: Sequence[Course]) -> None:

@@ -295,7 +295,7 @@ def program_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     form = ProgramForm(request.POST or None, instance=program)
     if request.method == "POST" and form.is_valid():
         try:
-            program_update(program=program, **form.cleaned_data)
+            program_update(program=program, changed_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form_add_errors(form, exc)
         else:
