@@ -126,6 +126,28 @@ def robustness_check(
     }
 
 
+def money_checks(
+    bookings: Analysis,
+    *,
+    context: ReportContext,
+    max_share_pct: float,
+    first_treated: dict[int, int],
+    assigned: dict[int, int] | None = None,
+    audience: set[int] | None = None,
+) -> tuple[MoneyGate, dict[str, Any]]:
+    """The money gate (price money from `gate.basis(bookings)`) and the payload entries of both
+    checks that stand beside a money headline."""
+    gate = money_gate(bookings, max_share_pct=max_share_pct)
+    robustness = robustness_check(
+        bookings,
+        context=context,
+        first_treated=first_treated,
+        assigned=assigned,
+        audience=audience,
+    )
+    return gate, {"money_gate": gate.as_dict(), "robustness": robustness}
+
+
 def data_notes(payload: dict[str, Any]) -> list[str]:
     """What the reader must know about the data behind a report, in their language."""
     return freshness_notes(payload.get("coverage")) + money_notes(payload)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from coaching.models import SessionKind
 from core.models import Organization
-from roi.data_checks import WINSOR_PERCENTILE, money_gate, robustness_check
+from roi.data_checks import WINSOR_PERCENTILE, money_checks
 from roi.estimators.multiple import FDR_LEVEL, benjamini_hochberg, bh_adjusted, two_sided_p
 from roi.evidence import DAYS_PER_MONTH, GateSettings
 from roi.models import (
@@ -371,17 +371,14 @@ def program_rows(
         coach_hourly_cost=float(settings.coach_hourly_cost),
     )
     bookings = analyses[Metric.BOOKINGS]
-    gate = money_gate(bookings, max_share_pct=float(settings.max_unconverted_share_pct))
-    checks = {
-        "money_gate": gate.as_dict(),
-        "robustness": robustness_check(
-            bookings,
-            context=context,
-            first_treated=first_treated,
-            assigned=assigned,
-            audience=audience | set(first_treated) if audience else None,
-        ),
-    }
+    gate, checks = money_checks(
+        bookings,
+        context=context,
+        max_share_pct=float(settings.max_unconverted_share_pct),
+        first_treated=first_treated,
+        assigned=assigned,
+        audience=audience | set(first_treated) if audience else None,
+    )
     money = money_for(
         gate.basis(bookings),
         # The benefit counts the reps inside the estimate, the ones the effect is measured on.
@@ -440,11 +437,12 @@ def _coaching_rows(
     }
     hours = coaching_hours(kind=kind, reps=first_treated)
     bookings = analyses[Metric.BOOKINGS]
-    gate = money_gate(bookings, max_share_pct=float(settings.max_unconverted_share_pct))
-    checks = {
-        "money_gate": gate.as_dict(),
-        "robustness": robustness_check(bookings, context=context, first_treated=first_treated),
-    }
+    gate, checks = money_checks(
+        bookings,
+        context=context,
+        max_share_pct=float(settings.max_unconverted_share_pct),
+        first_treated=first_treated,
+    )
     money = money_for(
         gate.basis(bookings),
         trained_reps=int(bookings.sample["treated_reps"]),
