@@ -1,0 +1,327 @@
+"""Monte Carlo of the ROI inference: bias, RMSE, coverage of the 95% interval and false
+highlights, scenario by scenario (issue #10, item 10).
+
+    nice -n 10 .venv/bin/python bench/roi_coverage.py [--seeds 200] [--boot 199]
+
+Each seed simulates a sales team (roi.estimators.simulate), turns it into the rep-month panel the
+refresh uses (roi.panel.RepMonthPanel) and runs the report code the refresh runs
+(roi.reports.analyse: gates, bootstrap, team clusters, pre-trend withholding; roi.data_checks for
+the money gate; roi.estimators.multiple for the dashboard's Benjamini-Hochberg), so the figures
+are those a leader would see. What it does not run: the SQL aggregation (roi.panel.queries),
+which tests/roi/test_panel.py checks against hand-counted deals; the panel is filled directly
+with the simulated monthly bookings, one won deal per active rep-month. To stay within minutes on
+two cores it uses fewer bootstrap draws than production (--boot, default 199 instead of 999) and
+no database.
+
+Scenarios:
+- fresh: 120 reps, 24 months, staggered training, +6 (about +5%) once ramped up;
+- data_ends_early: 36 simulated months whose data ends 12 months before today: the panel ends
+  where the data ends (roi.panel's data-as-of), so the estimate uses the 24 covered months;
+- unconverted_currency: 20% of the deals of one year have no exchange rate: they are counted,
+  carry no value, and above 2% of value the money headline is withheld (coverage is of the
+  estimate when shown; "withheld" is the share of seeds where money was withheld);
+- one_big_deal: one deal 50x the median in a trained rep's post-training month;
+- team_rollout: 24 teams of 10 reps train team by team with team-month shocks; inference
+  resamples teams (the refresh detects the team rollout);
+- ten_null_programs: ten programs with no effect on the same team; a "false highlight" is an org
+  (seed) where any of them survives the dashboard's FDR control.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+os.environ.pop("DATABASE_URL", None)
+
+import django
+
+django.setup()
+
+from roi.estimators.multiple import FDR_LEVEL, benjamini_hochberg, two_sided_p  # noqa: E402
+from roi.estimators.simulate import (  # noqa: E402
+    SalesScenario,
+    _true_simple_att,
+    effect_path,
+    simulate_sales,
+)
+from roi.evidence import GateSettings  # noqa: E402
+from roi.models import Metric  # noqa: E402
+from roi.months import month_from_number  # noqa: E402
+from roi.panel import PanelWindow, RepMonthPanel  # noqa: E402
+from roi.reports import ReportContext, Subject, analyse, is_team_rollout  # noqa: E402
+
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def panel_of(
+    bookings: FloatArray,
+    active: np.ndarray[Any, Any],
+    months: np.ndarray[Any, Any],
+    unconverted: FloatArray | None = None,
+) -> RepMonthPanel:
+    n, m = bookings.shape
+    zeros = np.zeros((n, m))
+    won = np.where(active, 1.0, 0.0)
+    return RepMonthPanel(
+        window=PanelWindow(
+            first=month_from_number(int(months[0])), last=month_from_number(int(months[-1]))
+        ),
+        rep_ids=np.arange(1, n + 1, dtype=np.int64),
+        active=active.astype(bool),
+        won_count=won,
+        lost_count=zeros.copy(),
+        won_value=np.where(active, np.nan_to_num(bookings), 0.0) * 1000.0,
+        lost_value=zeros.copy(),
+        won_cycle_days=won * 30.0,
+        new_deals=won.copy(),
+        deadline_yes=zeros.copy(),
+        deadline_known=zeros.copy(),
+        buyer_yes=zeros.copy(),
+        buyer_known=zeros.copy(),
+        qualified_yes=zeros.copy(),
+        qualified_known=zeros.copy(),
+        due=zeros.copy(),
+        slipped=zeros.copy(),
+        unconverted_won=unconverted if unconverted is not None else zeros.copy(),
+        unconverted_lost=zeros.copy(),
+    )
+
+
+def context_of(panel: RepMonthPanel, n_boot: int) -> ReportContext:
+    return ReportContext(
+        panel=panel,
+        median_cycle_days=30.0,
+        gate_settings=GateSettings(),
+        default_plausible_effect_pct=10.0,
+        n_boot=n_boot,
+    )
+
+
+SUBJECT = Subject(
+    kind="program",
+    key="bench",
+    title="Bench",
+    headline_metric=Metric.BOOKINGS,
+    plausible_effect_pct=5.0,
+)
+
+
+@dataclass
+class Draw:
+    truth: float
+    shown: bool
+    att: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    highlighted: bool = False
+    withheld_money: bool = False
+
+
+def _run(
+    panel: RepMonthPanel,
+    first: dict[int, int],
+    truth: float,
+    n_boot: int,
+    seed: int,
+    clusters: dict[int, int] | None = None,
+) -> Draw:
+    subject = replace(SUBJECT, key=f"bench{seed}")
+    a = analyse(
+        subject=subject,
+        metric=Metric.BOOKINGS,
+        context=context_of(panel, n_boot),
+        first_treated=first,
+        clusters=clusters,
+    )
+    simple = a.result.simple if a.result is not None else None
+    if not a.is_ok or simple is None:
+        return Draw(truth=truth, shown=False)
+    p = two_sided_p(estimate=simple.att, se=simple.se)
+    return Draw(
+        truth=truth,
+        shown=True,
+        att=simple.att,
+        ci_low=simple.ci_low,
+        ci_high=simple.ci_high,
+        highlighted=benjamini_hochberg([p], q=FDR_LEVEL)[0],
+    )
+
+
+BASE = SalesScenario(n_reps=120, n_months=24, noise_sd=10.0)
+
+
+def _first(sales: Any) -> dict[int, int]:
+    return {int(r): int(m) for r, m in zip(sales.rep_ids, sales.training_month, strict=True) if m}
+
+
+def fresh(seed: int, n_boot: int) -> list[Draw]:
+    s = simulate_sales(BASE, seed=seed)
+    return [
+        _run(
+            panel_of(s.bookings, s.active, s.months),
+            _first(s),
+            s.true_simple_att * 1000,
+            n_boot,
+            seed,
+        )
+    ]
+
+
+def data_ends_early(seed: int, n_boot: int) -> list[Draw]:
+    s = simulate_sales(replace(BASE, n_months=36), seed=seed)
+    keep = slice(0, 24)  # the data ends 12 months before today; the panel ends with it
+    months = s.months[keep]
+    first = {r: m for r, m in _first(s).items() if m <= months[-1]}
+    tm = np.where(s.training_month <= months[-1], s.training_month, 0)
+    truth = _true_simple_att(tm, months, s.effect[:, keep], s.active[:, keep]) * 1000
+    return [
+        _run(panel_of(s.bookings[:, keep], s.active[:, keep], months), first, truth, n_boot, seed)
+    ]
+
+
+def unconverted_currency(seed: int, n_boot: int) -> list[Draw]:
+    from roi.data_checks import money_gate
+
+    s = simulate_sales(BASE, seed=seed)
+    rng = np.random.default_rng(seed + 7)
+    year = (np.arange(s.months.size) >= 12)[None, :]
+    lost = (rng.random(s.bookings.shape) < 0.2) & year & s.active
+    bookings = np.where(lost, 0.0, s.bookings)  # no rate: counted, valued nowhere
+    panel = panel_of(bookings, s.active, s.months, unconverted=lost.astype(float))
+    subject = replace(SUBJECT, key=f"bench{seed}")
+    a = analyse(
+        subject=subject,
+        metric=Metric.BOOKINGS,
+        context=context_of(panel, n_boot),
+        first_treated=_first(s),
+    )
+    gate = money_gate(a, max_share_pct=2.0)
+    draw = _run(panel, _first(s), s.true_simple_att * 1000, n_boot, seed)
+    draw.withheld_money = bool(gate.as_dict().get("is_withheld"))
+    return [draw]
+
+
+def one_big_deal(seed: int, n_boot: int) -> list[Draw]:
+    s = simulate_sales(BASE, seed=seed)
+    bookings = s.bookings.copy()
+    trained = np.nonzero(s.training_month)[0]
+    rep = int(trained[seed % trained.size])
+    column = int(np.nonzero(s.months >= s.training_month[rep])[0][0]) + 1
+    column = min(column, s.months.size - 1)
+    median = float(np.nanmedian(bookings))
+    bookings[rep, column] += 49.0 * median  # one deal 50x the median
+    return [
+        _run(
+            panel_of(bookings, s.active, s.months),
+            _first(s),
+            s.true_simple_att * 1000,
+            n_boot,
+            seed,
+        )
+    ]
+
+
+def team_rollout(seed: int, n_boot: int) -> list[Draw]:
+    n_teams, size = 24, 10
+    scenario = replace(BASE, n_reps=n_teams * size, effect=0.0)
+    s = simulate_sales(scenario, seed=seed)
+    rng = np.random.default_rng(seed + 11)
+    team = np.repeat(np.arange(n_teams), size)
+    cohorts = s.months[0] + 6 + 3 * np.arange(6)
+    team_month = np.where(rng.random(n_teams) < 0.3, 0, rng.choice(cohorts, n_teams))
+    training = team_month[team]
+    e = s.months[None, :] - training[:, None]
+    effect = np.where(training[:, None] > 0, effect_path(replace(BASE), e), 0.0)
+    shocks = rng.normal(0.0, 6.0, (n_teams, s.months.size))[team]
+    bookings = s.bookings + effect + shocks
+    truth = _true_simple_att(training, s.months, effect, s.active) * 1000
+    first = {i + 1: int(m) for i, m in enumerate(training) if m}
+    clusters = {i + 1: int(t) for i, t in enumerate(team)}
+    assert is_team_rollout(first, clusters)
+    return [
+        _run(panel_of(bookings, s.active, s.months), first, truth, n_boot, seed, clusters=clusters)
+    ]
+
+
+def ten_null_programs(seed: int, n_boot: int) -> list[Draw]:
+    s = simulate_sales(replace(BASE, effect=0.0), seed=seed)
+    rng = np.random.default_rng(seed + 13)
+    panel = panel_of(s.bookings, s.active, s.months)
+    cohorts = s.months[0] + 6 + 3 * np.arange(4)
+    draws, p_values = [], []
+    for program in range(10):
+        trained = rng.random(s.rep_ids.size) < 0.7
+        first = {int(r): int(rng.choice(cohorts)) for r in s.rep_ids[trained]}
+        d = _run(panel, first, 0.0, n_boot, seed * 10 + program)
+        draws.append(d)
+        if d.shown and d.att is not None and d.ci_low is not None:
+            se = (d.ci_high - d.ci_low) / (2 * 1.96) if d.ci_high is not None else float("nan")
+            p_values.append(two_sided_p(estimate=d.att, se=se))
+    survivors = benjamini_hochberg(p_values, q=FDR_LEVEL) if p_values else []
+    for d in draws:
+        d.highlighted = False
+    if any(survivors):
+        draws[0].highlighted = True  # the org sees a highlighted effect
+    return draws
+
+
+SCENARIOS: dict[str, Callable[[int, int], list[Draw]]] = {
+    "fresh": fresh,
+    "data_ends_early": data_ends_early,
+    "unconverted_currency": unconverted_currency,
+    "one_big_deal": one_big_deal,
+    "team_rollout": team_rollout,
+    "ten_null_programs": ten_null_programs,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=200)
+    parser.add_argument("--boot", type=int, default=199)
+    parser.add_argument("--only", nargs="*", default=list(SCENARIOS))
+    args = parser.parse_args()
+    print(f"seeds {args.seeds}, bootstrap draws {args.boot} (production: 999)")
+    print(
+        f"{'scenario':22} {'shown':>6} {'bias':>8} {'rmse':>8} {'coverage':>9} "
+        f"{'false+':>7} {'withheld$':>9} {'secs':>6}"
+    )
+    for name in args.only:
+        started = time.perf_counter()
+        runs = [SCENARIOS[name](seed, args.boot) for seed in range(args.seeds)]
+        draws = [d for run in runs for d in run]
+        shown = [d for d in draws if d.shown and d.att is not None]
+        err = np.array([d.att - d.truth for d in shown]) if shown else np.array([np.nan])
+        covered = [
+            d.ci_low <= d.truth <= d.ci_high
+            for d in shown
+            if d.ci_low is not None and d.ci_high is not None
+        ]
+        if name == "ten_null_programs":
+            false_pos = np.mean([any(d.highlighted for d in run) for run in runs])
+        else:
+            null = [d for d in shown if d.truth == 0.0]
+            false_pos = np.mean([d.highlighted for d in null]) if null else float("nan")
+        withheld = np.mean([any(d.withheld_money for d in run) for run in runs])
+        print(
+            f"{name:22} {len(shown) / len(draws):6.2f} {np.mean(err):8.1f} "
+            f"{np.sqrt(np.mean(err**2)):8.1f} {np.mean(covered) if covered else float('nan'):9.3f} "
+            f"{false_pos:7.3f} {withheld:9.2f} {time.perf_counter() - started:6.0f}",
+            flush=True,
+        )
+    print("load average:", os.getloadavg())
+
+
+if __name__ == "__main__":
+    main()
