@@ -314,10 +314,12 @@ def main() -> None:
             null = [d for d in shown if d.truth == 0.0]
             false_pos = np.mean([d.highlighted for d in null]) if null else float("nan")
         withheld = np.mean([any(d.withheld_money for d in run) for run in runs])
+        coverage = np.mean(covered) if covered else float("nan")
+        rmse = np.sqrt(np.mean(err**2))
+        seconds = time.perf_counter() - started
         print(
-            f"{name:22} {len(shown) / len(draws):6.2f} {np.mean(err):8.1f} "
-            f"{np.sqrt(np.mean(err**2)):8.1f} {np.mean(covered) if covered else float('nan'):9.3f} "
-            f"{false_pos:7.3f} {withheld:9.2f} {time.perf_counter() - started:6.0f}",
+            f"{name:22} {len(shown) / len(draws):6.2f} {np.mean(err):8.1f} {rmse:8.1f} "
+            f"{coverage:9.3f} {false_pos:7.3f} {withheld:9.2f} {seconds:6.0f}",
             flush=True,
         )
     print("load average:", os.getloadavg())
