@@ -124,6 +124,7 @@ class Draw:
     att: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
+    se: float | None = None
     highlighted: bool = False
     withheld_money: bool = False
 
@@ -154,6 +155,7 @@ def _run(
         att=simple.att,
         ci_low=simple.ci_low,
         ci_high=simple.ci_high,
+        se=simple.se,
         highlighted=benjamini_hochberg([p], q=FDR_LEVEL)[0],
     )
 
@@ -265,9 +267,9 @@ def ten_null_programs(seed: int, n_boot: int) -> list[Draw]:
         first = {int(r): int(rng.choice(cohorts)) for r in s.rep_ids[trained]}
         d = _run(panel, first, 0.0, n_boot, seed * 10 + program)
         draws.append(d)
-        if d.shown and d.att is not None and d.ci_low is not None:
-            se = (d.ci_high - d.ci_low) / (2 * 1.96) if d.ci_high is not None else float("nan")
-            p_values.append(two_sided_p(estimate=d.att, se=se))
+        if d.shown and d.att is not None and d.se is not None:
+            # The p-value the refresh computes (roi.services.refresh.fdr_apply).
+            p_values.append(two_sided_p(estimate=d.att, se=d.se))
     survivors = benjamini_hochberg(p_values, q=FDR_LEVEL) if p_values else []
     for d in draws:
         d.highlighted = False
