@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedRequest
 from accounts.models import Team
+from core.validation import InputInvalid, parse_query_id
 from training import selectors
 from training.access import (
     assignable_teams,
@@ -36,8 +37,8 @@ def team_progress(request: AuthenticatedRequest) -> HttpResponse:
     if status not in selectors.Status.LABELS:
         status = ""
     try:
-        team_id = int(request.GET.get("team", "") or 0) or None
-    except ValueError:
+        team_id = parse_query_id(request.GET.get("team", "") or "0") or None
+    except InputInvalid:  # not a whole number, or beyond any id: no team filter
         team_id = None
     target = request.GET.get("target", "")[:100]
     # Queries: session, user, assignments (+person, team, target), program courses, progress,
