@@ -99,6 +99,11 @@ def ingest_job_process(*, job_id: str | uuid.UUID) -> None:
             errors = result.as_api_dict()["errors"]
             for error in errors:
                 error["index"] += chunk.first_index
+                # A row's bad id is echoed back; PostgreSQL's jsonb refuses NUL (\u0000), which
+                # would fail the whole job (found by the production stage's API fuzzer).
+                for name, value in error.items():
+                    if isinstance(value, str):
+                        error[name] = value.replace("\x00", "\ufffd")
             job.errors = [*job.errors, *errors]
             job.save(update_fields=["errors", "updated_at"])
             IngestJob.objects.filter(pk=job_id).update(

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.test import override_settings
 
@@ -170,6 +172,22 @@ def test_async_request_becomes_a_job_with_the_same_counts(
     assert (status["chunks_total"], status["chunks_done"]) == (3, 3)
     assert [(e["index"], e["field"]) for e in status["errors"]] == [(2, "amount")]
     assert not IngestChunk.objects.exists()
+
+
+def test_a_queued_row_with_a_nul_in_its_id_is_a_row_error_not_a_failed_job(
+    writer, django_capture_on_commit_callbacks
+):
+    # PostgreSQL's jsonb refuses \u0000: the echoed id is stored with a replacement character
+    with django_capture_on_commit_callbacks(execute=True):
+        response = writer.post(
+            f"{BULK}?async=1", [deal_row(1, external_id="a\x00b")], format="json"
+        )
+
+    job = IngestJob.objects.get(pk=response.json()["job"])
+    assert job.status == "done"
+    assert [(e["external_id"], "\x00" in json.dumps(e)) for e in job.errors] == [
+        ("a\ufffdb", False)
+    ]
 
 
 @override_settings(BULK_SYNC_MAX_ROWS=3)
