@@ -3,6 +3,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 from config.env import env_int
 
@@ -49,6 +50,17 @@ app.conf.beat_schedule = {
     "core-expire-idempotency-keys": {
         "task": "core.tasks.expire_idempotency_keys",
         "schedule": crontab(minute=25),
+    },
+    # Tasks queued after a commit that the broker did not take (it was down, or the web process
+    # died between commit and publish): see core/outbox.py.
+    "core-relay-outbox": {
+        "task": "core.tasks.relay_outbox",
+        "schedule": settings.OUTBOX_SWEEP_SECONDS,
+    },
+    # Ingest jobs whose worker died mid-job (lease: INGEST_JOB_LEASE_SECONDS).
+    "deals-requeue-stuck-ingest-jobs": {
+        "task": "deals.tasks.requeue_stuck_ingest_jobs",
+        "schedule": crontab(minute="*"),
     },
     # Nightly panel and report snapshots, after the CRM sync has caught up.
     "roi-nightly-refresh": {

@@ -218,11 +218,22 @@ elif not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "memory://")):
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks are idempotent (they take ids and re-read state), so they are acknowledged when done and
+# re-queued when the process running them dies, rather than lost.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis re-delivers a message not acknowledged within the visibility timeout. It must outlast the
+# longest ETA we schedule (a webhook retry, at most events.services.BACKOFF_CAP = 6 h) and the
+# longest task (CELERY_TASK_TIME_LIMIT), or a task would run twice while it waits or runs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 8 * 3600, "socket_connect_timeout": 5}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}  # filled in config/celery.py
+# How often beat publishes outbox messages the broker did not take after commit (core/outbox.py).
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
+# An ingest job with no progress for this long has lost its worker and is queued again.
+INGEST_JOB_LEASE_SECONDS = env_int("INGEST_JOB_LEASE_SECONDS", 600)
 
 CACHES = {
     "default": (

@@ -60,3 +60,30 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal} {self.key}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send once the transaction that wrote this row commits (transactional
+    outbox, see core/outbox.py and docs/decisions/0005-transactional-outbox.md)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # A relay that claimed the row publishes it before then; after it, any relay may try again.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "outbox message"
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="core_outbox_pending",
+                condition=models.Q(published_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args}"

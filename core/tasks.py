@@ -1,5 +1,7 @@
 from celery import shared_task
 
+from core.outbox import outbox_sweep
+
 
 @shared_task(name="core.tasks.ping")
 def ping(value: str) -> str:
@@ -13,3 +15,9 @@ def expire_idempotency_keys() -> int:
     from core.idempotency import idempotency_keys_expire
 
     return idempotency_keys_expire()
+
+
+@shared_task(name="core.tasks.relay_outbox")
+def relay_outbox() -> int:
+    """Beat, every minute: tasks queued after a commit that the broker did not take yet."""
+    return outbox_sweep()

@@ -3,7 +3,7 @@ from celery.app.task import Task
 from django.db import InterfaceError, OperationalError
 
 from deals.services import deals_attach_known_owners
-from deals.services.jobs import ingest_job_fail, ingest_job_process
+from deals.services.jobs import ingest_job_fail, ingest_job_process, ingest_jobs_requeue_stuck
 
 MAX_RETRIES = 5
 
@@ -28,3 +28,9 @@ def process_ingest_job(self: Task, job_id: str) -> None:  # type: ignore[type-ar
 def attach_known_owners() -> int:
     """Deals of CRM owners who became known since (e.g. through the users bulk API)."""
     return deals_attach_known_owners()
+
+
+@shared_task(name="deals.tasks.requeue_stuck_ingest_jobs")
+def requeue_stuck_ingest_jobs() -> int:
+    """Beat: ingest jobs whose worker died mid-job are queued again (see deals/services/jobs)."""
+    return len(ingest_jobs_requeue_stuck())

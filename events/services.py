@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.http_client import http_client_shared
+from core.outbox import outbox_enqueue
 from events.destinations import (
     DestinationRefused,
     destination_address,
@@ -79,15 +80,8 @@ def event_emit(*, event_type: str, payload: dict[str, Any]) -> None:
             WebhookDelivery(subscription=sub, event_id=event_id, event_type=event_type, body=body)
             for sub in subscribers
         )
-        delivery_ids = [delivery.pk for delivery in deliveries]
-        transaction.on_commit(lambda: _enqueue(delivery_ids))
-
-
-def _enqueue(delivery_ids: list[int]) -> None:
-    from events.tasks import deliver_webhook
-
-    for delivery_id in delivery_ids:
-        deliver_webhook.delay(delivery_id)
+        for delivery in deliveries:
+            outbox_enqueue(task="events.tasks.deliver_webhook", args=[delivery.pk])
 
 
 def retry_delay(*, attempts: int, retry_after: float | None = None) -> dt.timedelta:
@@ -267,7 +261,7 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> None:
             last_error="",
         )
         if updated:
-            transaction.on_commit(lambda: _enqueue([delivery.pk]))
+            outbox_enqueue(task="events.tasks.deliver_webhook", args=[delivery.pk])
 
 
 def _validate_subscription(*, url: str, event_types: list[str]) -> None:

@@ -41,9 +41,9 @@ from integrations.services.connections import (
     connection_restart_sync,
     connection_save_maps,
     connection_save_settings,
+    connection_sync_request,
     connection_test,
 )
-from integrations.tasks import sync_connection
 
 
 @require_GET
@@ -207,7 +207,7 @@ def connection_sync_now(request: AuthenticatedRequest, source: str) -> HttpRespo
     else:
         if request.POST.get("restart") == "1":
             connection_restart_sync(connection=connection)
-        sync_connection.delay(connection.pk)
+        connection_sync_request(connection=connection)
         messages.success(request, _("A sync has started; refresh to see its progress."))
     return redirect("integrations:connection", source=crm)
 

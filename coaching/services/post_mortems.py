@@ -25,6 +25,7 @@ from coaching.models import (
     SessionStatus,
 )
 from coaching.services.metrics import metric_measure
+from core.outbox import outbox_enqueue
 from deals.models import DealStatus
 from training.models import Lesson
 
@@ -198,7 +199,6 @@ def commitment_check(*, commitment_id: int, today: dt.date | None = None) -> boo
     Idempotent: the result is written by a conditional UPDATE (status still pending), so a
     second run, or two workers at once, record and notify once. Returns whether this call did.
     """
-    from coaching.tasks import notify_commitment_result
     from events.services import event_emit
 
     today = today or timezone.localdate()
@@ -251,8 +251,7 @@ def commitment_check(*, commitment_id: int, today: dt.date | None = None) -> boo
                 "check_date": commitment.check_date,
             },
         )
-        commitment_pk = commitment.pk
-        transaction.on_commit(lambda: notify_commitment_result.delay(commitment_pk))
+        outbox_enqueue(task="coaching.tasks.notify_commitment_result", args=[commitment.pk])
     return True
 
 

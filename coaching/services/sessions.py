@@ -39,6 +39,7 @@ from coaching.models import (
     SessionParticipant,
     SessionStatus,
 )
+from core.outbox import outbox_enqueue
 from deals.models import Deal
 
 OVERLAP_CONSTRAINT = "coaching_participant_no_overlap"
@@ -148,10 +149,9 @@ def _hold_slot(session: CoachingSession, *, is_new: bool) -> None:
 
 
 def _send_invites_after_commit(session: CoachingSession, method: str) -> None:
-    from coaching.tasks import send_session_invites
-
-    session_id, sequence = session.pk, session.sequence
-    transaction.on_commit(lambda: send_session_invites.delay(session_id, method, sequence))
+    outbox_enqueue(
+        task="coaching.tasks.send_session_invites", args=[session.pk, method, session.sequence]
+    )
 
 
 def session_book(

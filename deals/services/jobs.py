@@ -2,18 +2,28 @@
 
 A chunk is deleted in the same transaction that ingests it and adds its counts to the job, so a
 task that dies or runs twice never ingests a chunk twice; the next run picks up where it was.
+
+Nothing is lost when a worker dies: the task is acknowledged late and re-queued when its worker
+process is lost; a job whose worker died with it (or whose message was lost with Redis) stops
+touching `updated_at`, and the beat sweep `ingest_jobs_requeue_stuck` queues it again once the
+lease has passed. A run that overlaps a slow live one is harmless (chunks are claimed with
+SKIP LOCKED).
 """
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any, Final
 
 import msgspec
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import ApiKey, User
+from core.outbox import outbox_enqueue
 from deals.models import IngestChunk, IngestJob, IngestJobKind, IngestJobStatus
 from deals.services.ingest import deals_ingest
 
@@ -50,7 +60,7 @@ def ingest_job_create(
                 for seq, start in enumerate(range(0, len(rows), CHUNK_ROWS))
             ]
         )
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        outbox_enqueue(task="deals.tasks.process_ingest_job", args=[str(job.pk)])
     return job
 
 
@@ -69,19 +79,17 @@ def _chunks_store(chunks: list[IngestChunk]) -> None:
             copy.write_row((chunk.job_id, chunk.seq, chunk.first_index, chunk.payload))
 
 
-def _enqueue(job_id: Any) -> None:
-    from deals.tasks import process_ingest_job
-
-    process_ingest_job.delay(str(job_id))
-
-
 def ingest_job_process(*, job_id: str | uuid.UUID) -> None:
     """Ingest the job's remaining chunks in order. Idempotent and safe to run concurrently: each
     chunk is claimed with a row lock that other runs skip."""
     job_id = uuid.UUID(str(job_id))
     IngestJob.objects.filter(
         pk=job_id, status__in=[IngestJobStatus.QUEUED, IngestJobStatus.RUNNING]
-    ).update(status=IngestJobStatus.RUNNING, started_at=timezone.now())
+    ).update(
+        status=IngestJobStatus.RUNNING,
+        started_at=Coalesce(F("started_at"), Value(timezone.now())),
+        updated_at=timezone.now(),
+    )
     while True:
         with transaction.atomic():
             chunk = (
@@ -125,3 +133,25 @@ def ingest_job_fail(*, job_id: str | uuid.UUID, reason: str) -> None:
     IngestJob.objects.filter(pk=job_id).exclude(status=IngestJobStatus.DONE).update(
         status=IngestJobStatus.FAILED, failure=reason[:2000], finished_at=timezone.now()
     )
+
+
+def ingest_jobs_requeue_stuck(*, now: dt.datetime | None = None) -> list[uuid.UUID]:
+    """Beat: queue again every job still queued or running whose last sign of life (a chunk
+    finished, a run started) is older than the lease: its worker died or its message was lost.
+    Touching `updated_at` makes the next sweep wait a whole lease before trying again."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=settings.INGEST_JOB_LEASE_SECONDS)
+    with transaction.atomic():
+        stuck = list(
+            IngestJob.objects.select_for_update(skip_locked=True)
+            .filter(
+                status__in=[IngestJobStatus.QUEUED, IngestJobStatus.RUNNING],
+                updated_at__lt=now - lease,
+            )
+            .order_by("created_at")
+            .values_list("pk", flat=True)
+        )
+        IngestJob.objects.filter(pk__in=stuck).update(updated_at=now)
+        for job_id in stuck:
+            outbox_enqueue(task="deals.tasks.process_ingest_job", args=[str(job_id)])
+    return stuck

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.outbox import outbox_enqueue
 from integrations.adapters.base import TEST_POLICY, CrmError
 from integrations.adapters.hubspot import HubSpotClient
 from integrations.adapters.salesforce import FIELD_NAME, AuthFlow, SalesforceClient
@@ -191,3 +192,8 @@ def connection_import_stages(*, connection: CrmConnection, http: httpx.Client | 
 def connection_restart_sync(*, connection: CrmConnection) -> None:
     """Forget the watermark: the next pull reads every deal again (idempotent, just longer)."""
     CrmConnection.objects.filter(pk=connection.pk).update(watermark=None)
+
+
+def connection_sync_request(*, connection: CrmConnection) -> None:
+    """An admin asks for a pull now; queued through the outbox, so a broker outage delays it."""
+    outbox_enqueue(task="integrations.tasks.sync_connection", args=[connection.pk])

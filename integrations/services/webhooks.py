@@ -17,6 +17,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
+from core.outbox import outbox_enqueue
 from core.validation import InputInvalid, datetime_checked
 from integrations.adapters.base import CrmError, CrmRateLimited, Sleep
 from integrations.adapters.hubspot import HubSpotClient, HubSpotMapper
@@ -102,19 +103,13 @@ def hubspot_webhook_receive(*, events: Any) -> WebhookReceipt:
         with transaction.atomic():
             # ignore_conflicts: a concurrent retry of the same delivery may have stored them.
             WebhookEvent.objects.bulk_create(new, ignore_conflicts=True)
-            transaction.on_commit(_enqueue_processing)
+            outbox_enqueue(task="integrations.tasks.process_hubspot_events")
     return WebhookReceipt(
         received=len(events),
         accepted=len(new),
         duplicates=len(parsed) - len(new),
         ignored=len(events) - len(parsed),
     )
-
-
-def _enqueue_processing() -> None:
-    from integrations.tasks import process_hubspot_events
-
-    process_hubspot_events.delay()
 
 
 def hubspot_events_process(

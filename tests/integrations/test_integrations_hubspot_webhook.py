@@ -101,8 +101,8 @@ def test_receipt_costs_a_fixed_number_of_queries(client, fake_hubspot, django_as
     events = [event(100 + n, 9000001 + n) for n in range(50)]
 
     # Queries: the HubSpot connection; its secrets (loaded apart, see selectors); event ids
-    # already seen; savepoint, insert, release.
-    with django_assert_num_queries(6):
+    # already seen; savepoint, insert, the outbox message that queues processing, release.
+    with django_assert_num_queries(7):
         response = signed_post(client, events)
 
     assert response.json()["accepted"] == 50

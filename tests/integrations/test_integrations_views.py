@@ -260,12 +260,14 @@ def test_test_button_without_htmx_redirects_with_a_message(cast, client, fake_hu
     assert "HubSpot refused the credentials (HTTP 401)." in response.content.decode()
 
 
-def test_sync_now_runs_a_sync(cast, client, fake_salesforce):
+def test_sync_now_runs_a_sync(cast, client, fake_salesforce, django_capture_on_commit_callbacks):
     client.force_login(cast.admin)
     fake_salesforce.add_opportunity()
     connection = salesforce_connection(fake_salesforce)
 
-    response = client.post("/integrations/salesforce/sync")
+    # The sync is queued through the outbox, sent once the request's transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/integrations/salesforce/sync")
 
     assert response.status_code == 302
     connection.refresh_from_db()
