@@ -8,7 +8,9 @@ invite or runs the job), or when the process dies between the commit and the pub
 The contract:
 - `outbox_enqueue` writes an `OutboxMessage` row; it commits or rolls back with the caller's data.
 - After commit the row is published at once (`outbox_relay`); a broker error is logged, never
-  raised, and the row stays pending.
+  raised, and the row stays pending. Connecting to a dead Redis takes seconds (the client
+  retries with backoff), so after a failure this process stops trying after commit for
+  BROKER_PAUSE and leaves new rows to the sweep: one slow request per process per outage.
 - Beat runs `core.tasks.relay_outbox` every minute: it publishes every pending row whose claim
   has expired, so a message is sent at least once as soon as the broker is back.
 - A relay claims a row with a conditional UPDATE (a short lease), publishes, then marks it
@@ -19,6 +21,7 @@ The contract:
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
@@ -37,6 +40,10 @@ CLAIM_LEASE: Final = dt.timedelta(seconds=30)
 # Published rows are kept this long for inspection, then deleted by the sweep.
 KEEP_PUBLISHED: Final = dt.timedelta(days=2)
 SWEEP_BATCH: Final = 500
+BROKER_PAUSE: Final = 30.0  # seconds
+
+# Until when (time.monotonic) this process leaves after-commit publishing to the sweep.
+_broker_paused_until = 0.0
 
 
 def outbox_enqueue(*, task: str, args: Sequence[Any] = ()) -> OutboxMessage:
@@ -44,13 +51,20 @@ def outbox_enqueue(*, task: str, args: Sequence[Any] = ()) -> OutboxMessage:
     Call it inside the transaction that makes the change the task acts on."""
     message = OutboxMessage.objects.create(task=task, args=list(args))
     message_id = message.pk
-    transaction.on_commit(lambda: outbox_relay(message_ids=[message_id]))
+    transaction.on_commit(lambda: _relay_after_commit(message_id))
     return message
+
+
+def _relay_after_commit(message_id: int) -> None:
+    if time.monotonic() < _broker_paused_until:
+        return  # the broker failed moments ago; the sweep sends this once it is back
+    outbox_relay(message_ids=[message_id])
 
 
 def outbox_relay(*, message_ids: Iterable[int]) -> int:
     """Publish these messages if still pending and not claimed by another relay; returns how
     many were published. Never raises for a broker outage: the sweep retries."""
+    global _broker_paused_until
     published = 0
     for message_id in message_ids:
         now = timezone.now()
@@ -66,6 +80,7 @@ def outbox_relay(*, message_ids: Iterable[int]) -> int:
             _publish(message)
         except BrokerError as exc:
             logger.warning("outbox: broker unavailable, %s stays queued: %s", message, exc)
+            _broker_paused_until = time.monotonic() + BROKER_PAUSE
             OutboxMessage.objects.filter(pk=message_id).update(
                 claimed_until=None, attempts=message.attempts + 1, last_error=str(exc)[:2000]
             )
@@ -75,6 +90,7 @@ def outbox_relay(*, message_ids: Iterable[int]) -> int:
             published_at=timezone.now(), claimed_until=None, attempts=message.attempts + 1
         )
         published += 1
+        _broker_paused_until = 0.0
     return published
 
 
