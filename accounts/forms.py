@@ -17,6 +17,17 @@ class EmailLoginForm(AuthenticationForm):
     }
 
 
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
 class ProfileForm(forms.ModelForm[User]):
     class Meta:
         model = User

@@ -8,6 +8,8 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", views.two_factor_verify_view, name="two_factor_verify"),
+    path("two-factor/", views.two_factor_settings, name="two_factor"),
     path("profile/", views.profile, name="profile"),
     path("people/", views.people, name="people"),
     path(

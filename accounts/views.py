@@ -1,19 +1,107 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from accounts.forms import EmailLoginForm, ProfileForm
+from accounts.forms import EmailLoginForm, ProfileForm, TwoFactorCodeForm
 from accounts.http import AuthenticatedRequest
 from accounts.selectors import user_list
+from accounts.two_factor import (
+    two_factor_disable,
+    two_factor_enrolment_confirm,
+    two_factor_enrolment_start,
+    two_factor_is_on,
+    two_factor_may_enrol,
+    two_factor_pending_start,
+    two_factor_pending_user,
+    two_factor_recovery_codes_renew,
+    two_factor_verify,
+)
 
 
 class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: EmailLoginForm) -> HttpResponse:  # type: ignore[override]
+        user = form.get_user()
+        if not two_factor_is_on(user=user):
+            return super().form_valid(form)
+        # The password was right; the login happens only once the code is right too.
+        two_factor_pending_start(request=self.request, user=user, backend=user.backend)
+        return redirect(
+            f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': self.get_success_url()})}"
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def two_factor_verify_view(request: HttpRequest) -> HttpResponse:
+    pending = two_factor_pending_user(request=request)
+    if pending is None:
+        messages.info(request, _("Log in again: the step before the code took too long."))
+        return redirect("accounts:login")
+    user, _backend = pending
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    form = TwoFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if two_factor_verify(request=request, user=user, token=form.cleaned_data["code"]):
+            return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+        form.add_error(
+            "code", _("That code is not right, or too many tries: wait a moment and try again.")
+        )
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_settings(request: AuthenticatedRequest) -> HttpResponse:
+    """Admins and leaders turn two-factor on (scan, confirm with a code) or off, and renew
+    their recovery codes; others get 404."""
+    user = request.user
+    if not two_factor_may_enrol(user=user):
+        raise Http404
+    form = TwoFactorCodeForm(request.POST or None)
+    action = request.POST.get("action", "")
+    recovery_codes: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["code"]
+        try:
+            if action == "enable":
+                recovery_codes = two_factor_enrolment_confirm(user=user, token=token)
+                messages.success(request, _("Two-factor login is on."))
+            elif action == "renew":
+                recovery_codes = two_factor_recovery_codes_renew(user=user, token=token)
+                messages.success(request, _("New recovery codes: the old ones no longer work."))
+            elif action == "disable":
+                two_factor_disable(user=user, token=token)
+                messages.success(request, _("Two-factor login is off."))
+                return redirect("accounts:two_factor")
+        except ValidationError as exc:
+            form.add_error("code", exc)
+        else:
+            form = TwoFactorCodeForm()
+    is_on = two_factor_is_on(user=user)
+    context = {
+        "form": form,
+        "is_on": is_on,
+        "recovery_codes": recovery_codes,
+        "enrolment": None if is_on else two_factor_enrolment_start(user=user),
+    }
+    return render(request, "accounts/two_factor.html", context)
 
 
 @login_required
@@ -23,7 +111,8 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         form.save()
         messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    context = {"form": form, "may_enrol_two_factor": two_factor_may_enrol(user=request.user)}
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required

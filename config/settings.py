@@ -3,6 +3,7 @@
 With nothing set, the site runs on the embedded default: DEBUG, SQLite, Celery tasks run eagerly.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "events",
     "accounts",
@@ -58,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -70,6 +76,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused for lockout into the login page saying so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,7 +119,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins (django-axes): after AXES_FAILURE_LIMIT failures for one email, or from one
+# address, logins from it are refused for AXES_COOLOFF_MINUTES after the last failure. Unlock
+# sooner in the admin (Axes > Access attempts: delete) or `manage.py axes_reset_username EMAIL`.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "core.proxies.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+# Two-factor (django-otp): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Coachline")
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -167,7 +192,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies (addresses or networks, comma-separated) whose X-Forwarded-Proto and X-Forwarded-For
+# are believed; from anyone else those headers are dropped (core/proxies.py). Empty: none.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Health probes come from the load balancer over plain HTTP.

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core import csp_reports, health
@@ -33,6 +34,11 @@ urlpatterns = [
     path("impact/", include("roi.urls")),
     path("integrations/", include("integrations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Every login goes through the site's form: lockout, then the two-factor code if enrolled.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True),
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
