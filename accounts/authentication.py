@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
 from accounts.models import ApiKey
+from core.audit import audit_actor_api_key
 
 
 class BearerKeyParser(KeyParser):
@@ -32,6 +33,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        audit_actor_api_key(key_id=key.pk, name=key.name)
         return AnonymousUser(), key
 
     def authenticate_header(self, request: Request) -> str:

@@ -32,3 +32,31 @@ class ProfileForm(forms.ModelForm[User]):
     class Meta:
         model = User
         fields = ["full_name", "language", "time_zone"]
+
+
+AUDITED = {
+    "accounts.user": _("Person (role, team)"),
+    "accounts.apikey": _("API key"),
+    "training.program": _("Program (costs, plan)"),
+    "training.assignment": _("Assignment"),
+    "roi.roisettings": _("ROI settings"),
+    "roi.programcosting": _("Program costing"),
+    "core.organization": _("Organisation"),
+    "integrations.crmconnection": _("CRM connection"),
+}
+
+
+class AuditLogFilterForm(forms.Form):
+    what = forms.ChoiceField(
+        label=_("What"), required=False, choices=[("", _("Anything"))] + list(AUDITED.items())
+    )
+    action = forms.TypedChoiceField(
+        label=_("Change"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Any")), (0, _("Created")), (1, _("Changed")), (2, _("Deleted"))],
+    )
+    actor = forms.CharField(label=_("Who (email)"), required=False, max_length=254)
+    since = forms.DateField(label=_("From"), required=False)
+    until = forms.DateField(label=_("Until"), required=False)

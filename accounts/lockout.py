@@ -1,10 +1,10 @@
 """The login lockout (django-axes): what counts as the same account, and what a locked-out
 person is told. Settings: AXES_* in config/settings.py."""
 
+from http import HTTPStatus
 from typing import Any
 
 from axes.helpers import get_cool_off
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -39,5 +39,5 @@ def login_locked_out(
         request,
         "accounts/login.html",
         {"form": form, "lockout_message": message, "next": request.POST.get("next", "")},
-        status=settings.AXES_HTTP_RESPONSE_CODE,
+        status=HTTPStatus.TOO_MANY_REQUESTS,
     )

@@ -1,4 +1,10 @@
-from django.db.models import Prefetch, QuerySet
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from auditlog.models import LogEntry
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.access import Principal, visible_users
 from accounts.models import CoachAssignment, User
@@ -14,4 +20,63 @@ def user_list(*, principal: Principal) -> QuerySet[User]:
             Prefetch("coach_links", queryset=CoachAssignment.objects.select_related("coach")),
         )
         .order_by("full_name", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    what: str = ""  # "app_label.model"
+    action: int | None = None
+    actor: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+def audit_log_list(*, filters: AuditFilters) -> QuerySet[LogEntry]:
+    """Audit rows, newest first, with the acting user and the model joined (one query a page).
+    Only admins may see them: the caller checked."""
+    rows = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
+    if filters.what:
+        app_label, _dot, model = filters.what.partition(".")
+        rows = rows.filter(content_type__app_label=app_label, content_type__model=model)
+    if filters.action is not None:
+        rows = rows.filter(action=filters.action)
+    if filters.actor:
+        rows = rows.filter(
+            Q(actor_email__icontains=filters.actor)
+            | Q(additional_data__api_key__name__icontains=filters.actor)
+        )
+    if filters.since:
+        rows = rows.filter(timestamp__date__gte=filters.since)
+    if filters.until:
+        rows = rows.filter(timestamp__date__lte=filters.until)
+    return rows
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    entry: LogEntry
+    who: str
+    what: str
+    changes: list[tuple[str, Any, Any]]  # (field, before, after)
+
+
+def audit_entry_row(entry: LogEntry) -> AuditRow:
+    """What the page shows of one row; reads nothing more from the database."""
+    api_key = (entry.additional_data or {}).get("api_key")
+    if entry.actor is not None:
+        who = f"{entry.actor.full_name} <{entry.actor_email or entry.actor.email}>"
+    elif api_key:
+        who = _("API key %(name)s") % {"name": api_key.get("name", "")}
+    else:
+        who = _("System")
+    changes = [
+        (field, *(values if isinstance(values, list) and len(values) == 2 else ("", values)))
+        for field, values in sorted((entry.changes_dict or {}).items())
+    ]
+    return AuditRow(
+        entry=entry,
+        who=who,
+        what=f"{entry.content_type.name}: {entry.object_repr}",
+        changes=changes,
     )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/code/", views.two_factor_verify_view, name="two_factor_verify"),
     path("two-factor/", views.two_factor_settings, name="two_factor"),
+    path("audit/", views.audit_log, name="audit_log"),
     path("profile/", views.profile, name="profile"),
     path("people/", views.people, name="people"),
     path(

@@ -5,16 +5,17 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.forms import EmailLoginForm, ProfileForm, TwoFactorCodeForm
+from accounts.forms import AuditLogFilterForm, EmailLoginForm, ProfileForm, TwoFactorCodeForm
 from accounts.http import AuthenticatedRequest
-from accounts.selectors import user_list
+from accounts.selectors import AuditFilters, audit_entry_row, audit_log_list, user_list
 from accounts.two_factor import (
     two_factor_disable,
     two_factor_enrolment_confirm,
@@ -27,6 +28,8 @@ from accounts.two_factor import (
     two_factor_verify,
 )
 
+AUDIT_PAGE_SIZE = 50
+
 
 class LoginView(auth_views.LoginView):
     form_class = EmailLoginForm
@@ -38,7 +41,10 @@ class LoginView(auth_views.LoginView):
         if not two_factor_is_on(user=user):
             return super().form_valid(form)
         # The password was right; the login happens only once the code is right too.
-        two_factor_pending_start(request=self.request, user=user, backend=user.backend)
+        backend = getattr(
+            user, "backend", settings.AUTHENTICATION_BACKENDS[-1]
+        )  # set by authenticate
+        two_factor_pending_start(request=self.request, user=user, backend=backend)
         return redirect(
             f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': self.get_success_url()})}"
         )
@@ -120,3 +126,29 @@ def people(request: AuthenticatedRequest) -> HttpResponse:
     # Queries: users with team and manager, their CRM ids, their coaches.
     users = list(user_list(principal=request.user))
     return render(request, "accounts/people.html", {"people": users})
+
+
+@login_required
+@require_GET
+def audit_log(request: AuthenticatedRequest) -> HttpResponse:
+    """Who changed what, when, from where: admins only (404 for anyone else)."""
+    if not request.user.is_admin_role:
+        raise Http404
+    form = AuditLogFilterForm(request.GET or None)
+    filters = AuditFilters(**form.cleaned_data) if form.is_valid() else AuditFilters()
+    # Queries: the count, then the page (actor and model joined).
+    page = Paginator(audit_log_list(filters=filters), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "entries": [audit_entry_row(entry) for entry in page],
+            "query": query.urlencode(),
+        },
+    )

@@ -57,6 +57,11 @@ app.conf.beat_schedule = {
         "task": "core.tasks.relay_outbox",
         "schedule": settings.OUTBOX_SWEEP_SECONDS,
     },
+    # Audit log rows past their retention (AUDITLOG_RETENTION_DAYS).
+    "core-prune-audit-log": {
+        "task": "core.tasks.prune_audit_log",
+        "schedule": crontab(hour=3, minute=10),
+    },
     # Ingest jobs whose worker died mid-job (lease: INGEST_JOB_LEASE_SECONDS).
     "deals-requeue-stuck-ingest-jobs": {
         "task": "deals.tasks.requeue_stuck_ingest_jobs",

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "auditlog",
     "core",
     "events",
     "accounts",
@@ -76,6 +77,9 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Audit log: the signed-in user and client address for the rows written by this request
+    # (an API key marks itself in accounts.authentication).
+    "core.audit.AuditMiddleware",
     # Last: turns a login refused for lockout into the login page saying so.
     "axes.middleware.AxesMiddleware",
 ]
@@ -135,6 +139,37 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "core.proxies.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"
+# Audit log (django-auditlog): one row per change of these fields, with who, from where, before
+# and after; read at /accounts/audit/ (admins). Secrets are recorded as changed, never shown.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {
+        "model": "accounts.user",
+        "include_fields": ["role", "team", "manager", "is_active", "is_staff", "is_superuser"],
+    },
+    {
+        "model": "accounts.apikey",
+        "include_fields": ["name", "scopes", "revoked", "expiry_date", "requests_per_hour"],
+    },
+    {
+        "model": "training.program",
+        "include_fields": [
+            "content_cost", "cost_per_seat", "expected_learner_hours", "primary_metric",
+            "horizon_months", "plausible_effect_pct", "is_evaluation",
+        ],
+    },
+    {"model": "training.assignment", "include_fields": ["program", "course", "assignee", "team",
+                                                         "due_date"]},
+    {"model": "roi.roisettings", "exclude_fields": ["updated_at", "updated_by"]},
+    {"model": "roi.programcosting", "exclude_fields": ["created_at", "updated_at"]},
+    {"model": "core.organization"},
+    {
+        "model": "integrations.crmconnection",
+        "include_fields": ["is_enabled", "settings", "credentials", "stage_map", "field_map"],
+        "mask_fields": ["credentials"],
+    },
+)  # fmt: skip
+AUDITLOG_MASK_CALLABLE = "core.audit.mask_secret"
+AUDITLOG_RETENTION_DAYS = env_int("AUDITLOG_RETENTION_DAYS", 365)
 # Two-factor (django-otp): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Coachline")
 LOGIN_URL = "accounts:login"

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from core.audit import audit_log_prune
 from core.outbox import outbox_sweep
 
 
@@ -21,3 +22,9 @@ def expire_idempotency_keys() -> int:
 def relay_outbox() -> int:
     """Beat, every minute: tasks queued after a commit that the broker did not take yet."""
     return outbox_sweep()
+
+
+@shared_task(name="core.tasks.prune_audit_log")
+def prune_audit_log() -> int:
+    """Beat, daily: audit rows older than AUDITLOG_RETENTION_DAYS are deleted."""
+    return audit_log_prune()

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,11 +67,11 @@ def connection_save_settings(
     if source == ConnectionSource.SALESFORCE and clean.get("auth_flow") not in AuthFlow.ALL:
         raise ValidationError({"auth_flow": _("Choose how Coachline signs in to Salesforce.")})
     with transaction.atomic():
-        connection, _created = (
-            CrmConnection.objects.select_for_update()
-            .defer("credentials", "session")
-            .get_or_create(source=source)
-        )
+        # Created by the one save below (not get_or_create then save), so the audit log gets one
+        # row for it; a concurrent first save of the same source fails on the unique source.
+        connection = CrmConnection.objects.select_for_update().defer(
+            "credentials", "session"
+        ).filter(source=source).first() or CrmConnection(source=source)
         try:
             stored = connection_credentials(connection)
         except CrmError:
@@ -88,9 +88,18 @@ def connection_save_settings(
             connection.session = ""
             connection.last_test_ok = None
         try:
-            connection.save()
+            with transaction.atomic():
+                connection.save()
         except ImproperlyConfigured as exc:  # no FIELD_ENCRYPTION_KEY in production
             raise ValidationError({NON_FIELD_ERRORS: [str(exc)]}) from None
+        except IntegrityError:
+            raise ValidationError(
+                {
+                    NON_FIELD_ERRORS: [
+                        _("Someone saved this connection at the same time: try again.")
+                    ]
+                }
+            ) from None
     return connection
 
 

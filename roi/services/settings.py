@@ -79,8 +79,10 @@ def roi_settings_update(*, actor: User | None, changes: dict[str, Any]) -> RoiSe
     clean = roi_settings_validate(changes)
     with transaction.atomic():
         if "home_currency" in clean:
-            Organization.current()
-            Organization.objects.filter(pk=1).update(home_currency=clean.pop("home_currency"))
+            # Saved, not updated in place, so the audit log records the change.
+            organization = Organization.current()
+            organization.home_currency = clean.pop("home_currency")
+            organization.save(update_fields=["home_currency"])
         settings, _created = RoiSettings.objects.select_for_update().get_or_create(pk=1)
         for name, value in clean.items():
             setattr(settings, name, value)
