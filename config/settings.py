@@ -171,7 +171,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
 AUDITLOG_MASK_CALLABLE = "core.audit.mask_secret"
 AUDITLOG_RETENTION_DAYS = env_int("AUDITLOG_RETENTION_DAYS", 365)
 # Two-factor (django-otp): the issuer shown in authenticator apps.
-OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Coachline")
+OTP_TOTP_ISSUER = "Coachline"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"

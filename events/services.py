@@ -345,5 +345,5 @@ def webhook_test_event_send(
         delivery = WebhookDelivery.objects.create(
             subscription=subscription, event_id=event_id, event_type=event_type, body=body
         )
-        transaction.on_commit(lambda: _enqueue([delivery.pk]))
+        outbox_enqueue(task="events.tasks.deliver_webhook", args=[delivery.pk])
     return delivery
