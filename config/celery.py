@@ -3,7 +3,6 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from django.conf import settings
 
 from config.env import env_int
 
@@ -55,7 +54,7 @@ app.conf.beat_schedule = {
     # died between commit and publish): see core/outbox.py.
     "core-relay-outbox": {
         "task": "core.tasks.relay_outbox",
-        "schedule": settings.OUTBOX_SWEEP_SECONDS,
+        "schedule": crontab(minute="*"),
     },
     # Audit log rows past their retention (AUDITLOG_RETENTION_DAYS).
     "core-prune-audit-log": {

@@ -268,7 +268,7 @@ CELERY_BROKER_URL = REDIS_URL or env_str("CELERY_BROKER_URL") or "memory://"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = Path(env_str("CELERY_FILESYSTEM_DIR", str(BASE_DIR / "var" / "celery")))
     (_queue_dir / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_queue_dir / "processed"),
@@ -288,13 +288,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Redis re-delivers a message not acknowledged within the visibility timeout. It must outlast the
 # longest ETA we schedule (a webhook retry, at most events.services.BACKOFF_CAP = 6 h) and the
 # longest task (CELERY_TASK_TIME_LIMIT), or a task would run twice while it waits or runs.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 8 * 3600, "socket_connect_timeout": 5}
+BROKER_VISIBILITY_TIMEOUT = 8 * 3600
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+        "socket_connect_timeout": 5,
+    }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}  # filled in config/celery.py
-# How often beat publishes outbox messages the broker did not take after commit (core/outbox.py).
-OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
 # An ingest job with no progress for this long has lost its worker and is queued again.
 INGEST_JOB_LEASE_SECONDS = env_int("INGEST_JOB_LEASE_SECONDS", 600)
 

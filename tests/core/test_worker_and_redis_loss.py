@@ -186,7 +186,7 @@ def test_redis_down_during_a_request_answers_success_and_the_job_runs_when_it_re
 ) -> None:
     redis_port, web_port = 8302, 8303
     redis_server = processes.redis(redis_port)
-    env = service_env(redis_port, BULK_SYNC_MAX_ROWS="1", OUTBOX_SWEEP_SECONDS="1")
+    env = service_env(redis_port, BULK_SYNC_MAX_ROWS="1", CELERY_BEAT_EVERY_SECONDS="1")
     processes.start(
         "gunicorn",
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind",
