@@ -305,11 +305,15 @@ def test_two_simultaneous_requests_with_one_key_run_once(cast, monkeypatch):
     from training.api import views as training_views
 
     both_claiming = threading.Barrier(2, timeout=10)
+    loser_answered = threading.Event()
     original_create = training_views.course_create
 
     def slow_create(**kwargs: Any) -> Any:
         # The winner is inside its create while the other request arrives.
+        # ...and stays there until the loser has its answer, so the loser never arrives after
+        # the winner committed (it would then get the stored 201 replayed, which is also right).
         both_claiming.wait()
+        loser_answered.wait(timeout=10)
         return original_create(**kwargs)
 
     monkeypatch.setattr(training_views, "course_create", slow_create)
@@ -341,6 +345,7 @@ def test_two_simultaneous_requests_with_one_key_run_once(cast, monkeypatch):
                 HTTP_IDEMPOTENCY_KEY="race",
             )
             results.append(response.status_code)
+            loser_answered.set()
         finally:
             connections.close_all()
 

@@ -134,7 +134,8 @@ LINKS_JS = """() => {
   const urls = Array.from(document.querySelectorAll('a[href]'), a => a.href);
   for (const form of document.forms) {
     if ((form.getAttribute('method') || 'get').toLowerCase() !== 'get') continue;
-    const url = new URL(form.action, location.href);
+    // getAttribute: a control named "action" shadows form.action
+    const url = new URL(form.getAttribute('action') || location.href, location.href);
     url.search = '';
     for (const [key, value] of new FormData(form)) {
       if (typeof value === 'string') url.searchParams.append(key, value);
