@@ -159,6 +159,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     },
     {"model": "training.assignment", "include_fields": ["program", "course", "assignee", "team",
                                                          "due_date"]},
+    {"model": "training.retakegrant", "include_fields": ["user", "lesson", "extra_attempts",
+                                                          "granted_by", "note"]},
     {"model": "roi.roisettings", "exclude_fields": ["updated_at", "updated_by"]},
     {"model": "roi.programcosting", "exclude_fields": ["created_at", "updated_at"]},
     {"model": "core.organization"},

@@ -20,6 +20,7 @@ from deals.selectors import deal_pipeline_counts
 from roi.access import can_read_reports
 from roi.selectors import impact_summary
 from training.selectors import home_summary as training_home_summary
+from training.selectors import retake_requests_open as training_retake_requests_open
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,22 @@ def _learning(user: User) -> Panel | None:
         body=body,
         link_url=link,
         link_label=_("Start") if row.state.status == "not_started" else _("Continue"),
+    )
+
+
+def _retakes(user: User) -> Panel | None:
+    """Coaches, managers, admins: open retake requests from their people (one query)."""
+    if user.role not in (Role.COACH, Role.MANAGER, Role.ADMIN):
+        return None
+    pending = training_retake_requests_open(viewer=user)
+    if not pending:
+        return None
+    return Panel(
+        title=_("Retake requests"),
+        figure=str(len(pending)),
+        body=_("People who used every attempt at a quiz and ask for another."),
+        link_url=_link("training:retakes"),
+        link_label=_("Answer them"),
     )
 
 
@@ -173,6 +190,7 @@ def _impact(user: User) -> Panel | None:
 PANEL_BUILDERS: list[Callable[[User], Panel | None]] = [
     _welcome,
     _learning,
+    _retakes,
     _coaching,
     _pipeline,
     _impact,

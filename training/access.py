@@ -8,7 +8,7 @@ the people who may see the owner (accounts.access).
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.access import Principal, managed_users, visible_users
+from accounts.access import Principal, coachable_users, managed_users, visible_users
 from accounts.models import ApiKey, Role, Team, User
 from training.models import (
     Assignment,
@@ -18,6 +18,7 @@ from training.models import (
     Program,
     PublishStatus,
     Question,
+    RetakeRequest,
 )
 
 
@@ -235,3 +236,26 @@ def content_editor(principal: Principal) -> bool:
     return principal.is_authenticated and (
         principal.is_admin_role or principal.role in (Role.MANAGER, Role.LEADER)
     )
+
+
+def can_grant_retakes(user: User) -> bool:
+    """Coaches, managers and admins answer retake requests from their own people."""
+    return user.is_authenticated and (user.is_admin_role or user.role in (Role.COACH, Role.MANAGER))
+
+
+def retake_request_get_for_granter(*, user: User, request_id: int) -> RetakeRequest:
+    """An open retake request from one of `user`'s people (coachable_users), or 404."""
+    if not can_grant_retakes(user):
+        raise Http404("No such request")
+    found = (
+        RetakeRequest.objects.filter(
+            pk=request_id,
+            resolved_at__isnull=True,
+            user__in=coachable_users(user).values("pk"),
+        )
+        .select_related("user", "lesson", "lesson__course")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such request")
+    return found

@@ -517,3 +517,65 @@ class Assignment(TimeStampedModel):
     def target_title(self) -> str:
         target = self.program or self.course
         return target.title if target else ""
+
+
+class RetakeGrant(models.Model):
+    """Extra attempts at a quiz, granted to one learner by their coach, manager or an admin.
+    A learner's attempt limit is the quiz's `max_attempts` plus the sum of their grants."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retake_grants"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="retake_grants")
+    extra_attempts = models.PositiveSmallIntegerField(_("extra attempts"), default=1)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["granted_at", "pk"]
+        verbose_name = _("retake grant")
+        verbose_name_plural = _("retake grants")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(extra_attempts__gte=1) & Q(extra_attempts__lte=10),
+                name="training_retake_grant_range",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "lesson"], name="training_retake_grant_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson} +{self.extra_attempts}"
+
+
+class RetakeRequest(models.Model):
+    """A learner who used every attempt asks for another. At most one open request per learner
+    and quiz (a partial unique constraint, so a double click cannot file two); a grant closes it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="retake_requests"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="retake_requests")
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    grant = models.ForeignKey(
+        RetakeGrant, null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("retake request")
+        verbose_name_plural = _("retake requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson"],
+                condition=Q(resolved_at__isnull=True),
+                name="training_retake_request_open_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.views import learning, studio, team
+from training.views import learning, retakes, studio, team
 
 app_name = "training"
 
@@ -14,6 +14,13 @@ urlpatterns = [
     path("courses/<slug:slug>/<slug:lesson>/", learning.lesson_detail, name="lesson_detail"),
     path("courses/<slug:slug>/<slug:lesson>/done/", learning.lesson_done, name="lesson_done"),
     path("courses/<slug:slug>/<slug:lesson>/quiz/", learning.quiz_attempt, name="quiz_attempt"),
+    path(
+        "courses/<slug:slug>/<slug:lesson>/retake/",
+        retakes.retake_request,
+        name="retake_request",
+    ),
+    path("team/retakes/", retakes.retake_requests, name="retakes"),
+    path("team/retakes/<int:pk>/grant/", retakes.retake_grant_view, name="retake_grant"),
     path("certificates/<str:code>/", learning.certificate, name="certificate"),
     path("verify/<str:code>/", learning.certificate_verify, name="certificate_verify"),
     path("team/", team.team_progress, name="team_progress"),

@@ -101,10 +101,14 @@ def test_a_multiple_choice_question_needs_every_right_answer():
 
 def test_unanswered_questions_count_as_wrong():
     quiz = make_quiz(CourseFactory(), questions=2)
+    first = quiz.questions.order_by("position").first()
+    # One question answered right, the other left blank (a fully blank submit is refused:
+    # test_training_retakes).
+    one_answered = {str(first.pk): [c.pk for c in first.choices.all() if c.is_correct]}
 
-    outcome = quiz_submit(user=UserFactory(), lesson=quiz, answers={})
+    outcome = quiz_submit(user=UserFactory(), lesson=quiz, answers=one_answered)
 
-    assert outcome.attempt.score == Decimal("0.00")
+    assert outcome.attempt.score == Decimal("50.00")
 
 
 @pytest.mark.parametrize(

@@ -253,8 +253,8 @@ def test_lesson_page_runs_constant_queries(cast, client, django_assert_max_num_q
     client.force_login(cast.rep)
 
     # session, user, course, lesson, progress update (+ insert the first time), lessons,
-    # progress, completions, questions, choices, attempts
-    with django_assert_max_num_queries(12):
+    # progress, completions, questions, choices, attempts, retake grants
+    with django_assert_max_num_queries(13):
         response = client.get("/learn/courses/big/q/")
     assert response.status_code == 200
 

@@ -181,7 +181,7 @@ class QuizAttemptApi(APIView):
         except DjangoValidationError as exc:
             raise _invalid(exc) from None
         attempt = outcome.attempt
-        left = max(0, found.max_attempts - attempt.number)
+        left = max(0, selectors.quiz_attempt_limit(user=user, lesson=found) - attempt.number)
         reveal = attempt.passed or left == 0
         body = {
             "number": attempt.number,

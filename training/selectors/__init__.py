@@ -53,9 +53,17 @@ from training.selectors.progress import (
     percent_of,
     resume_lesson,
 )
+from training.selectors.retakes import (
+    quiz_attempt_limit,
+    retake_granters,
+    retake_requests_open,
+)
 from training.selectors.team import TeamProgress, TeamRow, team_progress, team_progress_assignments
 
 __all__ = [
+    "quiz_attempt_limit",
+    "retake_granters",
+    "retake_requests_open",
     "AssignmentRow",
     "AssignmentState",
     "Catalog",

@@ -2,7 +2,7 @@
 outline, the home summary."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Avg, Count, Max, Q
@@ -19,6 +19,7 @@ from training.models import (
     PublishStatus,
     Question,
     QuizAttempt,
+    RetakeRequest,
 )
 from training.selectors.assignments import AssignmentRow, AssignmentState, assignment_states
 from training.selectors.catalog import CourseCard, catalog
@@ -33,6 +34,7 @@ from training.selectors.progress import (
     percent_of,
     resume_lesson,
 )
+from training.selectors.retakes import quiz_attempt_limit, retake_granters
 from training.selectors.team import team_progress_assignments
 
 
@@ -202,6 +204,11 @@ class LessonPage:
     course_completion: CompletionFact | None
     questions: list[Question]
     attempts: list[QuizAttempt]
+    # Quizzes only: the limit with retakes granted; once every attempt is used (and the quiz not
+    # passed), whom to ask for a retake and the request already sent, if any.
+    attempt_limit: int = 0
+    retake_granters: list[User] = field(default_factory=list)
+    retake_request: RetakeRequest | None = None
 
     @property
     def index(self) -> int:
@@ -219,7 +226,7 @@ class LessonPage:
 
     @property
     def attempts_left(self) -> int:
-        return max(0, self.lesson.max_attempts - len(self.attempts))
+        return max(0, self.attempt_limit - len(self.attempts))
 
     @property
     def has_passed(self) -> bool:
@@ -235,7 +242,8 @@ class LessonPage:
 
 
 def lesson_page(*, user: User, course: Course, lesson: Lesson) -> LessonPage:
-    """Queries: lessons, progress, completion, (quiz: questions, choices, attempts)."""
+    """Queries: lessons, progress, completion, (quiz: questions, choices, attempts, retake
+    grants; and once every attempt is used: whom to ask, the open request)."""
     stubs = lesson_stubs([course.pk]).get(course.pk, [])
     facts = learner_facts(user_ids=[user.pk], course_ids=[course.pk])
     done = facts.done.get((user.pk, course.pk), set())
@@ -245,9 +253,18 @@ def lesson_page(*, user: User, course: Course, lesson: Lesson) -> LessonPage:
     index = next((i for i, s in enumerate(stubs) if s.pk == lesson.pk), None)
     questions: list[Question] = []
     attempts: list[QuizAttempt] = []
+    limit = 0
+    granters: list[User] = []
+    request: RetakeRequest | None = None
     if lesson.kind == LessonKind.QUIZ:
         questions = quiz_questions(lesson=lesson)
         attempts = list(QuizAttempt.objects.filter(user=user, lesson=lesson).order_by("number"))
+        limit = quiz_attempt_limit(user=user, lesson=lesson)
+        if len(attempts) >= limit and not any(a.passed for a in attempts):
+            granters = list(retake_granters(user=user))
+            request = RetakeRequest.objects.filter(
+                user=user, lesson=lesson, resolved_at__isnull=True
+            ).first()
     return LessonPage(
         course=course,
         lesson=lesson,
@@ -258,6 +275,9 @@ def lesson_page(*, user: User, course: Course, lesson: Lesson) -> LessonPage:
         course_completion=facts.completed.get((user.pk, course.pk)),
         questions=questions,
         attempts=attempts,
+        attempt_limit=limit,
+        retake_granters=granters,
+        retake_request=request,
     )
 
 

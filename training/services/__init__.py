@@ -49,8 +49,16 @@ from training.services.library import (
     course_folders,
     course_import,
 )
+from training.services.retakes import (
+    may_grant_retake,
+    retake_grant,
+    retake_request_create,
+)
 
 __all__ = [
+    "may_grant_retake",
+    "retake_grant",
+    "retake_request_create",
     "MAX_CHOICES_IN_FORM",
     "AssignResult",
     "ChoiceInput",

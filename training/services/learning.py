@@ -28,6 +28,7 @@ from training.models import (
     QuestionKind,
     QuizAttempt,
 )
+from training.selectors.retakes import quiz_attempt_limit
 
 CENT = Decimal("0.01")
 
@@ -141,6 +142,9 @@ def quiz_submit(*, user: User, lesson: Lesson, answers: Mapping[Any, Any]) -> Qu
     if not questions:
         raise _refuse("lesson", _("This quiz has no questions yet."), "empty")
     chosen = quiz_answers_parse(questions=questions, answers=answers)
+    if not any(chosen.values()):
+        # An empty or accidental submit is not an attempt: nothing is graded or counted.
+        raise _refuse("answers", _("Answer at least one question before submitting."), "no_answers")
     feedback = [
         QuestionFeedback(
             question=q,
@@ -184,10 +188,11 @@ def _attempt_create(
     )
     if any(was_passed for _n, was_passed in previous):
         raise _refuse("answers", _("You have already passed this quiz."), "already_passed")
-    if len(previous) >= lesson.max_attempts:
+    limit = quiz_attempt_limit(user=user, lesson=lesson)
+    if len(previous) >= limit:
         raise _refuse(
             "answers",
-            _("You have used all %(n)d attempts at this quiz.") % {"n": lesson.max_attempts},
+            _("You have used all %(n)d attempts at this quiz.") % {"n": limit},
             "attempt_limit",
         )
     return QuizAttempt.objects.create(
