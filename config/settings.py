@@ -365,6 +365,8 @@ SPECTACULAR_SETTINGS = {
         "DealStatusEnum": "deals.models.DealStatus",
         "IngestJobStatusEnum": "deals.models.IngestJobStatus",
         "IngestJobKindEnum": "deals.models.IngestJobKind",
+        "IngestEntityEnum": "deals.models.IngestEntity",
+        "ActivityKindEnum": "deals.models.ActivityKind",
         "PublishStatusEnum": "training.models.PublishStatus",
         "LessonKindEnum": "training.models.LessonKind",
         "QuestionKindEnum": "training.models.QuestionKind",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from deals.forms import OwnerMapForm
-from deals.models import CsvColumnMapping, Deal, DealChange, ExchangeRate, IngestJob
+from deals.models import Activity, CsvColumnMapping, Deal, DealChange, ExchangeRate, IngestJob
 from deals.selectors import deal_list_unmatched_owners
 from deals.services import deal_owner_map, deals_attach_known_owners
 
@@ -25,6 +25,23 @@ class DealChangeInline(admin.TabularInline[DealChange, Deal]):
     ordering = ["changed_at", "pk"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin[Activity]):
+    """Activities come from the CRM: shown here for support; changes belong in the CRM."""
+
+    list_display = ["external_id", "kind", "owner", "deal", "occurred_at", "outcome"]
+    list_filter = ["kind", "source"]
+    search_fields = ["external_id", "deal_external_id", "owner_external_id", "owner__email"]
+    list_select_related = ["owner", "deal"]
+    readonly_fields = [f.name for f in Activity._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

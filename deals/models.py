@@ -165,6 +165,89 @@ class ExchangeRate(models.Model):
         return f"{self.currency} {self.rate} ({self.valid_from})"
 
 
+class ActivityKind(models.TextChoices):
+    MEETING = "meeting", _("Meeting")
+    CALL = "call", _("Call")
+    EMAIL = "email", _("Email")
+
+
+# The longest activity a CRM may report (a multi-day on-site workshop); longer is a typo.
+MAX_ACTIVITY_SECONDS = 7 * 24 * 3600
+
+
+class Activity(models.Model):
+    """A meeting, call or email the CRM logged, identified like a deal by (source, external_id).
+
+    The owner and the deal are resolved when the row arrives; when either is not known yet the
+    CRM's ids are kept (`owner_external_id`, `deal_external_id`) and the activity is attached
+    later, when the owner is mapped or the deal is ingested, the same way ownerless deals are.
+    """
+
+    source = models.CharField(_("source"), max_length=32)
+    external_id = models.CharField(_("external id"), max_length=128)
+    kind = models.CharField(_("kind"), max_length=8, choices=ActivityKind.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+        db_index=False,  # served by the (owner, occurred_at) index
+    )
+    owner_external_id = models.CharField(_("CRM owner"), max_length=254, blank=True)
+    deal = models.ForeignKey(
+        Deal,
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+        db_index=False,  # served by the (deal, occurred_at) index
+    )
+    deal_external_id = models.CharField(_("CRM deal"), max_length=128, blank=True)
+    occurred_at = models.DateTimeField(_("occurred"))
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=100, blank=True)
+    source_updated_at = models.DateTimeField(_("CRM last modified"))
+    ingested_at = models.DateTimeField(_("ingested"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="deals_activity_source_external_id_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ActivityKind.values), name="deals_activity_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_seconds__isnull=True)
+                | Q(duration_seconds__lte=MAX_ACTIVITY_SECONDS),
+                name="deals_activity_duration_bounded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "occurred_at"], name="deals_activity_owner_time_idx"),
+            models.Index(fields=["deal", "occurred_at"], name="deals_activity_deal_time_idx"),
+            # Attaching activities when their deal or owner arrives looks them up by CRM id.
+            models.Index(
+                fields=["source", "deal_external_id"],
+                condition=Q(deal__isnull=True) & ~Q(deal_external_id=""),
+                name="deals_activity_dealless_idx",
+            ),
+            models.Index(
+                fields=["source", "owner_external_id"],
+                condition=Q(owner__isnull=True),
+                name="deals_activity_unmatched_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.external_id}"
+
+
 class IngestJobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
@@ -177,11 +260,20 @@ class IngestJobKind(models.TextChoices):
     CSV = "csv", _("CSV import")
 
 
+class IngestEntity(models.TextChoices):
+    DEALS = "deals", _("Deals")
+    ACTIVITIES = "activities", _("Activities")
+
+
 class IngestJob(TimeStampedModel):
     """A large ingestion processed by Celery in chunks; the counts grow as chunks finish."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=8, choices=IngestJobKind.choices, default=IngestJobKind.API)
+    # What the rows are: deals, or CRM activities (both go through the same chunked job).
+    entity = models.CharField(
+        max_length=10, choices=IngestEntity.choices, default=IngestEntity.DEALS
+    )
     status = models.CharField(
         max_length=8, choices=IngestJobStatus.choices, default=IngestJobStatus.QUEUED
     )

@@ -2,7 +2,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from deals.models import Deal, DealChange, DealStatus, IngestJob
+from deals.models import (
+    MAX_ACTIVITY_SECONDS,
+    ActivityKind,
+    Deal,
+    DealChange,
+    DealStatus,
+    IngestJob,
+)
 
 
 class DealOutputSerializer(serializers.ModelSerializer[Deal]):
@@ -82,6 +89,29 @@ class DealBulkRowSerializer(serializers.Serializer[Any]):
     source_updated_at = serializers.DateTimeField(help_text="the CRM's last-modified time")
 
 
+class ActivityBulkRowSerializer(serializers.Serializer[Any]):
+    """Documentation only: the bulk endpoint validates rows itself, row by row (msgspec)."""
+
+    source = serializers.CharField(help_text="e.g. salesforce, hubspot")  # type: ignore[assignment]
+    external_id = serializers.CharField(help_text="the CRM's id of the activity")
+    kind = serializers.ChoiceField(choices=ActivityKind.choices)
+    owner_id = serializers.CharField(required=False, help_text="the CRM owner id")
+    owner_email = serializers.EmailField(required=False, help_text="when there is no owner id")
+    deal_external_id = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="the CRM id of the deal; kept and attached when the deal arrives later",
+    )
+    occurred_at = serializers.DateTimeField()
+    duration_seconds = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_ACTIVITY_SECONDS
+    )
+    outcome = serializers.CharField(
+        required=False, allow_blank=True, help_text="the CRM's outcome, e.g. COMPLETED"
+    )
+    source_updated_at = serializers.DateTimeField(help_text="the CRM's last-modified time")
+
+
 class DealRowErrorSerializer(serializers.Serializer[Any]):
     index = serializers.IntegerField()
     external_id = serializers.CharField()
@@ -109,6 +139,7 @@ class IngestJobOutputSerializer(serializers.ModelSerializer[IngestJob]):
         fields = [
             "id",
             "kind",
+            "entity",
             "status",
             "received",
             "created",

@@ -17,6 +17,7 @@ from core.api.bulk import json_content_type_required
 from core.api.errors import PayloadTooLarge
 from deals.access import deal_get_visible, deal_list_visible, ingest_job_get_visible
 from deals.api.serializers import (
+    ActivityBulkRowSerializer,
     DealBulkAcceptedSerializer,
     DealBulkResultSerializer,
     DealBulkRowSerializer,
@@ -25,8 +26,8 @@ from deals.api.serializers import (
     IngestJobOutputSerializer,
 )
 from deals.filters import DealFilter
-from deals.models import Deal, IngestJob
-from deals.services import deals_ingest
+from deals.models import Deal, IngestEntity, IngestJob
+from deals.services import activities_ingest, deals_ingest
 from deals.services.jobs import ingest_job_create
 
 ALL_ROLES = tuple(Role.values)
@@ -110,6 +111,44 @@ class DealBulkApi(APIView):
                 {"job": str(job.pk), "status_url": status_url}, status=status.HTTP_202_ACCEPTED
             )
         return Response(deals_ingest(rows=_decode_rows(rows)).as_api_dict())
+
+
+class ActivityBulkApi(APIView):
+    """Upsert CRM activities (meetings, calls, emails) by (source, external_id): the deals bulk
+    contract (same limits, counts, per-row errors and jobs; a job's status is read at the deals
+    jobs URL)."""
+
+    permission_classes = [ScopeOrRole]
+    required_scope = Scope.DEALS_WRITE
+    allowed_roles = ()  # among people, admins only
+
+    @extend_schema(
+        operation_id="activities_bulk_upsert",
+        request=ActivityBulkRowSerializer(many=True),
+        parameters=[OpenApiParameter("async", bool, description="queue even a small body")],
+        responses={
+            200: DealBulkResultSerializer,
+            202: DealBulkAcceptedSerializer,
+            413: OpenApiResponse(description="body over DEALS_BULK_MAX_BYTES"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        json_content_type_required(request)
+        rows = _decode_raw_rows(_read_body(request, settings.DEALS_BULK_MAX_BYTES))
+        run_async = request.query_params.get("async", "").lower() in ("1", "true", "yes")
+        if run_async or len(rows) > settings.BULK_SYNC_MAX_ROWS:
+            principal = request_principal(request)
+            job = ingest_job_create(
+                rows=rows,
+                entity=IngestEntity.ACTIVITIES,
+                created_by=None if isinstance(principal, ApiKey) else principal,
+                created_by_key=principal if isinstance(principal, ApiKey) else None,
+            )
+            status_url = request.build_absolute_uri(reverse("deal-job", args=[job.pk]))
+            return Response(
+                {"job": str(job.pk), "status_url": status_url}, status=status.HTTP_202_ACCEPTED
+            )
+        return Response(activities_ingest(rows=_decode_rows(rows)).as_api_dict())
 
 
 class IngestJobApi(generics.RetrieveAPIView[IngestJob]):

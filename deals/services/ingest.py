@@ -60,8 +60,8 @@ def deals_ingest(
     """
     result = IngestResult(received=len(rows))
     good, result.errors = parse_rows(rows, default_source)
-    latest = _newest_per_deal(good, result)
-    staged = _with_owners(latest)
+    latest = newest_per_key(good, result)
+    staged = rows_with_owners(latest)
     history_rows = _parse_history(history or [], default_source, result)
     if not staged and not history_rows:
         return result
@@ -84,8 +84,9 @@ def deals_ingest(
     return result
 
 
-def _newest_per_deal(good: list[tuple[int, Row, str]], result: IngestResult) -> list[Row]:
-    """One row per deal: the newest by source_updated_at, the later one on a tie.
+def newest_per_key(good: list[tuple[int, Row, str]], result: IngestResult) -> list[Row]:
+    """One row per (source, external_id): the newest by source_updated_at (the row's last
+    value), the later one on a tie. Deals and activities share it.
 
     The others count as stale when older than the winner, as unchanged when equally new.
     """
@@ -105,10 +106,11 @@ def _newest_per_deal(good: list[tuple[int, Row, str]], result: IngestResult) -> 
     return [(*row[:2], email, *row[3:]) for _index, row, email in winners.values()]
 
 
-def _with_owners(rows: list[Row]) -> list[Row]:
+def rows_with_owners(rows: list[Row]) -> list[Row]:
     """Fill owner_id from the CRM identities (source, owner id), else from the owner's email.
 
     Rows here carry the owner email in the owner_id slot; it is replaced by the user id or None.
+    Rows are (source, external_id, owner_id, owner_external_id, …): deals and activities alike.
     """
     owner_ids: dict[str, set[str]] = defaultdict(set)
     emails: set[str] = set()

@@ -11,7 +11,7 @@ from typing import Any, Final
 from django.db.models import Q
 from django.utils import timezone
 
-from deals.models import Deal, DealChange
+from deals.models import Activity, Deal, DealChange
 from deals.services.backend import Row, WriteCounts
 from deals.services.rows import COLUMNS, TRACKED_FIELDS, value_text
 
@@ -87,7 +87,47 @@ def write(rows: list[Row]) -> WriteCounts:
     changes = [c for deal, old, row in updated for c in _changes(deal.pk, old, row)]
     DealChange.objects.bulk_create(changes, batch_size=_BATCH, ignore_conflicts=True)
     counts.owners_attached = _attach_owners(rows)
+    _attach_activities(rows)
     return counts
+
+
+def _attach_activities(rows: list[Row]) -> None:
+    """Activities that arrived before these deals or before their owner was known."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_source[row[0]].append(row[1])
+    for source, external_ids in by_source.items():
+        for start in range(0, len(external_ids), _BATCH):
+            batch = external_ids[start : start + _BATCH]
+            waiting = set(
+                Activity.objects.filter(
+                    deal__isnull=True, source=source, deal_external_id__in=batch
+                ).values_list("deal_external_id", flat=True)
+            )
+            if not waiting:
+                continue
+            deal_ids = Deal.objects.filter(source=source, external_id__in=waiting).values_list(
+                "external_id", "pk"
+            )
+            for external_id, deal_id in deal_ids:
+                Activity.objects.filter(
+                    deal__isnull=True, source=source, deal_external_id=external_id
+                ).update(deal_id=deal_id)
+    owners = {(row[0], row[3]): row[2] for row in rows if row[2] is not None}
+    pairs = list(owners)
+    for start in range(0, len(pairs), _OR_BATCH):
+        q = Q()
+        for source, owner_external_id in pairs[start : start + _OR_BATCH]:
+            q |= Q(source=source, owner_external_id=owner_external_id)
+        waiting_owners = set(
+            Activity.objects.filter(q, owner__isnull=True)
+            .values_list("source", "owner_external_id")
+            .distinct()
+        )
+        for source, owner_external_id in sorted(waiting_owners):
+            Activity.objects.filter(
+                owner__isnull=True, source=source, owner_external_id=owner_external_id
+            ).update(owner_id=owners[(source, owner_external_id)])
 
 
 def _attach_owners(rows: list[Row]) -> int:

@@ -14,13 +14,14 @@ from typing import Any, Final
 from django.db import connection
 from django.utils import timezone
 
-from deals.models import Deal, DealChange
+from deals.models import Activity, Deal, DealChange
 from deals.services.backend import ConcurrentInsert, Row, WriteCounts
 from deals.services.rows import COLUMNS, CONTENT_COLUMNS
 
 STAGE: Final = "deals_ingest_stage"
 DEAL: Final = Deal._meta.db_table
 CHANGE: Final = DealChange._meta.db_table
+ACTIVITY: Final = Activity._meta.db_table
 
 # Same types as the deals table; dropped at commit, so nothing leaks between requests.
 CREATE_STAGE: Final = f"""
@@ -137,9 +138,28 @@ WHERE d.owner_id IS NULL AND d.source = m.source AND d.owner_external_id = m.own
 """  # noqa: S608
 
 
-def copy_rows(cursor: Any, rows: list[Row]) -> None:
-    """COPY rows (tuples in COLUMNS order) into the staging table; `cursor` is psycopg's."""
-    with cursor.copy(COPY_STAGE) as copy:
+# Activities that arrived before their deal, or before their owner was known, are attached now
+# (activities.py keeps them with the CRM's ids; partial indexes find them).
+ATTACH_ACTIVITIES_TO_DEALS: Final = f"""
+UPDATE {ACTIVITY} a SET deal_id = d.id
+FROM {STAGE} s JOIN {DEAL} d ON d.source = s.source AND d.external_id = s.external_id
+WHERE a.deal_id IS NULL AND a.deal_external_id <> ''
+    AND a.source = s.source AND a.deal_external_id = s.external_id
+"""  # noqa: S608
+ATTACH_ACTIVITY_OWNERS: Final = f"""
+UPDATE {ACTIVITY} a SET owner_id = m.owner_id
+FROM (
+    SELECT DISTINCT ON (source, owner_external_id) source, owner_external_id, owner_id
+    FROM {STAGE} WHERE owner_id IS NOT NULL
+) m
+WHERE a.owner_id IS NULL AND a.source = m.source AND a.owner_external_id = m.owner_external_id
+"""  # noqa: S608
+
+
+def copy_rows(cursor: Any, rows: list[Row], *, statement: str = COPY_STAGE) -> None:
+    """COPY rows (tuples in the statement's column order) into a staging table; `cursor` is
+    psycopg's. Deals and activities both stage this way."""
+    with cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -160,6 +180,8 @@ def write(rows: list[Row]) -> WriteCounts:
             raise ConcurrentInsert
         cursor.execute(ATTACH)
         attached = cursor.rowcount
+        cursor.execute(ATTACH_ACTIVITIES_TO_DEALS)
+        cursor.execute(ATTACH_ACTIVITY_OWNERS)
     return WriteCounts(
         created=created,
         updated=updated,

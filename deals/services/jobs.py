@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, User
 from core.outbox import outbox_enqueue
-from deals.models import IngestChunk, IngestJob, IngestJobKind, IngestJobStatus
+from deals.models import IngestChunk, IngestEntity, IngestJob, IngestJobKind, IngestJobStatus
+from deals.services.activities import activities_ingest
 from deals.services.ingest import deals_ingest
 
 CHUNK_ROWS: Final = 5_000
@@ -34,6 +35,7 @@ def ingest_job_create(
     *,
     rows: Sequence[Any],
     kind: str = IngestJobKind.API,
+    entity: str = IngestEntity.DEALS,
     default_source: str = "",
     created_by: User | None = None,
     created_by_key: ApiKey | None = None,
@@ -43,6 +45,7 @@ def ingest_job_create(
     with transaction.atomic():
         job = IngestJob.objects.create(
             kind=kind,
+            entity=entity,
             default_source=default_source,
             created_by=created_by,
             created_by_key=created_by_key,
@@ -101,7 +104,8 @@ def ingest_job_process(*, job_id: str | uuid.UUID) -> None:
             if chunk is None:
                 break
             job = IngestJob.objects.select_for_update().get(pk=job_id)
-            result = deals_ingest(
+            ingest = activities_ingest if job.entity == IngestEntity.ACTIVITIES else deals_ingest
+            result = ingest(
                 rows=msgspec.json.decode(chunk.payload), default_source=job.default_source or None
             )
             errors = result.as_api_dict()["errors"]

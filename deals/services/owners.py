@@ -4,12 +4,16 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import crm_identity_create
-from deals.models import Deal
+from deals.models import Activity, Deal
 from deals.selectors import UnmatchedOwner, deal_list_unmatched_owners
 
 
 def deal_attach_owner(*, source: str, owner_external_id: str, user: User) -> int:
-    """Give every ownerless deal of this CRM owner to `user`. Idempotent; returns how many."""
+    """Give every ownerless deal (and activity) of this CRM owner to `user`. Idempotent;
+    returns how many deals."""
+    Activity.objects.filter(
+        owner__isnull=True, source=source, owner_external_id=owner_external_id
+    ).update(owner=user)
     return Deal.objects.filter(
         owner__isnull=True, source=source, owner_external_id=owner_external_id
     ).update(owner=user)

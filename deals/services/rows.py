@@ -119,7 +119,10 @@ class RowInvalid(Exception):
         self.message = message
 
 
-def _schema_error(exc: msgspec.ValidationError) -> RowInvalid:
+def schema_error(
+    exc: msgspec.ValidationError, messages: dict[str, str] = _TYPE_MESSAGES
+) -> RowInvalid:
+    """The msgspec error as (field, message), with `messages` for fields of the wrong type."""
     text = str(exc)
     missing = _MISSING.search(text)
     if missing:
@@ -128,10 +131,10 @@ def _schema_error(exc: msgspec.ValidationError) -> RowInvalid:
     if at is None:
         return RowInvalid("", "Each row must be a JSON object.")
     field = at.group(1)
-    return RowInvalid(field, _TYPE_MESSAGES.get(field, "Must be a string."))
+    return RowInvalid(field, messages.get(field, "Must be a string."))
 
 
-def _aware(value: dt.datetime, field: str) -> dt.datetime:
+def aware_datetime(value: dt.datetime, field: str) -> dt.datetime:
     try:
         datetime_checked(value)
     except InputInvalid as exc:
@@ -140,7 +143,7 @@ def _aware(value: dt.datetime, field: str) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def _date(value: dt.date | None, field: str) -> dt.date | None:
+def checked_date(value: dt.date | None, field: str) -> dt.date | None:
     if value is None:
         return None
     try:
@@ -149,20 +152,24 @@ def _date(value: dt.date | None, field: str) -> dt.date | None:
         raise RowInvalid(field, exc.reason) from None
 
 
-def _scan(raw: Any) -> None:
+def scan_row(raw: Any) -> None:
     # NUL characters, NaN or Infinity, and integers beyond 64 bits, in any field.
     problem = row_problem(raw)
     if problem is not None:
         raise RowInvalid(*problem)
 
 
-def _text(field: str, value: str | None, *, required: bool = False) -> str:
+def bounded_text(field: str, value: str | None, limit: int, *, required: bool = False) -> str:
     text = (value or "").strip()
     if required and not text:
         raise RowInvalid(field, "This field is required.")
-    if len(text) > _LENGTHS[field]:
-        raise RowInvalid(field, f"At most {_LENGTHS[field]} characters.")
+    if len(text) > limit:
+        raise RowInvalid(field, f"At most {limit} characters.")
     return text
+
+
+def _text(field: str, value: str | None, *, required: bool = False) -> str:
+    return bounded_text(field, value, _LENGTHS[field], required=required)
 
 
 def _amount(value: Decimal) -> Decimal:
@@ -182,11 +189,11 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
 
     Raises RowInvalid naming the first bad field.
     """
-    _scan(raw)
+    scan_row(raw)
     try:
         row = msgspec.convert(raw, DealIn, strict=False)
     except msgspec.ValidationError as exc:
-        raise _schema_error(exc) from None
+        raise schema_error(exc) from None
     source = _text("source", row.source or default_source, required=True).lower()
     external_id = _text("external_id", str(row.external_id), required=True)
     owner_external_id = _text("owner_external_id", str(row.owner_id or "")) if row.owner_id else ""
@@ -201,8 +208,8 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
     status = row.status.strip().lower()
     if status not in STATUSES:
         raise RowInvalid("status", "Must be one of open, won, lost.")
-    created_at = _aware(row.created_at, "created_at")
-    closed_at = _aware(row.closed_at, "closed_at") if row.closed_at is not None else None
+    created_at = aware_datetime(row.created_at, "created_at")
+    closed_at = aware_datetime(row.closed_at, "closed_at") if row.closed_at is not None else None
     if status == DealStatus.OPEN and closed_at is not None:
         raise RowInvalid("closed_at", "An open deal has no closed_at.")
     if status != DealStatus.OPEN and closed_at is None:
@@ -221,7 +228,7 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
         _text("stage", row.stage, required=True),
         status,
         created_at,
-        _date(row.expected_close_date, "expected_close_date"),
+        checked_date(row.expected_close_date, "expected_close_date"),
         closed_at,
         _text("loss_reason", row.loss_reason),
         row.has_compelling_deadline,
@@ -229,7 +236,7 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
         row.has_champion,
         row.has_decision_process,
         row.has_metrics,
-        _aware(row.source_updated_at, "source_updated_at"),
+        aware_datetime(row.source_updated_at, "source_updated_at"),
     ), owner_email
 
 
@@ -264,7 +271,7 @@ def value_text(field: str, value: Any) -> str:
             day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
         except ValueError:
             raise RowInvalid("new_value", "Must be a date, YYYY-MM-DD.") from None
-        return str(_date(day, "new_value"))
+        return str(checked_date(day, "new_value"))
     if field == DealField.STATUS and str(value) not in STATUSES:
         raise RowInvalid("new_value", "Must be one of open, won, lost.")
     return str(value)
@@ -272,11 +279,11 @@ def value_text(field: str, value: Any) -> str:
 
 def parse_history_row(raw: Any, default_source: str | None) -> tuple[str, str, str, str, str, Any]:
     """(source, external_id, field, old_value, new_value, changed_at) of a CRM field-history row."""
-    _scan(raw)
+    scan_row(raw)
     try:
         row = msgspec.convert(raw, HistoryIn, strict=False)
     except msgspec.ValidationError as exc:
-        raise _schema_error(exc) from None
+        raise schema_error(exc) from None
     source = _text("source", row.source or default_source, required=True).lower()
     external_id = _text("external_id", str(row.external_id), required=True)
     if row.field not in TRACKED_FIELDS:
@@ -292,5 +299,5 @@ def parse_history_row(raw: Any, default_source: str | None) -> tuple[str, str, s
         row.field,
         old_value,
         new_value,
-        _aware(row.changed_at, "changed_at"),
+        aware_datetime(row.changed_at, "changed_at"),
     )

@@ -68,11 +68,13 @@ def test_enum_names_are_the_choices_names(schema: dict[str, Any]) -> None:
     enums = sorted(name for name in schema["components"]["schemas"] if name.endswith("Enum"))
 
     assert enums == [
+        "ActivityKindEnum",
         "CommitmentMetricEnum",
         "CommitmentStatusEnum",
         "DealFieldEnum",
         "DealStatusEnum",
         "EvidenceGradeEnum",
+        "IngestEntityEnum",
         "IngestJobKindEnum",
         "IngestJobStatusEnum",
         "LanguageEnum",

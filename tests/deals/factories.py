@@ -7,7 +7,7 @@ from typing import Any
 import factory
 from factory.django import DjangoModelFactory
 
-from deals.models import Deal, DealChange, DealStatus, ExchangeRate
+from deals.models import Activity, ActivityKind, Deal, DealChange, DealStatus, ExchangeRate
 from tests.factories import UserFactory
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -31,6 +31,22 @@ def deal_row(n: int = 1, **overrides: Any) -> dict[str, Any]:
         "has_compelling_deadline": True,
         "has_economic_buyer": False,
         "source_updated_at": "2025-03-01T09:00:00Z",
+    }
+    row.update(overrides)
+    return row
+
+
+def activity_row(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "source": "salesforce",
+        "external_id": f"00U{n:07d}",
+        "kind": "meeting",
+        "owner_id": "005REP",
+        "deal_external_id": "006D000001",
+        "occurred_at": "2025-02-10T14:00:00Z",
+        "duration_seconds": 1800,
+        "outcome": "Completed",
+        "source_updated_at": "2025-02-10T15:00:00Z",
     }
     row.update(overrides)
     return row
@@ -75,3 +91,20 @@ class ExchangeRateFactory(DjangoModelFactory[ExchangeRate]):
     currency = "EUR"
     rate = Decimal("1.1")
     valid_from = dt.date(2025, 1, 1)
+
+
+class ActivityFactory(DjangoModelFactory[Activity]):
+    class Meta:
+        model = Activity
+
+    source = "salesforce"
+    external_id = factory.Sequence(lambda n: f"00UF{n:06d}")
+    kind = ActivityKind.MEETING
+    deal = factory.SubFactory(DealFactory)
+    deal_external_id = factory.LazyAttribute(lambda a: a.deal.external_id if a.deal else "")
+    owner = factory.LazyAttribute(lambda a: a.deal.owner if a.deal else None)
+    owner_external_id = factory.LazyAttribute(lambda a: a.deal.owner_external_id if a.deal else "")
+    occurred_at = dt.datetime(2025, 2, 10, 14, tzinfo=dt.UTC)
+    duration_seconds = 1800
+    outcome = "Completed"
+    source_updated_at = T0
