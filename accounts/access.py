@@ -92,3 +92,26 @@ def principal_may_grant_privileged_roles(principal: Principal) -> bool:
     if isinstance(principal, ApiKey):
         return Scope.USERS_ADMIN in principal.scopes
     return principal.is_authenticated and principal.is_active and principal.is_admin_role
+
+
+def people_admin_check(viewer: User) -> None:
+    """Managing people and API keys is an admin's job: anyone else gets 404."""
+    if not (viewer.is_authenticated and viewer.is_active and viewer.is_admin_role):
+        raise Http404("No such page")
+
+
+def person_get_for_admin(viewer: User, *, user_id: int) -> User:
+    """A person (active or not) an admin manages, with team and manager; 404 for non-admins."""
+    people_admin_check(viewer)
+    try:
+        return User.objects.select_related("team", "manager").get(pk=user_id)
+    except User.DoesNotExist:
+        raise Http404("No such user") from None
+
+
+def api_key_get_for_admin(viewer: User, *, key_id: str) -> ApiKey:
+    people_admin_check(viewer)
+    try:
+        return ApiKey.objects.get(pk=key_id)
+    except ApiKey.DoesNotExist:
+        raise Http404("No such key") from None

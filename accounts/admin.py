@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Scope, Team, User
 
@@ -61,6 +62,12 @@ class ApiKeyForm(forms.ModelForm[ApiKey]):
     class Meta:
         model = ApiKey
         fields = ["name", "scopes", "requests_per_hour", "revoked", "expiry_date"]
+
+
+# The library registers its own key model; ours (with scopes) is the one in use, so the admin
+# shows one "API keys" entry, not two.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 @admin.register(ApiKey)

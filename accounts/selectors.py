@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.access import Principal, visible_users
-from accounts.models import CoachAssignment, User
+from accounts.models import ApiKey, CoachAssignment, User
 
 
 def user_list(*, principal: Principal) -> QuerySet[User]:
@@ -21,6 +21,35 @@ def user_list(*, principal: Principal) -> QuerySet[User]:
         )
         .order_by("full_name", "pk")
     )
+
+
+@dataclass(frozen=True)
+class PeopleFilters:
+    query: str = ""
+    role: str = ""
+    team_id: int | None = None
+    status: str = ""  # "", "active", "inactive"
+
+
+def people_search(*, principal: Principal, filters: PeopleFilters) -> QuerySet[User]:
+    """user_list narrowed by a name or email search, role, team and active status."""
+    people = user_list(principal=principal)
+    if filters.query:
+        people = people.filter(
+            Q(full_name__icontains=filters.query) | Q(email__icontains=filters.query)
+        )
+    if filters.role:
+        people = people.filter(role=filters.role)
+    if filters.team_id is not None:
+        people = people.filter(team_id=filters.team_id)
+    if filters.status:
+        people = people.filter(is_active=filters.status == "active")
+    return people
+
+
+def api_key_list() -> QuerySet[ApiKey]:
+    """Every key, newest first, with who created it (one query)."""
+    return ApiKey.objects.select_related("created_by").order_by("-created", "-pk")
 
 
 @dataclass(frozen=True)

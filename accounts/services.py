@@ -292,16 +292,32 @@ def _sync_relations(user: User, row: _UserRow, users: dict[str, User]) -> bool:
 
 
 def api_key_create(
-    *, name: str, scopes: list[str], created_by: User | None = None
+    *,
+    name: str,
+    scopes: list[str],
+    created_by: User | None = None,
+    expiry_date: dt.datetime | None = None,
+    requests_per_hour: int | None = None,
 ) -> tuple[ApiKey, str]:
     """Create a key; the plain key is returned once and never stored."""
     unknown = set(scopes) - set(Scope.values)
     if unknown:
         raise ValueError(f"Unknown scope(s): {', '.join(sorted(unknown))}")
+    fields: dict[str, Any] = {"expiry_date": expiry_date}
+    if requests_per_hour is not None:
+        fields["requests_per_hour"] = requests_per_hour
     key, raw = ApiKey.objects.create_key(
-        name=name, scopes=sorted(set(scopes)), created_by=created_by
+        name=name, scopes=sorted(set(scopes)), created_by=created_by, **fields
     )
     return key, raw  # type: ignore[return-value]
+
+
+def api_key_revoke(*, key: ApiKey) -> ApiKey:
+    """Revoke for good (the library refuses to un-revoke). Saved, so the audit log records it."""
+    if not key.revoked:
+        key.revoked = True
+        key.save(update_fields=["revoked"])
+    return key
 
 
 def crm_identity_create(*, user: User, source: str, owner_id: str) -> CrmIdentity:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import people_views, views
 
 app_name = "accounts"
 
@@ -12,7 +12,17 @@ urlpatterns = [
     path("two-factor/", views.two_factor_settings, name="two_factor"),
     path("audit/", views.audit_log, name="audit_log"),
     path("profile/", views.profile, name="profile"),
-    path("people/", views.people, name="people"),
+    path("people/", people_views.people, name="people"),
+    path("people/invite/", people_views.person_invite, name="person_invite"),
+    path("people/<int:user_id>/", people_views.person_edit, name="person"),
+    path("people/<int:user_id>/active/", people_views.person_set_active, name="person_set_active"),
+    path(
+        "people/<int:user_id>/invite-again/",
+        people_views.person_invite_again,
+        name="person_invite_again",
+    ),
+    path("api-keys/", people_views.api_keys, name="api_keys"),
+    path("api-keys/<str:key_id>/revoke/", people_views.api_key_revoke_view, name="api_key_revoke"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

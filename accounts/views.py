@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import AuditLogFilterForm, EmailLoginForm, ProfileForm, TwoFactorCodeForm
 from accounts.http import AuthenticatedRequest
-from accounts.selectors import AuditFilters, audit_entry_row, audit_log_list, user_list
+from accounts.selectors import AuditFilters, audit_entry_row, audit_log_list
 from accounts.two_factor import (
     two_factor_disable,
     two_factor_enrolment_confirm,
@@ -119,13 +119,6 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
         return redirect("accounts:profile")
     context = {"form": form, "may_enrol_two_factor": two_factor_may_enrol(user=request.user)}
     return render(request, "accounts/profile.html", context)
-
-
-@login_required
-def people(request: AuthenticatedRequest) -> HttpResponse:
-    # Queries: users with team and manager, their CRM ids, their coaches.
-    users = list(user_list(principal=request.user))
-    return render(request, "accounts/people.html", {"people": users})
 
 
 @login_required

@@ -16,6 +16,8 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("roi:dashboard", _("Impact"), ("leader", "admin", "manager")),
     ("accounts:people", _("People"), ("coach", "manager", "leader", "admin")),
     ("integrations:index", _("Integrations"), ("admin",)),
+    ("roi:costs", _("Costs"), ("admin",)),
+    ("accounts:api_keys", _("API keys"), ("admin",)),
     ("accounts:audit_log", _("Audit log"), ("admin",)),
 ]
 

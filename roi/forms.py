@@ -49,3 +49,34 @@ class RolloutForm(forms.Form):
         required=False,
         help_text=_("Leave empty to draw one; it is recorded so the draw can be reproduced."),
     )
+
+
+class HourlyCostsForm(forms.Form):
+    """What people's time costs, on the Costs page (the same values as the settings page)."""
+
+    rep_hourly_cost = forms.DecimalField(
+        label=_("Loaded hourly cost of a rep"), max_digits=10, decimal_places=2, min_value=0
+    )
+    coach_hourly_cost = forms.DecimalField(
+        label=_("Loaded hourly cost of a coach"), max_digits=10, decimal_places=2, min_value=0
+    )
+
+
+class ProgramCostsForm(forms.Form):
+    """One program's costs; roi.services.program_costs_update saves them."""
+
+    content_cost = forms.DecimalField(
+        label=_("Content or licence"), max_digits=12, decimal_places=2, min_value=0
+    )
+    cost_per_seat = forms.DecimalField(
+        label=_("Per seat"), max_digits=12, decimal_places=2, min_value=0
+    )
+    delivery_cost = forms.DecimalField(
+        label=_("Delivery"), max_digits=12, decimal_places=2, min_value=0
+    )
+    expected_learner_hours = forms.DecimalField(
+        label=_("Learner hours per rep"), max_digits=6, decimal_places=2, min_value=0
+    )
+    coaching_hours_per_seat = forms.DecimalField(
+        label=_("Coaching hours per rep"), max_digits=6, decimal_places=2, min_value=0
+    )

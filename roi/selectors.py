@@ -377,3 +377,8 @@ def impact_summary() -> ImpactSummary:
     survivors = [s for s in found if s.summary.get("survives_fdr") and s.roi_pct is not None]
     best = max(survivors, key=lambda s: s.roi_pct or 0.0, default=None)
     return ImpactSummary(findings=len(found), collecting=len(rows) - len(found), best=best)
+
+
+def programs_with_costs() -> list[Program]:
+    """Every program with its ROI costing joined (one query), for the Costs page."""
+    return list(Program.objects.select_related("roi_costing").order_by("title", "pk"))

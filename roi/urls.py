@@ -26,4 +26,5 @@ urlpatterns = [
     path("reps/<int:rep_id>/", views.rep, name="rep"),
     path("reps/<int:rep_id>/<slug:table>.csv", views.rep_csv, name="rep_csv"),
     path("settings/", views.settings_page, name="settings"),
+    path("costs/", views.costs, name="costs"),
 ]

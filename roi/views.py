@@ -24,7 +24,7 @@ from roi.access import (
     subject_for_reports,
     team_get_for_reports,
 )
-from roi.forms import RoiSettingsForm, RolloutForm
+from roi.forms import HourlyCostsForm, ProgramCostsForm, RoiSettingsForm, RolloutForm
 from roi.models import EvaluationRollout, RoiSettings, SubjectKind
 from roi.pages import (
     ReportPage,
@@ -33,8 +33,14 @@ from roi.pages import (
     report_page_build,
     team_page_build,
 )
-from roi.selectors import report_today
-from roi.services import RolloutAlreadyDrawn, evaluation_rollout_create, roi_settings_update
+from roi.selectors import programs_with_costs, report_today
+from roi.services import (
+    ProgramCosts,
+    RolloutAlreadyDrawn,
+    evaluation_rollout_create,
+    program_costs_update,
+    roi_settings_update,
+)
 from roi.tables import Table
 
 
@@ -220,3 +226,67 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
             messages.success(request, _("Saved. Reports use the new settings at the next refresh."))
             return redirect("roi:settings")
     return render(request, "roi/settings.html", {"form": form, "settings": current})
+
+
+@login_required
+def costs(request: AuthenticatedRequest) -> HttpResponse:
+    """Every cost that enters ROI, in one place: what people's time costs, and per program its
+    content, seat, delivery, learner-hours and coaching-hours costs. Admins only."""
+    if not can_edit_settings(request.user):
+        raise Http404("No such page")
+    current = RoiSettings.current()
+    # Queries: the settings row, then the programs with their costing joined.
+    programs = programs_with_costs()
+    posted = request.POST.get("form", "") if request.method == "POST" else ""
+    hourly = HourlyCostsForm(
+        request.POST if posted == "hourly" else None,
+        initial={
+            "rep_hourly_cost": current.rep_hourly_cost,
+            "coach_hourly_cost": current.coach_hourly_cost,
+        },
+    )
+    rows = []
+    for program in programs:
+        costing = getattr(program, "roi_costing", None)
+        prefix = f"p{program.pk}"
+        form = ProgramCostsForm(
+            request.POST if posted == prefix else None,
+            prefix=prefix,
+            initial={
+                "content_cost": program.content_cost,
+                "cost_per_seat": program.cost_per_seat,
+                "expected_learner_hours": program.expected_learner_hours,
+                "delivery_cost": costing.delivery_cost if costing else 0,
+                "coaching_hours_per_seat": costing.coaching_hours_per_seat if costing else 0,
+            },
+        )
+        rows.append((program, prefix, form))
+    if posted == "hourly" and hourly.is_valid():
+        try:
+            roi_settings_update(actor=request.user, changes=hourly.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                hourly.add_error(field if field in hourly.fields else None, errors)
+        else:
+            messages.success(request, _("Saved. Reports use the new costs at the next refresh."))
+            return redirect("roi:costs")
+    for program, prefix, form in rows:
+        if posted == prefix and form.is_valid():
+            try:
+                program_costs_update(
+                    actor=request.user, program=program, costs=ProgramCosts(**form.cleaned_data)
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Costs of %(program)s saved. Reports use them at the next refresh.")
+                    % {"program": program.title},
+                )
+                return redirect("roi:costs")
+    return render(
+        request,
+        "roi/costs.html",
+        {"hourly": hourly, "rows": rows, "settings": current},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.views import learning, retakes, studio, team
+from training.views import attempts, learning, retakes, studio, team
 
 app_name = "training"
 
@@ -24,6 +24,7 @@ urlpatterns = [
     path("certificates/<str:code>/", learning.certificate, name="certificate"),
     path("verify/<str:code>/", learning.certificate_verify, name="certificate_verify"),
     path("team/", team.team_progress, name="team_progress"),
+    path("people/<int:user_id>/attempts/", attempts.learner_attempts, name="learner_attempts"),
     path("team/assign/", team.assign, name="assign"),
     path("team/assignments/<int:pk>/remove/", team.unassign, name="unassign"),
     path("studio/", studio.studio_home, name="studio"),

@@ -3,8 +3,10 @@
 settings.py    roi_settings_update (money assumptions, gates, the home currency)
 refresh.py     report_refresh_all (panel -> estimates -> snapshots), watermark-debounced
 evaluation.py  evaluation_rollout_create (randomised, stratified team waves), wave assignment
+costs.py       program_costs_update (content, seats, learner hours, delivery, coaching hours)
 """
 
+from roi.services.costs import ProgramCosts, program_costs_update
 from roi.services.evaluation import (
     RolloutAlreadyDrawn,
     evaluation_rollout_create,
@@ -14,6 +16,8 @@ from roi.services.refresh import RefreshOutcome, report_refresh_all
 from roi.services.settings import roi_settings_update
 
 __all__ = [
+    "ProgramCosts",
+    "program_costs_update",
     "RefreshOutcome",
     "RolloutAlreadyDrawn",
     "evaluation_rollout_create",

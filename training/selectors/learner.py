@@ -406,3 +406,37 @@ def home_summary(*, user: User, today: dt.date | None = None) -> HomeSummary:
 def course_rating_summary(*, course: Course) -> tuple[float | None, int]:
     agg = CourseRating.objects.filter(course=course).aggregate(avg=Avg("stars"), n=Count("pk"))
     return agg["avg"], agg["n"]
+
+
+@dataclass(frozen=True)
+class QuizAttemptSummary:
+    lesson_id: int
+    lesson_title: str
+    course_title: str
+    attempts: int
+    max_attempts: int
+    best_score: Decimal
+    is_passed: bool
+
+
+def learner_quiz_attempts(*, user: User) -> list[QuizAttemptSummary]:
+    """Per quiz the learner attempted: attempts used, best score, passed (one query). The
+    caller checked the viewer is an admin."""
+    rows = (
+        QuizAttempt.objects.filter(user=user)
+        .values("lesson_id", "lesson__title", "lesson__course__title", "lesson__max_attempts")
+        .annotate(n=Count("id"), best=Max("score"), passed_count=Count("id", filter=Q(passed=True)))
+        .order_by("lesson__course__title", "lesson__title", "lesson_id")
+    )
+    return [
+        QuizAttemptSummary(
+            lesson_id=row["lesson_id"],
+            lesson_title=row["lesson__title"],
+            course_title=row["lesson__course__title"],
+            attempts=row["n"],
+            max_attempts=row["lesson__max_attempts"],
+            best_score=row["best"],
+            is_passed=row["passed_count"] > 0,
+        )
+        for row in rows
+    ]

@@ -40,6 +40,7 @@ from training.services.learning import (
     course_rate,
     lesson_complete,
     lesson_view_record,
+    quiz_attempts_reset,
     quiz_submit,
 )
 from training.services.library import (
@@ -96,6 +97,7 @@ __all__ = [
     "question_delete",
     "question_move",
     "question_update",
+    "quiz_attempts_reset",
     "quiz_submit",
     "story_lesson_create_draft",
     "tags_clean",

@@ -300,3 +300,14 @@ def course_rate(*, user: User, course: Course, stars: int, comment: str = "") ->
         user=user, course=course, defaults={"stars": stars, "comment": comment.strip()[:2000]}
     )
     return rating
+
+
+def quiz_attempts_reset(*, user: User, lesson_id: int | None = None) -> int:
+    """An admin lets a learner start a quiz (or every quiz) over: their attempts go, so the
+    attempt limit counts from zero. Lesson progress and completions stay: a completion is the
+    fact the ROI reports treat as "trained at", and a reset does not undo training."""
+    attempts = QuizAttempt.objects.filter(user=user)
+    if lesson_id is not None:
+        attempts = attempts.filter(lesson_id=lesson_id)
+    deleted, _by_model = attempts.delete()
+    return deleted
