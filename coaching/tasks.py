@@ -19,6 +19,7 @@ MAIL_RETRY: dict[str, Any] = {
     "autoretry_for": (SMTPException, ConnectionError, TimeoutError),
     "retry_backoff": 30,
     "retry_backoff_max": 15 * 60,
+    "retry_jitter": True,
     "max_retries": 5,
 }
 

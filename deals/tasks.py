@@ -8,16 +8,25 @@ from deals.services.jobs import ingest_job_fail, ingest_job_process, ingest_jobs
 MAX_RETRIES = 5
 
 
-@shared_task(name="deals.tasks.process_ingest_job", bind=True, acks_late=True)
+# The database went away or a lock timed out: chunks done so far are kept, and Celery retries
+# the rest after 5, 10, 20… s (jittered, at most 5 minutes). The last failure fails the job.
+@shared_task(
+    name="deals.tasks.process_ingest_job",
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def process_ingest_job(self: Task, job_id: str) -> None:  # type: ignore[type-arg]
     try:
         ingest_job_process(job_id=job_id)
     except (OperationalError, InterfaceError) as exc:
-        # The database went away or a lock timed out: chunks done so far are kept, retry the rest.
         if self.request.retries >= MAX_RETRIES:
             ingest_job_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")
-            raise
-        raise self.retry(exc=exc, countdown=min(300, 5 * 2**self.request.retries)) from exc
+        raise
     except Exception as exc:
         # Bad data cannot get here (rows are validated one by one); this is a bug: fail loudly.
         ingest_job_fail(job_id=job_id, reason=f"{type(exc).__name__}: {exc}")

@@ -7,7 +7,6 @@ caller's request.
 
 import datetime as dt
 import json
-import random
 import secrets
 import time
 import uuid
@@ -25,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from core.http_client import http_client_shared
 from core.outbox import outbox_enqueue
+from core.retry import Backoff, retry_after_seconds
 from events.destinations import (
     DestinationRefused,
     destination_address,
@@ -34,12 +34,14 @@ from events.models import DeliveryStatus, EventType, WebhookDelivery, WebhookSub
 from events.schemas import event_example
 from events.signing import SIGNATURE_HEADER, signature_header
 
-# Attempt n (1-based) failed transiently: wait BACKOFF_BASE * 2**(n-1), at most BACKOFF_CAP.
-# With 10 attempts the last one comes about 8.5 hours after the first, which rides out an
-# ordinary outage of a subscriber without retrying forever.
+# Attempt n (1-based) failed transiently: wait a random time up to BACKOFF_BASE * 2**(n-1), at
+# most BACKOFF_CAP (core.retry: full jitter). With 10 attempts the last one comes on average
+# about 4 hours (at most 8.5) after the first, which rides out an ordinary outage of a
+# subscriber without retrying forever.
 MAX_ATTEMPTS = 10
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
+BACKOFF = Backoff(base=BACKOFF_BASE.total_seconds(), cap=BACKOFF_CAP.total_seconds())
 # Longer than the request timeout: a worker that dies mid-request loses its claim after this.
 CLAIM_FOR = dt.timedelta(minutes=2)
 REQUEST_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -85,13 +87,9 @@ def event_emit(*, event_type: str, payload: dict[str, Any]) -> None:
 
 
 def retry_delay(*, attempts: int, retry_after: float | None = None) -> dt.timedelta:
-    """Wait before the next attempt, after `attempts` failed ones: exponential, jittered, capped."""
-    delay = BACKOFF_BASE * (2 ** (attempts - 1))
-    # Jitter spreads a burst of failures so the subscriber is not hit by all retries at once.
-    delay *= random.uniform(0.9, 1.1)
-    if retry_after is not None:
-        delay = max(delay, dt.timedelta(seconds=retry_after))
-    return min(delay, BACKOFF_CAP)
+    """Wait before the next attempt, after `attempts` failed ones: exponential, jittered, capped,
+    and not before the subscriber's Retry-After."""
+    return dt.timedelta(seconds=BACKOFF.wait(attempts, retry_after=retry_after))
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,7 @@ def webhook_delivery_attempt(
             delivery,
             code=response.status_code,
             error=error,
-            retry_after=_retry_after_seconds(response.headers.get("Retry-After")),
+            retry_after=retry_after_seconds(response.headers.get("Retry-After")),
         )
     # Anything else (a 3xx, 400, 401, 404, 410…) will not change by sending the same bytes again.
     return _finish(delivery, DeliveryStatus.FAILED, code=response.status_code, error=error)
@@ -205,15 +203,6 @@ def _finish(
 
 def _short_error(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {exc}"[:500]
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None  # an HTTP date: the exponential delay is good enough
 
 
 def deliveries_overdue_ids(

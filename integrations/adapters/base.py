@@ -3,7 +3,8 @@
 Retry only what can succeed when repeated: network errors, 5xx and 429 (after the wait the CRM
 asks for). A 4xx other than 401/429 is a mistake on our side or in the configuration (a mapped
 field that does not exist) and fails at once. A 401 gets one token refresh when the adapter
-knows how to refresh. `sleep` is injectable so that tests of back-off run instantly.
+knows how to refresh. The waits are core.retry's (jittered back-off, `Retry-After` in both
+forms); `sleep` is injectable so that tests of back-off run instantly.
 """
 
 import time
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 
 from core.http_client import http_client_shared
+from core.retry import Backoff, retry_after_seconds
 
 Sleep = Callable[[float], None]
 
@@ -41,14 +43,11 @@ class CrmRequestError(CrmError):
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 5
-    base_delay: float = 1.0  # seconds before the 2nd attempt; doubles each time
-    max_delay: float = 60.0
+    # Before the 2nd attempt at most 1 s, doubling each time, never over a minute (core.retry).
+    backoff: Backoff = Backoff(base=1.0, cap=60.0)
     # A Retry-After longer than this is not waited for in-process: the run stops and the next
     # scheduled run resumes (a worker should not sleep for an hour).
     max_rate_limit_wait: float = 120.0
-
-    def backoff(self, attempt: int) -> float:
-        return float(min(self.base_delay * (2 ** (attempt - 1)), self.max_delay))
 
 
 DEFAULT_POLICY = RetryPolicy()
@@ -94,7 +93,7 @@ class CrmClient:
         """Read the CRM's rate-limit headers (and pause before the next call if needed)."""
 
     def _rate_limit_wait(self, response: httpx.Response) -> float | None:
-        return _retry_after(response.headers)
+        return retry_after_seconds(response.headers.get("Retry-After"))
 
     def _request_error(self, response: httpx.Response) -> CrmError:
         return CrmRequestError(f"{self.name} answered HTTP {response.status_code}.")
@@ -132,7 +131,7 @@ class CrmClient:
                     raise CrmUnavailable(
                         f"{self.name} could not be reached ({exc.__class__.__name__})."
                     ) from exc
-                self.sleep(self.policy.backoff(attempt))
+                self.sleep(self.policy.backoff.delay(attempt))
                 continue
             status = response.status_code
             if status < 300 or (status == 404 and allow_404):
@@ -148,7 +147,7 @@ class CrmClient:
                 )
             if status == 429:
                 wait = self._rate_limit_wait(response)
-                wait = self.policy.backoff(attempt) if wait is None else wait
+                wait = self.policy.backoff.delay(attempt) if wait is None else wait
                 if attempt >= self.policy.max_attempts or wait > self.policy.max_rate_limit_wait:
                     raise CrmRateLimited(
                         f"{self.name} rate limit reached; the sync resumes on its next run."
@@ -160,19 +159,9 @@ class CrmClient:
                     raise CrmUnavailable(
                         f"{self.name} kept failing (HTTP {status} after {attempt} attempts)."
                     )
-                self.sleep(self.policy.backoff(attempt))
+                self.sleep(self.policy.backoff.delay(attempt))
                 continue
             raise self._request_error(response)
-
-
-def _retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None
 
 
 def json_error_message(response: httpx.Response) -> str:

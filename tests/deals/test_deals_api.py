@@ -351,3 +351,55 @@ def test_a_job_that_hits_a_bug_is_marked_failed_and_keeps_its_chunks(writer, mon
     assert (job.status, job.failure) == ("failed", "KeyError: 'boom'")
     assert IngestChunk.objects.filter(job_id=job_id).count() == 1
     assert not Deal.objects.exists()
+
+
+def test_a_job_that_loses_the_database_is_retried_by_celery_and_then_succeeds(writer, monkeypatch):
+    from django.db import OperationalError
+
+    from deals.services import jobs
+    from deals.tasks import process_ingest_job
+
+    job_id = writer.post(f"{BULK}?async=1", [deal_row(1)], format="json").json()["job"]
+    real_ingest = jobs.deals_ingest
+    failures = iter([OperationalError("server closed the connection"), OperationalError("again")])
+
+    def flaky(**kwargs):
+        exc = next(failures, None)
+        if exc is not None:
+            raise exc
+        return real_ingest(**kwargs)
+
+    monkeypatch.setattr("deals.services.jobs.deals_ingest", flaky)
+
+    # Eager Celery runs each retry inline when errors are not propagated (a worker's behaviour).
+    monkeypatch.setitem(process_ingest_job.app.conf, "task_eager_propagates", False)
+    result = process_ingest_job.delay(job_id)
+
+    assert result.successful()
+    assert IngestJob.objects.get(pk=job_id).status == "done"
+    assert Deal.objects.count() == 1
+    assert (process_ingest_job.retry_backoff, process_ingest_job.retry_jitter) == (5, True)
+
+
+def test_a_job_that_keeps_losing_the_database_fails_after_the_last_retry(writer, monkeypatch):
+    from django.db import OperationalError
+
+    from deals.tasks import MAX_RETRIES, process_ingest_job
+
+    job_id = writer.post(f"{BULK}?async=1", [deal_row(1)], format="json").json()["job"]
+    calls = []
+
+    def down(**kwargs):
+        calls.append(1)
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr("deals.services.jobs.deals_ingest", down)
+    monkeypatch.setitem(process_ingest_job.app.conf, "task_eager_propagates", False)
+
+    result = process_ingest_job.delay(job_id)
+
+    assert result.failed() and isinstance(result.result, OperationalError)
+    job = IngestJob.objects.get(pk=job_id)
+    assert (job.status, job.failure) == ("failed", "OperationalError: the database is gone")
+    assert len(calls) == MAX_RETRIES + 1
+    assert not Deal.objects.exists()

@@ -163,7 +163,9 @@ def test_crash_midway_restarts_from_the_last_committed_page_without_loss(fake_hu
 
     assert crashed.status == "failed"
     assert "HTTP 503 after 5 attempts" in crashed.error
-    assert sleeps == [1.0, 2.0, 4.0, 8.0]
+    # Four jittered waits, each at most 1, 2, 4, 8 s (core.retry's full jitter).
+    assert len(sleeps) == 4
+    assert all(0 <= wait <= ceiling for wait, ceiling in zip(sleeps, [1, 2, 4, 8], strict=True))
     assert len(stored_ids()) == 100
     watermark_after_crash = connection.watermark
     assert watermark_after_crash == Deal.objects.latest("source_updated_at").source_updated_at
@@ -396,3 +398,18 @@ def test_a_changed_encryption_key_is_shown_on_the_connection(fake_hubspot, sleep
         "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEY; was the key changed?"
     )
     assert connection.sync_claimed_until is None
+
+
+def test_retry_after_as_an_http_date_is_waited_for(fake_hubspot, sleeps):
+    import email.utils
+
+    from django.utils import timezone
+
+    fake_hubspot.add_deal()
+    connection = hubspot_connection(fake_hubspot)
+    later = email.utils.format_datetime(timezone.now() + dt.timedelta(seconds=20), usegmt=True)
+    fake_hubspot.fail_next(Reply(429, {"policyName": "SECONDLY"}, headers={"Retry-After": later}))
+
+    sync(connection, sleeps)
+
+    assert len(sleeps) == 1 and 17 <= sleeps[0] <= 20
