@@ -13,10 +13,15 @@ from django.utils.translation import gettext as _
 from accounts.access import PRIVILEGED_ROLES
 from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Scope, Team, User
 from core.bulk import BulkResult, RowError
-from core.validation import InputInvalid, date_checked, row_problem
+from core.validation import InputInvalid, date_checked, max_length_of, row_problem
 
 _USER_FIELDS = ("full_name", "role", "hire_date", "time_zone")
 _VALID_ZONES = zoneinfo.available_timezones()
+# A row's text limits are the columns' (declared once, on the models).
+_NAME_MAX = max_length_of(User, "full_name")
+_TEAM_MAX = max_length_of(Team, "name")
+_CRM_SOURCE_MAX = max_length_of(CrmIdentity, "source")
+_CRM_OWNER_MAX = max_length_of(CrmIdentity, "owner_id")
 
 
 @dataclass
@@ -52,14 +57,14 @@ def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
     except ValidationError:
         return err("email", "Enter a valid email address.")
     full_name = raw.get("full_name", "")
-    if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > 150:
-        return err("full_name", "Give a name of 1 to 150 characters.")
+    if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > _NAME_MAX:
+        return err("full_name", f"Give a name of 1 to {_NAME_MAX} characters.")
     role = raw.get("role", Role.REP)
     if role not in Role.values:
         return err("role", f"Must be one of {', '.join(Role.values)}.")
     team = raw.get("team")
-    if team is not None and (not isinstance(team, str) or len(team) > 120):
-        return err("team", "Must be a team name of at most 120 characters.")
+    if team is not None and (not isinstance(team, str) or len(team) > _TEAM_MAX):
+        return err("team", f"Must be a team name of at most {_TEAM_MAX} characters.")
     refs: dict[str, str | None] = {}
     for field in ("manager_email", "coach_email"):
         value = raw.get(field)
@@ -84,15 +89,15 @@ def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
     crm_ids = raw.get("crm_ids") or {}
     if not isinstance(crm_ids, dict) or not all(
         isinstance(k, str)
-        and 0 < len(k) <= 32
+        and 0 < len(k) <= _CRM_SOURCE_MAX
         and isinstance(v, (str, int))
-        and 0 < len(str(v)) <= 128
+        and 0 < len(str(v)) <= _CRM_OWNER_MAX
         for k, v in crm_ids.items()
     ):
         return err(
             "crm_ids",
-            "Must be an object of {source: owner_id} (source up to 32 characters, owner id up "
-            "to 128).",
+            f"Must be an object of {{source: owner_id}} (source up to {_CRM_SOURCE_MAX} "
+            f"characters, owner id up to {_CRM_OWNER_MAX}).",
         )
     return _UserRow(
         index=index,

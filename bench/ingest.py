@@ -184,14 +184,10 @@ REF_COLUMNS = (
     "has_economic_buyer",
     "source_updated_at",
 )
-REF_STAGE = """
-CREATE TEMP TABLE ref_stage (
-    source varchar(32), external_id varchar(128), owner_id bigint, owner_external_id varchar(254),
-    name varchar(255), account_name varchar(255), amount numeric(18, 2), currency varchar(3),
-    stage varchar(100), status varchar(8), created_at timestamptz, expected_close_date date,
-    closed_at timestamptz, loss_reason varchar(255), has_compelling_deadline boolean,
-    has_economic_buyer boolean, source_updated_at timestamptz
-) ON COMMIT DROP
+# The column types come from the deals table itself (the model's migration), not restated here.
+REF_STAGE = f"""
+CREATE TEMP TABLE ref_stage ON COMMIT DROP AS
+SELECT {", ".join(REF_COLUMNS)} FROM deals_deal WITH NO DATA
 """
 _SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in REF_COLUMNS[2:])
 _MINE = ", ".join(f"d.{c}" for c in REF_COLUMNS[2:])

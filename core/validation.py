@@ -19,12 +19,22 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 MIN_DATE: Final = dt.date(1900, 1, 1)
 MAX_DATE: Final = dt.date(2100, 12, 31)
 MAX_UTC_OFFSET: Final = dt.timedelta(hours=14)
 MAX_BIGINT: Final = 2**63 - 1
+
+
+def max_length_of(model: type[models.Model], field: str) -> int:
+    """The stored column's length: bulk row parsers read their limits from the model, never
+    restate them."""
+    found = model._meta.get_field(field)
+    if not isinstance(found, models.Field) or found.max_length is None:
+        raise LookupError(f"{model.__name__}.{field} has no max_length")
+    return int(found.max_length)
 
 
 class InputInvalid(ValueError):

@@ -1,15 +1,12 @@
-from typing import Any
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Final
 
+import msgspec
 from rest_framework import serializers
 
-from deals.models import (
-    MAX_ACTIVITY_SECONDS,
-    ActivityKind,
-    Deal,
-    DealChange,
-    DealStatus,
-    IngestJob,
-)
+from deals.models import MAX_ACTIVITY_SECONDS, Deal, DealChange, IngestJob
+from deals.schema import ACTIVITY, DEAL, RecordSchema, value_types
 
 
 class DealOutputSerializer(serializers.ModelSerializer[Deal]):
@@ -62,54 +59,79 @@ class DealDetailOutputSerializer(DealOutputSerializer):
         fields = [*DealOutputSerializer.Meta.fields, "history"]
 
 
-class DealBulkRowSerializer(serializers.Serializer[Any]):
-    """Documentation only: the bulk endpoint validates rows itself, row by row (msgspec)."""
+def _bulk_row_doc_field(
+    schema: RecordSchema, info: msgspec.structs.FieldInfo, options: dict[str, Any]
+) -> serializers.Field[Any, Any, Any, Any]:
+    """A documentation field for one declared row field: its type from the struct, its length,
+    decimals and choices from the model."""
+    types = value_types(info.type)
+    if not info.required:
+        options = {"required": False, "allow_null": True, **options}
+    stored = schema.model_field(info.name)
+    if types == {Decimal}:
+        digits, places = schema.decimal_shape(info.name)
+        return serializers.DecimalField(max_digits=digits, decimal_places=places, **options)
+    if types == {int}:
+        return serializers.IntegerField(**options)
+    if types == {dt.datetime}:
+        return serializers.DateTimeField(**options)
+    if types == {dt.date}:
+        return serializers.DateField(**options)
+    if types == {bool}:
+        return serializers.BooleanField(**options)
+    if stored is not None and stored.choices:
+        return serializers.ChoiceField(choices=stored.choices, **options)
+    if stored is not None and stored.max_length:
+        options["max_length"] = schema.max_length(info.name)
+    if info.name.endswith("_email"):
+        return serializers.EmailField(**options)
+    if not info.required:
+        options["allow_blank"] = True
+    return serializers.CharField(**options)
 
-    source = serializers.CharField(help_text="e.g. salesforce, hubspot, csv")  # type: ignore[assignment]
-    external_id = serializers.CharField()
-    owner_id = serializers.CharField(required=False, help_text="the CRM owner id")
-    owner_email = serializers.EmailField(required=False, help_text="when there is no owner id")
-    name = serializers.CharField()
-    account_name = serializers.CharField(required=False)
-    amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0)
-    currency = serializers.CharField(help_text="ISO 4217")
-    stage = serializers.CharField()
-    status = serializers.ChoiceField(choices=DealStatus.choices)
-    created_at = serializers.DateTimeField()
-    expected_close_date = serializers.DateField(required=False, allow_null=True)
-    closed_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="required for won and lost"
-    )
-    loss_reason = serializers.CharField(required=False, allow_blank=True)
-    has_compelling_deadline = serializers.BooleanField(required=False, allow_null=True)
-    has_economic_buyer = serializers.BooleanField(required=False, allow_null=True)
-    has_champion = serializers.BooleanField(required=False, allow_null=True)
-    has_decision_process = serializers.BooleanField(required=False, allow_null=True)
-    has_metrics = serializers.BooleanField(required=False, allow_null=True)
-    source_updated_at = serializers.DateTimeField(help_text="the CRM's last-modified time")
+
+def _bulk_row_doc_serializer(
+    name: str, schema: RecordSchema, options: dict[str, dict[str, Any]]
+) -> type[serializers.Serializer[Any]]:
+    """Documentation only: the bulk endpoints validate rows themselves, row by row (msgspec,
+    deals.schema). `options` adds help texts and bounds per field."""
+    fields = {
+        info.name: _bulk_row_doc_field(schema, info, dict(options.get(info.name, {})))
+        for info in schema.fields()
+    }
+    doc = "Documentation only: the bulk endpoint validates rows itself, row by row (msgspec)."
+    return type(name, (serializers.Serializer,), {"__doc__": doc, "__module__": __name__, **fields})
 
 
-class ActivityBulkRowSerializer(serializers.Serializer[Any]):
-    """Documentation only: the bulk endpoint validates rows itself, row by row (msgspec)."""
-
-    source = serializers.CharField(help_text="e.g. salesforce, hubspot")  # type: ignore[assignment]
-    external_id = serializers.CharField(help_text="the CRM's id of the activity")
-    kind = serializers.ChoiceField(choices=ActivityKind.choices)
-    owner_id = serializers.CharField(required=False, help_text="the CRM owner id")
-    owner_email = serializers.EmailField(required=False, help_text="when there is no owner id")
-    deal_external_id = serializers.CharField(
-        required=False,
-        allow_null=True,
-        help_text="the CRM id of the deal; kept and attached when the deal arrives later",
-    )
-    occurred_at = serializers.DateTimeField()
-    duration_seconds = serializers.IntegerField(
-        required=False, allow_null=True, min_value=0, max_value=MAX_ACTIVITY_SECONDS
-    )
-    outcome = serializers.CharField(
-        required=False, allow_blank=True, help_text="the CRM's outcome, e.g. COMPLETED"
-    )
-    source_updated_at = serializers.DateTimeField(help_text="the CRM's last-modified time")
+DealBulkRowSerializer: Final = _bulk_row_doc_serializer(
+    "DealBulkRowSerializer",
+    DEAL,
+    {
+        "source": {"help_text": "e.g. salesforce, hubspot, csv; else the request's ?source="},
+        "owner_id": {"help_text": "the CRM owner id"},
+        "owner_email": {"help_text": "when there is no owner id"},
+        "amount": {"min_value": Decimal(0)},
+        "currency": {"help_text": "ISO 4217"},
+        "closed_at": {"help_text": "required for won and lost"},
+        "source_updated_at": {"help_text": "the CRM's last-modified time"},
+    },
+)
+ActivityBulkRowSerializer: Final = _bulk_row_doc_serializer(
+    "ActivityBulkRowSerializer",
+    ACTIVITY,
+    {
+        "source": {"help_text": "e.g. salesforce, hubspot; else the request's ?source="},
+        "external_id": {"help_text": "the CRM's id of the activity"},
+        "owner_id": {"help_text": "the CRM owner id"},
+        "owner_email": {"help_text": "when there is no owner id"},
+        "deal_external_id": {
+            "help_text": "the CRM id of the deal; kept and attached when the deal arrives later"
+        },
+        "duration_seconds": {"min_value": 0, "max_value": MAX_ACTIVITY_SECONDS},
+        "outcome": {"help_text": "the CRM's outcome, e.g. COMPLETED"},
+        "source_updated_at": {"help_text": "the CRM's last-modified time"},
+    },
+)
 
 
 class DealRowErrorSerializer(serializers.Serializer[Any]):

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from deals.models import Activity, Deal
+from deals.schema import stage_table_sql
 from deals.services.activity_rows import COLUMNS, CONTENT_COLUMNS, parse_activity_rows
 from deals.services.backend import ConcurrentInsert, Row, WriteCounts
 from deals.services.ingest import IngestResult, newest_per_key, rows_with_owners
@@ -33,20 +34,7 @@ STAGE: Final = "deals_activity_stage"
 ACTIVITY: Final = Activity._meta.db_table
 DEAL: Final = Deal._meta.db_table
 
-CREATE_STAGE: Final = f"""
-CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
-    source varchar(32) NOT NULL,
-    external_id varchar(128) NOT NULL,
-    owner_id bigint,
-    owner_external_id varchar(254) NOT NULL,
-    kind varchar(8) NOT NULL,
-    deal_external_id varchar(128) NOT NULL,
-    occurred_at timestamptz NOT NULL,
-    duration_seconds integer,
-    outcome varchar(100) NOT NULL,
-    source_updated_at timestamptz NOT NULL
-) ON COMMIT DROP
-"""
+CREATE_STAGE: Final = stage_table_sql(stage=STAGE, table=ACTIVITY, columns=COLUMNS)
 COPY_STAGE: Final = f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN"
 
 # Lock the stored activities of this batch in id order, so concurrent ingests cannot deadlock.

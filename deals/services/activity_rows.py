@@ -1,49 +1,19 @@
 """Validation of incoming CRM activity rows (meetings, calls, emails): bulk API and connectors.
 
-The same scheme as deal rows (rows.py): msgspec converts each row in C, plain Python checks the
-rest, and every bad row becomes a row error naming its field.
+The same scheme as deal rows (rows.py): the row is declared once (deals.schema.ActivityIn, with
+lengths from the Activity model), msgspec converts each row in C, plain Python checks the rest,
+and every bad row becomes a row error naming its field.
 """
 
-import datetime as dt
 from typing import Any, Final
-
-import msgspec
 
 from core.bulk import RowError
 from deals.models import MAX_ACTIVITY_SECONDS, ActivityKind
-from deals.services.rows import (
-    RowInvalid,
-    aware_datetime,
-    bounded_text,
-    scan_row,
-    schema_error,
-)
+from deals.schema import ACTIVITY, ActivityIn
+from deals.services.rows import RowInvalid, aware_datetime, converted, scan_row, schema_text
 
 KINDS: Final = frozenset(ActivityKind.values)
-_DATETIME = "Must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z."
-_TYPE_MESSAGES: Final = {
-    "occurred_at": _DATETIME,
-    "source_updated_at": _DATETIME,
-    "duration_seconds": "Must be a whole number of seconds.",
-    "external_id": "Must be a string or an integer.",
-    "owner_id": "Must be a string or an integer.",
-    "deal_external_id": "Must be a string or an integer.",
-}
-
-
-class ActivityIn(msgspec.Struct):
-    """One row as the bulk API documents it. Unknown keys are ignored."""
-
-    external_id: str | int
-    kind: str
-    occurred_at: dt.datetime
-    source_updated_at: dt.datetime
-    source: str | None = None
-    owner_id: str | int | None = None
-    owner_email: str | None = None
-    deal_external_id: str | int | None = None
-    duration_seconds: int | None = None
-    outcome: str | None = None
+_MESSAGES: Final = {"duration_seconds": "Must be a whole number of seconds."}
 
 
 # Column order of a validated row (staging table, COPY, portable path). owner_id is resolved
@@ -70,25 +40,24 @@ def parse_activity_row(raw: Any, default_source: str | None) -> tuple[tuple[Any,
     Raises RowInvalid naming the first bad field.
     """
     scan_row(raw)
-    try:
-        row = msgspec.convert(raw, ActivityIn, strict=False)
-    except msgspec.ValidationError as exc:
-        raise schema_error(exc, _TYPE_MESSAGES) from None
-    source = bounded_text("source", row.source or default_source, 32, required=True).lower()
-    external_id = bounded_text("external_id", str(row.external_id), 128, required=True)
+    row = converted(raw, ActivityIn, _MESSAGES)
+    source = schema_text(ACTIVITY, "source", row.source or default_source, required=True).lower()
+    external_id = schema_text(ACTIVITY, "external_id", str(row.external_id), required=True)
     kind = row.kind.strip().lower()
     if kind not in KINDS:
         raise RowInvalid("kind", "Must be one of meeting, call, email.")
     owner_external_id = (
-        bounded_text("owner_id", str(row.owner_id), 254) if row.owner_id is not None else ""
+        schema_text(ACTIVITY, "owner_id", str(row.owner_id)) if row.owner_id is not None else ""
     )
     owner_email = (row.owner_email or "").strip().lower()
     if not owner_external_id and not owner_email:
         raise RowInvalid("owner_id", "Give owner_id or owner_email.")
-    if owner_email and ("@" not in owner_email or len(owner_email) > 254):
+    if owner_email and (
+        "@" not in owner_email or len(owner_email) > ACTIVITY.max_length("owner_id")
+    ):
         raise RowInvalid("owner_email", "Enter a valid email address.")
     deal_external_id = (
-        bounded_text("deal_external_id", str(row.deal_external_id), 128)
+        schema_text(ACTIVITY, "deal_external_id", str(row.deal_external_id))
         if row.deal_external_id is not None
         else ""
     )
@@ -106,7 +75,7 @@ def parse_activity_row(raw: Any, default_source: str | None) -> tuple[tuple[Any,
         deal_external_id,
         aware_datetime(row.occurred_at, "occurred_at"),
         duration,
-        bounded_text("outcome", row.outcome, 100),
+        schema_text(ACTIVITY, "outcome", row.outcome),
         aware_datetime(row.source_updated_at, "source_updated_at"),
     ), owner_email
 

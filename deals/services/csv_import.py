@@ -6,6 +6,7 @@ line number a spreadsheet shows (the header is line 1).
 """
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from core.csv_export import csv_text
 from deals.models import CsvColumnMapping, CsvUpload, IngestJob, IngestJobKind, IngestJobStatus
+from deals.schema import DEAL
 from deals.services.ingest import deals_ingest
 from deals.services.jobs import ingest_job_create
 
@@ -28,31 +30,11 @@ ENCODINGS: Final = [
     ("cp1252", gettext_lazy("Windows-1252 (Excel, Western Europe)")),
     ("latin-1", gettext_lazy("ISO-8859-1 (Latin-1)")),
 ]
-# (field, required): what a column can be mapped to, in the order the mapping form shows.
-FIELDS: Final = [
-    ("external_id", True),
-    ("name", True),
-    ("owner_id", False),
-    ("owner_email", False),
-    ("account_name", False),
-    ("amount", True),
-    ("currency", True),
-    ("stage", True),
-    ("status", True),
-    ("created_at", True),
-    ("expected_close_date", False),
-    ("closed_at", False),
-    ("loss_reason", False),
-    ("has_compelling_deadline", False),
-    ("has_economic_buyer", False),
-    ("has_champion", False),
-    ("has_decision_process", False),
-    ("has_metrics", False),
-    ("source_updated_at", True),
-    ("source", False),
-]
-BOOLEAN_FIELDS: Final = frozenset(f for f, _r in FIELDS if f.startswith("has_"))
-DATETIME_FIELDS: Final = frozenset({"created_at", "closed_at", "source_updated_at"})
+# (field, required): what a column can be mapped to, in the order the mapping form shows: the
+# bulk row's declared fields (deals.schema.DealIn).
+FIELDS: Final = [(f.name, f.required) for f in DEAL.fields()]
+BOOLEAN_FIELDS: Final = DEAL.fields_of_type(bool)
+DATETIME_FIELDS: Final = DEAL.fields_of_type(dt.datetime)
 _TRUE: Final = frozenset({"true", "yes", "y", "1", "x", "ja", "wahr"})
 _FALSE: Final = frozenset({"false", "no", "n", "0", "nein", "falsch"})
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -12,13 +12,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from deals.models import Activity, Deal, DealChange
+from deals.schema import COLUMNS, VALUE_COLUMNS
 from deals.services.backend import Row, WriteCounts
-from deals.services.rows import COLUMNS, TRACKED_FIELDS, value_text
+from deals.services.rows import TRACKED_FIELDS, value_text
 
 _BATCH: Final = 500
 _OR_BATCH: Final = 200  # SQLite limits expression depth; an OR chain is that deep
 _TRACKED_AT: Final = {name: COLUMNS.index(name) for name in TRACKED_FIELDS}
-_UPDATE_FIELDS: Final = [*COLUMNS[2:], "ingested_at"]
+_UPDATE_FIELDS: Final = [*VALUE_COLUMNS, "ingested_at"]
 
 
 def _stored(rows: list[Row]) -> dict[tuple[str, str], tuple[int, Row]]:

@@ -15,39 +15,15 @@ from django.db import connection
 from django.utils import timezone
 
 from deals.models import Activity, Deal, DealChange
+from deals.schema import COLUMNS, CONTENT_COLUMNS, VALUE_COLUMNS, stage_table_sql
 from deals.services.backend import ConcurrentInsert, Row, WriteCounts
-from deals.services.rows import COLUMNS, CONTENT_COLUMNS
 
 STAGE: Final = "deals_ingest_stage"
 DEAL: Final = Deal._meta.db_table
 CHANGE: Final = DealChange._meta.db_table
 ACTIVITY: Final = Activity._meta.db_table
 
-# Same types as the deals table; dropped at commit, so nothing leaks between requests.
-CREATE_STAGE: Final = f"""
-CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
-    source varchar(32) NOT NULL,
-    external_id varchar(128) NOT NULL,
-    owner_id bigint,
-    owner_external_id varchar(254) NOT NULL,
-    name varchar(255) NOT NULL,
-    account_name varchar(255) NOT NULL,
-    amount numeric(18, 2) NOT NULL,
-    currency varchar(3) NOT NULL,
-    stage varchar(100) NOT NULL,
-    status varchar(8) NOT NULL,
-    created_at timestamptz NOT NULL,
-    expected_close_date date,
-    closed_at timestamptz,
-    loss_reason varchar(255) NOT NULL,
-    has_compelling_deadline boolean,
-    has_economic_buyer boolean,
-    has_champion boolean,
-    has_decision_process boolean,
-    has_metrics boolean,
-    source_updated_at timestamptz NOT NULL
-) ON COMMIT DROP
-"""
+CREATE_STAGE: Final = stage_table_sql(stage=STAGE, table=DEAL, columns=COLUMNS)
 COPY_STAGE: Final = f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN"
 
 # Lock, in id order (so concurrent ingests cannot deadlock), every stored deal this batch may
@@ -75,6 +51,8 @@ def _cols(prefix: str, names: tuple[str, ...]) -> str:
     return ", ".join(f"{prefix}{name}" for name in names)
 
 
+_SET: Final = ", ".join(f"{c} = EXCLUDED.{c}" for c in VALUE_COLUMNS)
+
 # A deal is written when the row is not older than what is stored and anything differs (a newer
 # CRM time alone moves source_updated_at forward, so later-arriving older rows stay stale).
 # Counts: created = inserted; updated = stored content differed; stale = older than stored;
@@ -88,9 +66,9 @@ up AS (
     INSERT INTO {DEAL} AS d ({", ".join(COLUMNS)}, ingested_at)
     SELECT {", ".join(COLUMNS)}, %(now)s FROM {STAGE}
     ON CONFLICT (source, external_id) DO UPDATE SET
-        {", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[2:])}, ingested_at = EXCLUDED.ingested_at
+        {_SET}, ingested_at = EXCLUDED.ingested_at
     WHERE d.source_updated_at <= EXCLUDED.source_updated_at
-        AND ({_cols("d.", COLUMNS[2:])}) IS DISTINCT FROM ({_cols("EXCLUDED.", COLUMNS[2:])})
+        AND ({_cols("d.", VALUE_COLUMNS)}) IS DISTINCT FROM ({_cols("EXCLUDED.", VALUE_COLUMNS)})
     RETURNING d.id, d.source, d.external_id, d.stage, d.status, d.amount,
         d.expected_close_date, d.source_updated_at, d.xmax = 0 AS inserted
 ),

@@ -1,14 +1,14 @@
-"""Validation of incoming deal rows: the one schema shared by the bulk API, CSV and connectors.
+"""Validation of incoming deal rows: the one schema (deals.schema) shared by the bulk API, CSV
+and connectors.
 
 msgspec converts each row to a typed struct in C; the few rules a schema cannot say (choices,
-currencies, dates in order) are plain Python. No DRF serializer per row: this runs 10,000 times
-per request.
+currencies, dates in order, lengths after trimming) are plain Python, with the lengths read
+from the model. No DRF serializer per row: this runs 10,000 times per request.
 """
 
 import datetime as dt
-import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import msgspec
 from babel.numbers import list_currencies
@@ -16,100 +16,38 @@ from babel.numbers import list_currencies
 from core.bulk import RowError
 from core.validation import InputInvalid, date_checked, datetime_checked, row_problem
 from deals.models import DealField, DealStatus
+from deals.schema import (
+    COLUMNS,
+    CONTENT_COLUMNS,
+    DEAL,
+    HISTORY,
+    STATUSES,
+    DealIn,
+    HistoryIn,
+    RecordSchema,
+    value_types,
+)
+
+__all__ = ["COLUMNS", "CONTENT_COLUMNS", "DealIn", "HistoryIn"]  # re-exported for the writers
 
 CURRENCIES: Final = frozenset(list_currencies())
-STATUSES: Final = frozenset(DealStatus.values)
-CENT: Final = Decimal("0.01")
-MAX_AMOUNT: Final = Decimal("9999999999999999.99")  # Decimal(18, 2)
-
-
-class DealIn(msgspec.Struct):
-    """One row as the bulk API documents it. Unknown keys are ignored."""
-
-    external_id: str | int
-    name: str
-    amount: Decimal
-    currency: str
-    stage: str
-    status: str
-    created_at: dt.datetime
-    source_updated_at: dt.datetime
-    source: str | None = None
-    owner_id: str | int | None = None
-    owner_email: str | None = None
-    account_name: str | None = None
-    expected_close_date: dt.date | None = None
-    closed_at: dt.datetime | None = None
-    loss_reason: str | None = None
-    has_compelling_deadline: bool | None = None
-    has_economic_buyer: bool | None = None
-    has_champion: bool | None = None
-    has_decision_process: bool | None = None
-    has_metrics: bool | None = None
-
-
-class HistoryIn(msgspec.Struct):
-    external_id: str | int
-    field: str
-    changed_at: dt.datetime
-    new_value: Any = None  # checked per field by value_text
-    old_value: Any = None
-    source: str | None = None
-
-
-# Column order of a validated row: the staging table, COPY and the portable path all use it.
-COLUMNS: Final = (
-    "source",
-    "external_id",
-    "owner_id",
-    "owner_external_id",
-    "name",
-    "account_name",
-    "amount",
-    "currency",
-    "stage",
-    "status",
-    "created_at",
-    "expected_close_date",
-    "closed_at",
-    "loss_reason",
-    "has_compelling_deadline",
-    "has_economic_buyer",
-    "has_champion",
-    "has_decision_process",
-    "has_metrics",
-    "source_updated_at",
-)
-# What decides "changed": everything but the key and the CRM's timestamp.
-CONTENT_COLUMNS: Final = COLUMNS[2:-1]
+_DIGITS, _PLACES = DEAL.decimal_shape("amount")
+CENT: Final = Decimal(1).scaleb(-_PLACES)
+MAX_AMOUNT: Final = Decimal(10) ** (_DIGITS - _PLACES) - CENT  # Decimal(18, 2)
 TRACKED_FIELDS: Final = tuple(DealField.values)  # stage, status, amount, expected_close_date
 
-_TYPE_MESSAGES: Final = {
-    "amount": "Must be a number of at most 2 decimals, e.g. 1200.50.",
-    "created_at": "Must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z.",
-    "source_updated_at": "Must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z.",
-    "closed_at": "Must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z.",
-    "changed_at": "Must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z.",
-    "expected_close_date": "Must be a date, YYYY-MM-DD.",
-    "has_compelling_deadline": "Must be true, false or null.",
-    "has_economic_buyer": "Must be true, false or null.",
-    "has_champion": "Must be true, false or null.",
-    "has_decision_process": "Must be true, false or null.",
-    "has_metrics": "Must be true, false or null.",
-    "external_id": "Must be a string or an integer.",
-    "owner_id": "Must be a string or an integer.",
+DATETIME_MESSAGE: Final = "Must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z."
+# What a field of each declared type must look like, for the row's error.
+_TYPE_MESSAGES: Final[dict[frozenset[Any], str]] = {
+    frozenset({Decimal}): "Must be a number of at most 2 decimals, e.g. 1200.50.",
+    frozenset({dt.datetime}): DATETIME_MESSAGE,
+    frozenset({dt.date}): "Must be a date, YYYY-MM-DD.",
+    frozenset({bool}): "Must be true, false or null.",
+    frozenset({int}): "Must be a whole number.",
+    frozenset({str, int}): "Must be a string or an integer.",
 }
-_LENGTHS: Final = {
-    "external_id": 128,
-    "source": 32,
-    "owner_external_id": 254,
-    "name": 255,
-    "account_name": 255,
-    "stage": 100,
-    "loss_reason": 255,
-}
-_AT_FIELD = re.compile(r" - at `\$\.([A-Za-z_]+)")
-_MISSING = re.compile(r"missing required field `([A-Za-z_]+)`")
+_AMOUNT_MESSAGE: Final = _TYPE_MESSAGES[frozenset({Decimal})]
+Struct = TypeVar("Struct", bound=msgspec.Struct)
 
 
 class RowInvalid(Exception):
@@ -119,19 +57,35 @@ class RowInvalid(Exception):
         self.message = message
 
 
-def schema_error(
-    exc: msgspec.ValidationError, messages: dict[str, str] = _TYPE_MESSAGES
-) -> RowInvalid:
-    """The msgspec error as (field, message), with `messages` for fields of the wrong type."""
-    text = str(exc)
-    missing = _MISSING.search(text)
-    if missing:
-        return RowInvalid(missing.group(1), "This field is required.")
-    at = _AT_FIELD.search(text)
-    if at is None:
-        return RowInvalid("", "Each row must be a JSON object.")
-    field = at.group(1)
-    return RowInvalid(field, messages.get(field, "Must be a string."))
+def converted(raw: Any, struct: type[Struct], messages: dict[str, str] | None = None) -> Struct:
+    """`raw` as the struct (msgspec, in C), or RowInvalid naming the first bad field.
+
+    On failure the field is found by converting field by field against the struct's declared
+    types (msgspec's error names the field only in its English text, which we do not parse).
+    The message says what the field's type must look like; `messages` overrides it per field.
+    """
+    try:
+        return msgspec.convert(raw, struct, strict=False)
+    except msgspec.ValidationError:
+        pass
+    if not isinstance(raw, dict):
+        raise RowInvalid("", "Each row must be a JSON object.")
+    fields = msgspec.structs.fields(struct)
+    by_name = {f.encode_name: f for f in fields}
+    # msgspec checks the keys in the order they came, then reports a missing field: so do we.
+    for key, value in raw.items():
+        info = by_name.get(key)
+        if info is None:
+            continue
+        try:
+            msgspec.convert(value, info.type, strict=False)
+        except msgspec.ValidationError:
+            default = _TYPE_MESSAGES.get(value_types(info.type), "Must be a string.")
+            raise RowInvalid(info.name, (messages or {}).get(info.name, default)) from None
+    for info in fields:
+        if info.required and info.encode_name not in raw:
+            raise RowInvalid(info.name, "This field is required.")
+    raise RowInvalid("", "Each row must be a JSON object.")  # not reached: msgspec said why
 
 
 def aware_datetime(value: dt.datetime, field: str) -> dt.datetime:
@@ -168,13 +122,20 @@ def bounded_text(field: str, value: str | None, limit: int, *, required: bool = 
     return text
 
 
+def schema_text(
+    schema: RecordSchema, field: str, value: str | None, *, required: bool = False
+) -> str:
+    """Trimmed text within the stored column's length."""
+    return bounded_text(field, value, schema.max_length(field), required=required)
+
+
 def _text(field: str, value: str | None, *, required: bool = False) -> str:
-    return bounded_text(field, value, _LENGTHS[field], required=required)
+    return schema_text(DEAL, field, value, required=required)
 
 
 def _amount(value: Decimal) -> Decimal:
     if not value.is_finite():
-        raise RowInvalid("amount", _TYPE_MESSAGES["amount"])
+        raise RowInvalid("amount", _AMOUNT_MESSAGE)
     if value < 0:
         raise RowInvalid("amount", "Must not be negative.")
     if value > MAX_AMOUNT:
@@ -190,17 +151,14 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
     Raises RowInvalid naming the first bad field.
     """
     scan_row(raw)
-    try:
-        row = msgspec.convert(raw, DealIn, strict=False)
-    except msgspec.ValidationError as exc:
-        raise schema_error(exc) from None
+    row = converted(raw, DealIn)
     source = _text("source", row.source or default_source, required=True).lower()
     external_id = _text("external_id", str(row.external_id), required=True)
     owner_external_id = _text("owner_external_id", str(row.owner_id or "")) if row.owner_id else ""
     owner_email = (row.owner_email or "").strip().lower()
     if not owner_external_id and not owner_email:
         raise RowInvalid("owner_id", "Give owner_id or owner_email.")
-    if owner_email and ("@" not in owner_email or len(owner_email) > 254):
+    if owner_email and ("@" not in owner_email or len(owner_email) > DEAL.max_length("owner_id")):
         raise RowInvalid("owner_email", "Enter a valid email address.")
     currency = row.currency.strip().upper()
     if currency not in CURRENCIES:
@@ -280,12 +238,9 @@ def value_text(field: str, value: Any) -> str:
 def parse_history_row(raw: Any, default_source: str | None) -> tuple[str, str, str, str, str, Any]:
     """(source, external_id, field, old_value, new_value, changed_at) of a CRM field-history row."""
     scan_row(raw)
-    try:
-        row = msgspec.convert(raw, HistoryIn, strict=False)
-    except msgspec.ValidationError as exc:
-        raise schema_error(exc) from None
-    source = _text("source", row.source or default_source, required=True).lower()
-    external_id = _text("external_id", str(row.external_id), required=True)
+    row = converted(raw, HistoryIn)
+    source = schema_text(HISTORY, "source", row.source or default_source, required=True).lower()
+    external_id = schema_text(HISTORY, "external_id", str(row.external_id), required=True)
     if row.field not in TRACKED_FIELDS:
         raise RowInvalid("field", f"Must be one of {', '.join(TRACKED_FIELDS)}.")
     new_value = value_text(row.field, row.new_value)
