@@ -123,28 +123,63 @@ def post_mortem_record(
                 "to_improve": to_improve.strip(),
             },
         )
+        # A PUT is retried (a timeout, a double click): what is already there is not added
+        # again. update_or_create locked the post-mortem row, so two retries cannot both add.
         Commitment.objects.bulk_create(
+            _new_commitments(post_mortem, session, commitments, targets, today=today)
+        )
+        ActionItem.objects.bulk_create(_new_action_items(session, action_items))
+    return post_mortem
+
+
+def _new_commitments(
+    post_mortem: PostMortem,
+    session: CoachingSession,
+    commitments: Sequence[CommitmentInput],
+    targets: Sequence[Decimal],
+    *,
+    today: dt.date,
+) -> list[Commitment]:
+    """The commitments not already on the post-mortem (same description, metric, target and
+    check date), each once."""
+    seen = set(post_mortem.commitments.values_list("description", "metric", "target", "check_date"))
+    new = []
+    for c, target in zip(commitments, targets, strict=True):
+        key = (c.description.strip(), c.metric, target, c.check_date)
+        if key in seen:
+            continue
+        seen.add(key)
+        new.append(
             Commitment(
                 post_mortem=post_mortem,
                 rep_id=session.rep_id,
-                description=c.description.strip(),
+                description=key[0],
                 metric=c.metric,
                 target=target,
                 window_start=today,
                 check_date=c.check_date,
             )
-            for c, target in zip(commitments, targets, strict=True)
         )
-        ActionItem.objects.bulk_create(
+    return new
+
+
+def _new_action_items(
+    session: CoachingSession, action_items: Sequence[ActionItemInput]
+) -> list[ActionItem]:
+    """The action items not already on the session (same owner, description and due date)."""
+    seen = set(session.action_items.values_list("owner_id", "description", "due_date"))
+    new = []
+    for item in action_items:
+        key = (item.owner_id, item.description.strip(), item.due_date)
+        if key in seen:
+            continue
+        seen.add(key)
+        new.append(
             ActionItem(
-                session=session,
-                owner_id=item.owner_id,
-                description=item.description.strip(),
-                due_date=item.due_date,
+                session=session, owner_id=item.owner_id, description=key[1], due_date=item.due_date
             )
-            for item in action_items
         )
-    return post_mortem
+    return new
 
 
 def commitment_add(

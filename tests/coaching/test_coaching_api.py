@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from coaching.models import (
+    ActionItem,
     CoachingSession,
     Commitment,
     PostMortem,
@@ -470,6 +471,31 @@ def test_a_post_mortem_with_a_commitment_through_the_api(cast, client_for):
         client_for("rep").get(f"{URL}{session.pk}/post-mortem").json()["went_well"]
         == "Clear agenda"
     )
+
+
+def test_a_retried_post_mortem_put_adds_its_commitments_and_actions_once(cast, client_for):
+    session = _completed(cast, kind="deal_post_mortem")
+    check = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
+    due = (timezone.localdate() + dt.timedelta(days=7)).isoformat()
+    commitment = {"metric": "win_rate", "target": "55", "check_date": check}
+    body = {
+        "went_well": "Clear agenda",
+        "to_improve": "Quantify the pain",
+        "commitments": [commitment],
+        "action_items": [{"owner_id": cast.rep.pk, "description": "Send recap", "due_date": due}],
+    }
+    url = f"{URL}{session.pk}/post-mortem"
+
+    first = client_for("coach").put(url, body, format="json")
+    retry = client_for("coach").put(url, body, format="json")
+    more = client_for("coach").put(
+        url, {**body, "commitments": [commitment, {**commitment, "target": "60"}]}, format="json"
+    )
+
+    assert (first.status_code, retry.status_code, more.status_code) == (200, 200, 200)
+    assert retry.json()["commitments"] == first.json()["commitments"]
+    assert sorted(Commitment.objects.values_list("target", flat=True)) == [55, 60]
+    assert ActionItem.objects.filter(session=session).count() == 1
 
 
 def test_a_bad_commitment_answers_400_and_writes_nothing(cast, client_for):
