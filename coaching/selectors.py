@@ -118,10 +118,13 @@ class Dashboard:
     unscored: list[CoachingSession]
     overdue_actions: list[ActionItem]
     due_commitments: list[Commitment] = field(default_factory=list)
+    coachees_page: int = 1
+    coachees_has_next: bool = False
 
 
 UPCOMING_DAYS = 14
 LIST_LIMIT = 50
+COACHEES_PER_PAGE = 25
 
 
 def coachees_with_summary(*, coach: User, now: dt.datetime) -> QuerySet[User]:
@@ -155,15 +158,23 @@ def coachees_with_summary(*, coach: User, now: dt.datetime) -> QuerySet[User]:
     )
 
 
-def coach_dashboard(*, coach: User, now: dt.datetime) -> Dashboard:
-    """Five queries: coachees with their summary; upcoming sessions; sessions past their end
-    still to complete; completed sessions without a scorecard; overdue action items."""
+def coach_dashboard(*, coach: User, now: dt.datetime, coachees_page: int = 1) -> Dashboard:
+    """Five queries: one page of coachees with their summary (LIMIT/OFFSET in SQL: the page
+    costs the same however many coachees there are); upcoming sessions; sessions past their
+    end still to complete; completed sessions without a scorecard; overdue action items."""
     today = timezone.localdate(now)
     mine = CoachingSession.objects.filter(coach=coach).select_related(
         "rep", "coach", "deal", "scorecard"
     )
+    offset = (coachees_page - 1) * COACHEES_PER_PAGE
+    # One row more than the page says whether there is a next page (no count query).
+    coachees = list(
+        coachees_with_summary(coach=coach, now=now)[offset : offset + COACHEES_PER_PAGE + 1]
+    )
     return Dashboard(
-        coachees=list(coachees_with_summary(coach=coach, now=now)[:200]),
+        coachees=coachees[:COACHEES_PER_PAGE],
+        coachees_page=coachees_page,
+        coachees_has_next=len(coachees) > COACHEES_PER_PAGE,
         upcoming=list(
             mine.filter(
                 status=SessionStatus.SCHEDULED,

@@ -30,7 +30,10 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     if user.role == Role.LEADER:
         return redirect("coaching:trends")
     # Queries: coachees with summaries; upcoming; to close; unscored; overdue action items.
-    board = selectors.coach_dashboard(coach=user, now=timezone.now())
+    raw_page = request.GET.get("page", "")
+    # A page beyond the last shows no coachees; anything but a small whole number is page 1.
+    page = int(raw_page) if raw_page.isdigit() and 0 < len(raw_page) < 6 else 1
+    board = selectors.coach_dashboard(coach=user, now=timezone.now(), coachees_page=max(page, 1))
     return render(request, "coaching/dashboard.html", {"board": board})
 
 

@@ -528,6 +528,41 @@ def test_dashboard_runs_a_constant_number_of_queries(
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("coachees", [3, 60])
+def test_a_dashboard_page_of_coachees_costs_the_same_however_many_there_are(
+    cast, client, coachees, django_assert_num_queries
+):
+    _populate(cast, coachees, 10)
+    client.force_login(cast.coach)
+
+    # Queries: session; user; one page of coachees with summaries (LIMIT 26 in SQL); upcoming;
+    # to complete; unscored; overdue action items.
+    with django_assert_num_queries(7):
+        response = client.get("/coaching/?page=2")
+
+    assert response.status_code == 200
+
+
+def test_the_dashboard_pages_through_coachees(cast, client):
+    for n in range(26):
+        CoachAssignment.objects.create(
+            coach=cast.coach, coachee=UserFactory(full_name=f"Zed {n:02d}")
+        )
+    client.force_login(cast.coach)
+
+    first = client.get("/coaching/").content.decode()
+    second = client.get("/coaching/", {"page": "2"}).content.decode()
+    beyond = client.get("/coaching/", {"page": "9"}).content.decode()
+
+    # Cast coachees (Pat Peer, Remy Rep) sort before the Zeds: 25 on page 1, 3 on page 2.
+    assert "Zed 22" in first and "Zed 23" not in first
+    assert "?page=2#coachees-title" in first and "?page=0" not in first
+    assert all(f"Zed {n}" in second for n in (23, 24, 25))
+    assert "?page=1#coachees-title" in second and "?page=3" not in second
+    assert "Zed" not in beyond and "?page=8#coachees-title" in beyond
+    assert client.get("/coaching/", {"page": "x"}).content.decode().count("Zed 0") == 10
+
+
 @pytest.mark.parametrize("sessions", [4, 40])
 def test_calendar_runs_a_constant_number_of_queries(
     cast, client, sessions, django_assert_max_num_queries

@@ -84,6 +84,114 @@ def test_team_progress_runs_constant_queries(cast, client, django_assert_max_num
     assert len(response.context["page"].object_list) == 60
 
 
+@pytest.mark.parametrize("people", [3, 130])
+def test_a_team_progress_page_costs_the_same_however_big_the_team(
+    cast, client, people, django_assert_num_queries
+):
+    courses = [CourseFactory() for _ in range(2)]
+    for course in courses:
+        LessonFactory(course=course)
+    program = program_with(*courses)
+    team = cast.manager.managed_teams.first()
+    for n in range(people):
+        person = UserFactory(team=team, manager=cast.manager)
+        AssignmentFactory(assignee=person, course=None, program=program)
+        if n % 3 == 0:
+            CompletionFactory(user=person, course=courses[0])
+    client.force_login(cast.manager)
+
+    # Queries: session; user; the count per status (in SQL); the targets for the filter; the
+    # page's assignments (LIMIT 100 in SQL, with person, team, target); its program courses;
+    # lesson counts; progress rows; completions; teams.
+    with django_assert_num_queries(10):
+        response = client.get("/learn/team/", {"page": "1"})
+
+    assert len(response.context["page"].object_list) == min(people, 100)
+    assert response.context["progress"].total == people
+
+
+def test_team_progress_pages_and_filters_in_sql(cast, client):
+    course = CourseFactory(title="Qualify")
+    LessonFactory(course=course)
+    team = cast.manager.managed_teams.first()
+    for n in range(103):
+        person = UserFactory(team=team, manager=cast.manager, full_name=f"Person {n:03d}")
+        AssignmentFactory(assignee=person, course=course)
+        if n % 2:
+            CompletionFactory(user=person, course=course)
+    client.force_login(cast.manager)
+
+    second = client.get("/learn/team/", {"page": "2"}).context
+    done = client.get("/learn/team/", {"status": "done"}).context
+
+    assert [r.assignment.assignee.full_name for r in second["page"].object_list] == [
+        "Person 100",
+        "Person 101",
+        "Person 102",
+    ]
+    assert second["page"].paginator.num_pages == 2
+    assert done["progress"].counts["done"] == 51
+    assert done["page"].paginator.count == 51
+    assert {r.state.status for r in done["page"].object_list} == {"done"}
+
+
+def test_the_status_in_sql_is_the_status_assignment_states_gives(cast):
+    from training.selectors import assignment_states
+    from training.selectors.team import assignments_with_status
+
+    today = timezone.localdate()
+    past, future = today - dt.timedelta(days=1), today + dt.timedelta(days=7)
+    first, second = CourseFactory(), CourseFactory()
+    draft_only = CourseFactory()
+    lesson_one = LessonFactory(course=first)
+    LessonFactory(course=second)
+    draft = LessonFactory(course=draft_only, status="draft")
+    program = program_with(first, second)
+    empty_program = program_with()
+    people = [UserFactory() for _ in range(10)]
+    cases = [
+        # (person, target, due, completions, lessons viewed)
+        (0, {"program": program}, future, [first, second], []),  # done
+        (1, {"program": program}, past, [first, second], []),  # done even if late
+        (2, {"program": program}, future, [first], []),  # in progress
+        (3, {"program": program}, past, [first], []),  # overdue
+        (4, {"program": program}, future, [], [lesson_one]),  # in progress by viewing
+        (5, {"program": program}, future, [], []),  # not started
+        (6, {"program": empty_program}, future, [], []),  # never done
+        (7, {"course": first}, future, [first], []),  # done
+        (8, {"course": draft_only}, future, [], [draft]),  # a draft lesson does not count
+        (9, {"course": second}, future, [first], [lesson_one]),  # other course's work
+    ]
+    for index, target, due, completed, viewed in cases:
+        person = people[index]
+        AssignmentFactory(assignee=person, due_date=due, **({"course": None} | target))
+        for course in completed:
+            CompletionFactory(user=person, course=course)
+        for lesson in viewed:
+            LessonProgress.objects.create(user=person, lesson=lesson)
+
+    loaded = list(
+        assignments_with_status(
+            Assignment.objects.select_related("course").order_by("pk"), today=today
+        )
+    )
+    in_python = assignment_states(assignments=loaded, today=today)
+
+    assert [a.progress_status for a in loaded] == [in_python[a.pk].status for a in loaded]
+    assert [a.progress_status for a in loaded] == [
+        "done",
+        "done",
+        "in_progress",
+        "overdue",
+        "in_progress",
+        "not_started",
+        "not_started",
+        "done",
+        "not_started",
+        "not_started",
+    ]
+
+
 def test_a_manager_assigns_a_course_to_the_team(cast, client):
     course = CourseFactory(slug="qualify", title="Qualify")
     team = cast.manager.managed_teams.get()

@@ -41,8 +41,9 @@ def team_progress(request: AuthenticatedRequest) -> HttpResponse:
     except InputInvalid:  # not a whole number, or beyond any id: no team filter
         team_id = None
     target = request.GET.get("target", "")[:100]
-    # Queries: session, user, assignments (+person, team, target), program courses, progress,
-    # completions, filter targets (2), teams.
+    # Queries: session, user, count per status, filter targets; for the page (LIMIT/OFFSET in
+    # SQL): assignments (+person, team, target), program courses, lesson counts, progress,
+    # completions; teams.
     progress = selectors.team_progress(
         viewer=request.user, target=target, status=status, team_id=team_id
     )
