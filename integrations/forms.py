@@ -20,6 +20,20 @@ class SecretInput(forms.PasswordInput):
         super().__init__(render_value=False, attrs={"autocomplete": "off"}, **kwargs)
 
 
+def _activity_history_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label=_("Activities: days of history"),
+        required=False,
+        min_value=0,
+        max_value=3650,
+        initial=730,
+        help_text=_(
+            "Pull meetings, calls and emails logged in this many past days, then keep them in "
+            "sync. 0 or empty: do not pull activities."
+        ),
+    )
+
+
 class HubSpotSettingsForm(forms.Form):
     is_enabled = forms.BooleanField(
         label=_("Sync enabled"),
@@ -45,8 +59,10 @@ class HubSpotSettingsForm(forms.Form):
         help_text=_("Leave as is unless HubSpot support gave you another address."),
     )
 
+    activity_history_days = _activity_history_field()
+
     secret_fields = ("access_token", "client_secret")
-    setting_fields = ("api_base",)
+    setting_fields = ("api_base", "activity_history_days")
 
 
 class SalesforceSettingsForm(forms.Form):
@@ -101,6 +117,7 @@ class SalesforceSettingsForm(forms.Form):
         initial=True,
         help_text=_("Read each opportunity's CurrencyIsoCode; otherwise use the home currency."),
     )
+    activity_history_days = _activity_history_field()
 
     secret_fields = ("client_secret", "private_key")
     setting_fields = (
@@ -110,6 +127,7 @@ class SalesforceSettingsForm(forms.Form):
         "client_id",
         "username",
         "multi_currency",
+        "activity_history_days",
     )
 
 

@@ -48,6 +48,9 @@ class CrmConnection(TimeStampedModel):
     field_map = models.JSONField(_("field map"), default=dict, blank=True)
     # The CRM last-modified time up to which every row is committed; the next pull starts here.
     watermark = models.DateTimeField(_("synced up to"), null=True, blank=True)
+    # Activities (meetings, calls, emails) are pulled as separate streams (HubSpot meetings,
+    # calls, emails; Salesforce Event, Task), each with its own watermark: {stream: ISO time}.
+    activity_watermarks = models.JSONField(_("activities synced up to"), default=dict, blank=True)
     # One pull at a time per connection: a run holds this lease (longer than Celery's task time
     # limit), so an overlapping beat tick skips instead of pulling the same pages twice.
     sync_claimed_until = models.DateTimeField(null=True, blank=True)

@@ -112,6 +112,20 @@ class HubSpotClient(CrmClient):
         self, *, modified_since: dt.datetime | None, properties: list[str], after: str | None = None
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of deals modified at or after `modified_since`, oldest first."""
+        return self.search_objects(
+            "deals", modified_since=modified_since, properties=properties, after=after
+        )
+
+    def search_objects(
+        self,
+        object_type: str,
+        *,
+        modified_since: dt.datetime | None,
+        properties: list[str],
+        after: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of CRM objects (deals, meetings, calls, emails) modified at or after
+        `modified_since`, oldest first."""
         body: dict[str, Any] = {
             "sorts": [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}],
             "properties": properties,
@@ -132,9 +146,27 @@ class HubSpotClient(CrmClient):
             ]
         if after:
             body["after"] = after
-        data = self._send("POST", f"{self.api_base}/crm/v3/objects/deals/search", json=body).json()
+        url = f"{self.api_base}/crm/v3/objects/{object_type}/search"
+        data = self._send("POST", url, json=body).json()
         next_after = (data.get("paging") or {}).get("next", {}).get("after")
         return list(data.get("results") or []), (str(next_after) if next_after else None)
+
+    def deal_associations(self, object_type: str, ids: list[str]) -> dict[str, str]:
+        """{object id: its deal id} for the objects associated with a deal (the first one when
+        several): one batch call for a page."""
+        if not ids:
+            return {}
+        data = self._send(
+            "POST",
+            f"{self.api_base}/crm/v4/associations/{object_type}/deals/batch/read",
+            json={"inputs": [{"id": i} for i in ids]},
+        ).json()
+        found: dict[str, str] = {}
+        for result in data.get("results") or []:
+            targets = result.get("to") or []
+            if targets:
+                found[str((result.get("from") or {}).get("id"))] = str(targets[0]["toObjectId"])
+        return found
 
     def get_deal(self, deal_id: str, *, properties: list[str]) -> dict[str, Any] | None:
         response = self._send(

@@ -25,7 +25,7 @@ from integrations.services.clients import (
 
 # What each CRM keeps as plain settings, and what as encrypted secrets.
 SETTINGS_FIELDS = {
-    ConnectionSource.HUBSPOT: ("api_base",),
+    ConnectionSource.HUBSPOT: ("api_base", "activity_history_days"),
     ConnectionSource.SALESFORCE: (
         "login_url",
         "api_version",
@@ -33,6 +33,7 @@ SETTINGS_FIELDS = {
         "client_id",
         "username",
         "multi_currency",
+        "activity_history_days",
     ),
 }
 SECRET_FIELDS = {

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from deals.services import IngestResult, deals_ingest
-from integrations.adapters import hubspot, salesforce
+from deals.services import IngestResult, activities_ingest, deals_ingest
+from integrations.adapters import hubspot, hubspot_activities, salesforce, salesforce_activities
+from integrations.adapters.activities import ActivityStream
 from integrations.adapters.base import CrmError, CrmRateLimited, Sleep
 from integrations.mapping import MappedPage, MappingError
 from integrations.models import (
@@ -104,6 +105,9 @@ def connection_sync(
             if len(batch.external_ids) >= commit_rows:
                 commit()
         commit()
+        _sync_activities(
+            connection=connection, run=run, client=client, commit_rows=commit_rows, now=now
+        )
     except CrmError as exc:
         error = str(exc)
         status = SyncStatus.RATE_LIMITED if isinstance(exc, CrmRateLimited) else SyncStatus.FAILED
@@ -136,6 +140,114 @@ def _pages(client: CrmApi, mapper: Mapper, *, since: dt.datetime | None) -> Iter
     ):
         return salesforce.opportunity_pages(client, mapper, since=since)
     raise CrmError("The connection's client and mapper do not match.")
+
+
+# Row errors of activities are kept beside the deals' under a prefixed id: HubSpot numbers
+# engagements and deals from the same sequence.
+ACTIVITY_ERROR_PREFIX = "activity:"
+
+
+def _activity_streams(client: CrmApi) -> list[ActivityStream]:
+    if isinstance(client, hubspot.HubSpotClient):
+        return hubspot_activities.engagement_streams(client)
+    if isinstance(client, salesforce.SalesforceClient):
+        return salesforce_activities.activity_streams(client)
+    return []
+
+
+def _sync_activities(
+    *,
+    connection: CrmConnection,
+    run: SyncRun,
+    client: CrmApi,
+    commit_rows: int,
+    now: dt.datetime,
+) -> None:
+    """Pull each activity stream from its own watermark (the first time, from the connection's
+    history window), committed in batches like deals. Off when the window is 0 or unset."""
+    days = int(connection.settings.get("activity_history_days") or 0)
+    if days <= 0:
+        return
+    for stream in _activity_streams(client):
+        mark = connection.activity_watermarks.get(stream.name)
+        since = (
+            dt.datetime.fromisoformat(mark) - WATERMARK_OVERLAP
+            if mark
+            else now - dt.timedelta(days=days)
+        )
+        batch: MappedPage | None = None
+        try:
+            for page in stream.pages(since):
+                if batch is None:
+                    batch = page
+                else:
+                    batch.extend(page)
+                if len(batch.external_ids) >= commit_rows:
+                    sync_activity_page_commit(
+                        connection=connection, run=run, stream=stream.name, page=batch
+                    )
+                    batch = None
+        except CrmError:
+            # Pages read before a CRM failure are good: keep them (as for deals).
+            if batch is not None:
+                sync_activity_page_commit(
+                    connection=connection, run=run, stream=stream.name, page=batch
+                )
+            raise
+        if batch is not None:
+            sync_activity_page_commit(
+                connection=connection, run=run, stream=stream.name, page=batch
+            )
+
+
+def sync_activity_page_commit(
+    *, connection: CrmConnection, run: SyncRun, stream: str, page: MappedPage
+) -> IngestResult | None:
+    """Ingest a page of activities, record its row errors and move the stream's watermark,
+    atomically (the same contract as sync_page_commit)."""
+    with transaction.atomic():
+        result = activities_ingest(rows=page.rows) if page.rows else None
+        errors = [
+            MappingError(ACTIVITY_ERROR_PREFIX + e.external_id, e.field, e.message)
+            for e in page.errors
+        ]
+        if result is not None:
+            errors += [
+                MappingError(
+                    ACTIVITY_ERROR_PREFIX + (e.key or _row_key(page, e.index)), e.field, e.message
+                )
+                for e in result.errors
+            ]
+        _replace_row_errors(
+            connection, run, [ACTIVITY_ERROR_PREFIX + i for i in page.external_ids], errors
+        )
+        SyncRun.objects.filter(pk=run.pk).update(
+            pages=F("pages") + page.pages,
+            received=F("received") + len(page.external_ids),
+            created=F("created") + (result.created if result else 0),
+            updated=F("updated") + (result.updated if result else 0),
+            unchanged=F("unchanged") + (result.unchanged if result else 0),
+            stale=F("stale") + (result.stale if result else 0),
+            errors=F("errors") + len(errors),
+        )
+        written = (result.created + result.updated) if result else 0
+        locked = (
+            CrmConnection.objects.select_for_update()
+            .only("activity_watermarks", "rows_synced")
+            .get(pk=connection.pk)
+        )
+        locked.rows_synced += written
+        marks = dict(locked.activity_watermarks)
+        held = marks.get(stream)
+        # Never backwards: the overlap window re-reads older pages.
+        if page.max_modified is not None and (
+            held is None or dt.datetime.fromisoformat(held) < page.max_modified
+        ):
+            marks[stream] = page.max_modified.isoformat()
+        locked.activity_watermarks = marks
+        locked.save(update_fields=["activity_watermarks", "rows_synced"])
+        connection.activity_watermarks = marks
+    return result
 
 
 def sync_page_commit(

@@ -7,6 +7,7 @@ Shapes follow HubSpot's documentation; values are strings as HubSpot sends them.
 
 import datetime as dt
 import itertools
+import re
 from typing import Any
 
 from tests.fakes.server import FakeServer, Reply, Request
@@ -77,6 +78,13 @@ class FakeHubSpot(FakeServer):
         super().__init__()
         self.token = token
         self.deals: dict[str, dict[str, Any]] = {}
+        # Engagements by object type (meetings, calls, emails), and their deal associations.
+        self.engagements: dict[str, dict[str, dict[str, Any]]] = {
+            "meetings": {},
+            "calls": {},
+            "emails": {},
+        }
+        self.engagement_deals: dict[str, str] = {}
         self.owners: list[dict[str, Any]] = []
         self.pipelines = PIPELINES
         self.rate_limit_headers: dict[str, str] = {}
@@ -130,6 +138,35 @@ class FakeHubSpot(FakeServer):
         }
         return deal_id
 
+    def add_engagement(
+        self,
+        object_type: str,
+        *,
+        modified: dt.datetime | None = None,
+        deal_id: str | None = None,
+        **properties: Any,
+    ) -> str:
+        """A meeting, call or email; ids come from the same sequence as deals (as HubSpot's)."""
+        engagement_id = str(properties.pop("id", None) or next(self._ids))
+        when = modified or self.tick()
+        props = {
+            "hs_timestamp": hs_time(when - dt.timedelta(hours=1)),
+            "hubspot_owner_id": "101",
+            **{k: (None if v is None else str(v)) for k, v in properties.items()},
+            "hs_object_id": engagement_id,
+            "hs_lastmodifieddate": hs_time(when),
+        }
+        self.engagements[object_type][engagement_id] = {
+            "id": engagement_id,
+            "properties": props,
+            "createdAt": props["hs_timestamp"],
+            "updatedAt": props["hs_lastmodifieddate"],
+            "archived": False,
+        }
+        if deal_id is not None:
+            self.engagement_deals[engagement_id] = deal_id
+        return engagement_id
+
     def update_deal(
         self, deal_id: str, *, modified: dt.datetime | None = None, **changes: Any
     ) -> None:
@@ -158,7 +195,13 @@ class FakeHubSpot(FakeServer):
     def _route(self, request: Request) -> Reply:
         path = request.path
         if request.method == "POST" and path == "/crm/v3/objects/deals/search":
-            return self._search(request.json() or {})
+            return self._search(request.json() or {}, self.deals)
+        search = re.fullmatch(r"/crm/v3/objects/(meetings|calls|emails)/search", path)
+        if request.method == "POST" and search:
+            return self._search(request.json() or {}, self.engagements[search.group(1)])
+        assoc = re.fullmatch(r"/crm/v4/associations/(meetings|calls|emails)/deals/batch/read", path)
+        if request.method == "POST" and assoc:
+            return self._associations((request.json() or {}).get("inputs") or [])
         if request.method == "GET" and path.startswith("/crm/v3/objects/deals/"):
             return self._get_deal(path.rsplit("/", 1)[1], request)
         if request.method == "GET" and path == "/crm/v3/pipelines/deals":
@@ -201,11 +244,31 @@ class FakeHubSpot(FakeServer):
                 return False
         return True
 
-    def _search(self, body: dict[str, Any]) -> Reply:
+    def _associations(self, inputs: list[dict[str, Any]]) -> Reply:
+        results = []
+        for item in inputs:
+            deal_id = self.engagement_deals.get(str(item.get("id")))
+            if deal_id is not None:
+                results.append(
+                    {
+                        "from": {"id": str(item["id"])},
+                        "to": [
+                            {
+                                "toObjectId": int(deal_id),
+                                "associationTypes": [
+                                    {"category": "HUBSPOT_DEFINED", "typeId": 212, "label": None}
+                                ],
+                            }
+                        ],
+                    }
+                )
+        return Reply(200, {"status": "COMPLETE", "results": results})
+
+    def _search(self, body: dict[str, Any], objects: dict[str, dict[str, Any]]) -> Reply:
         groups = body.get("filterGroups") or []
         deals = [
             d
-            for d in self.deals.values()
+            for d in objects.values()
             if not groups or any(self._matches(d, g.get("filters", [])) for g in groups)
         ]
         deals.sort(key=lambda d: (_millis(d["properties"]["hs_lastmodifieddate"]), int(d["id"])))

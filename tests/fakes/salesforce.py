@@ -99,6 +99,8 @@ class FakeSalesforce(FakeServer):
         self.history: dict[str, list[dict[str, Any]]] = {}
         self.users: list[dict[str, Any]] = []
         self.accounts: dict[str, str] = {}
+        # Activities: Event (meetings) and Task (calls, emails, to-dos), by Id.
+        self.activities: dict[str, dict[str, dict[str, Any]]] = {"Event": {}, "Task": {}}
         self._cursors: dict[str, tuple[list[dict[str, Any]], Any]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -160,6 +162,22 @@ class FakeSalesforce(FakeServer):
             self.add_history(opp_id, "StageName", None, stage, at=created)
             self.add_history(opp_id, "Amount", None, record["Amount"], at=created)
         return opp_id
+
+    def add_activity(
+        self, sobject: str, *, modified: dt.datetime | None = None, **fields: Any
+    ) -> str:
+        """An Event or Task; WhatId links it to an opportunity (or another record)."""
+        prefix = "00U" if sobject == "Event" else "00T"
+        activity_id = str(fields.pop("Id", None) or sf_id(prefix, next(self._ids)))
+        when = modified or self.tick()
+        self.activities[sobject][activity_id] = {
+            "Id": activity_id,
+            "OwnerId": "005000000000001AAA",
+            "WhatId": None,
+            **fields,
+            "LastModifiedDate": sf_time(when),
+        }
+        return activity_id
 
     def add_history(self, opp_id: str, field: str, old: Any, new: Any, *, at: dt.datetime) -> None:
         self.history.setdefault(opp_id, []).append(
@@ -360,6 +378,8 @@ class FakeSalesforce(FakeServer):
                 ],
                 lambda r: {"attributes": {"type": "OpportunityStage"}, **r},
             )
+        if sobject in self.activities:
+            return self._activities(sobject, fields, where)
         if sobject == "User":
             return self._result(self.users, lambda r: {"attributes": {"type": "User"}, **r})
         return Reply(
@@ -370,6 +390,28 @@ class FakeSalesforce(FakeServer):
                     "errorCode": "INVALID_TYPE",
                 }
             ],
+        )
+
+    def _activities(self, sobject: str, fields: list[str], where: str) -> Reply:
+        rows = list(self.activities[sobject].values())
+        for clause in [c for c in where.split(" AND ") if c]:
+            since = re.fullmatch(r"LastModifiedDate >= (\S+)", clause)
+            subtype = re.fullmatch(r"TaskSubtype IN \((.*)\)", clause)
+            if since:
+                when = dt.datetime.fromisoformat(since.group(1))
+                rows = [r for r in rows if dt.datetime.fromisoformat(r["LastModifiedDate"]) >= when]
+            elif subtype and sobject == "Task":
+                wanted = set(re.findall(r"'([^']*)'", subtype.group(1)))
+                rows = [r for r in rows if r.get("TaskSubtype") in wanted]
+            else:
+                return Reply(
+                    400, [{"message": f"unexpected WHERE {where}", "errorCode": "MALFORMED_QUERY"}]
+                )
+        rows.sort(key=lambda r: (r["LastModifiedDate"], r["Id"]))
+        rows = [dict(r) for r in rows]
+        return self._result(
+            rows,
+            lambda r: {"attributes": {"type": sobject}, **{f: r.get(f) for f in fields}},
         )
 
     def _child_rows(self, opp_id: str, tracked: set[str]) -> dict[str, Any] | None:

@@ -189,6 +189,7 @@ def test_admin_saves_salesforce_settings_and_bad_ones_are_400(cast, client):
         "client_id": "3MVG9abc",
         "username": "",
         "multi_currency": True,
+        "activity_history_days": None,  # not pulling activities
     }
 
 
