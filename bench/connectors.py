@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing as mp
-import os
 import socket
 import subprocess
 import sys
@@ -27,15 +26,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import msgspec
-import psycopg
-from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+from harness import (  # noqa: E402 - after the path insert above
+    SERVER,
+    admin_sql,
+    deals_truncate,
+    gunicorn_start,
+    post_all,
+    reps_with_api_key,
+    site_env,
+)
+
 DB_NAME = "coachline_bench_connectors"
 DB_URL = f"{SERVER}/{DB_NAME}"
 ROWS = 100_000
@@ -44,34 +50,12 @@ REPS = 200
 GOAL = 0.5
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 OWNERS = [f"005B{i:014d}" for i in range(REPS)]
-FIELD_KEY = Fernet.generate_key().decode()
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": DB_URL,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "FIELD_ENCRYPTION_KEY": FIELD_KEY,
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": "",
-        "API_THROTTLE_ANON": "100000/hour",
-    }
 
 
 def _seeded_fake() -> Any:
@@ -108,49 +92,6 @@ def _bulk_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def _setup_people() -> str:
-    import django
-
-    os.environ.update(_env())
-    django.setup()
-    from accounts.models import CrmIdentity, Role, User
-    from accounts.services import api_key_create
-
-    users = User.objects.bulk_create(
-        User(email=f"bench{i}@example.com", full_name=f"Bench Rep {i}", role=Role.REP)
-        for i in range(REPS)
-    )
-    CrmIdentity.objects.bulk_create(
-        CrmIdentity(user=u, source="salesforce", owner_id=OWNERS[i]) for i, u in enumerate(users)
-    )
-    _key, raw = api_key_create(name="bench", scopes=["deals:write"])
-    return raw
-
-
-def _post_all(url: str, key: str, bodies: list[bytes]) -> tuple[float, dict[str, int]]:
-    totals: dict[str, int] = {}
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    with httpx.Client(timeout=600) as client:
-        start = time.perf_counter()
-        for body in bodies:
-            response = client.post(url, content=body, headers=headers)
-            response.raise_for_status()
-            for name, value in response.json().items():
-                if isinstance(value, int):
-                    totals[name] = totals.get(name, 0) + value
-                elif name == "errors" and value:
-                    raise SystemExit(f"unexpected row errors: {value[:3]}")
-        elapsed = time.perf_counter() - start
-    return elapsed, totals
-
-
-def _truncate_deals() -> None:
-    with psycopg.connect(DB_URL, autocommit=True) as conn:
-        conn.execute("TRUNCATE deals_dealchange, deals_deal RESTART IDENTITY CASCADE")
-        conn.execute("VACUUM ANALYZE deals_deal")
-        conn.execute("VACUUM ANALYZE deals_dealchange")
-
-
 def _pull(fake_url: str) -> tuple[float, Any]:
     import json
 
@@ -179,8 +120,8 @@ def _pull(fake_url: str) -> tuple[float, Any]:
 
 def main() -> None:
     print(f"Preparing {ROWS:,} opportunities and database {DB_NAME} ...", flush=True)
-    _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DB_NAME}")
+    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin_sql(f"CREATE DATABASE {DB_NAME}")
     server = None
     ctx = mp.get_context("fork")
     ready, stop = ctx.Queue(), ctx.Event()
@@ -190,10 +131,10 @@ def main() -> None:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
             cwd=ROOT,
-            env=_env(),
+            env=site_env(DB_URL),
             check=True,
         )
-        key = _setup_people()
+        key = reps_with_api_key(env=site_env(DB_URL), reps=REPS, owner_id=OWNERS.__getitem__)
         rows = _bulk_rows()
         bodies = [
             msgspec.json.encode(rows[i : i + PER_REQUEST]) for i in range(0, ROWS, PER_REQUEST)
@@ -201,41 +142,17 @@ def main() -> None:
         fake_url = ready.get(timeout=120)
 
         port = _free_port()
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv/bin/gunicorn"),
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--timeout",
-                "600",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=_env(),
-        )
+        server = gunicorn_start(port=port, env=site_env(DB_URL), root=ROOT)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("gunicorn did not start")
-
         url = f"{base}/api/v1/deals/bulk"
-        _post_all(url, key, [b"[]"])  # warm-up: the worker's first request imports the apps
-        bulk_time, bulk_counts = _post_all(url, key, bodies)
+        post_all(url, key, [b"[]"])  # warm-up: the worker's first request imports the apps
+        bulk_time, bulk_counts = post_all(url, key, bodies)
         assert bulk_counts["created"] == ROWS, bulk_counts
         server.terminate()
         server.wait(timeout=30)
         server = None
 
-        _truncate_deals()
+        deals_truncate(DB_URL)
         pull_time, run = _pull(fake_url)
         assert run is not None and run.status == "succeeded", run and run.error
         assert (run.created, run.errors, run.pages) == (ROWS, 0, ROWS // 2000), (
@@ -252,7 +169,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
     def rate(seconds: float) -> float:
         return ROWS / seconds

@@ -37,12 +37,21 @@ from typing import Any
 import httpx
 import msgspec
 import psycopg
-from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+from harness import (  # noqa: E402 - after the path insert above
+    SERVER,
+    admin_sql,
+    deals_truncate,
+    gunicorn_start,
+    post_all,
+    reps_with_api_key,
+    site_env,
+)
+
 DB_NAME = "coachline_perf_bench_ingest"
 DB_URL = f"{SERVER}/{DB_NAME}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -56,28 +65,6 @@ REPS = 200
 GOAL = 0.5
 ASYNC_GOAL_SECONDS = 0.5
 STAGES = ["Discovery", "Qualification", "Proposal", "Negotiation", "Commit"]
-FIELD_KEY = Fernet.generate_key().decode()
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
-def _env(redis_url: str = "") -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": DB_URL,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "FIELD_ENCRYPTION_KEY": FIELD_KEY,
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": redis_url,
-        "API_THROTTLE_ANON": "100000/hour",
-    }
 
 
 def _rows(rng: random.Random, count: int, prefix: str = "006B") -> list[dict[str, Any]]:
@@ -123,44 +110,6 @@ def _changed(rows: list[dict[str, Any]], rng: random.Random) -> list[dict[str, A
             }
         out.append(row)
     return out
-
-
-def _setup_people() -> str:
-    """Reps with CRM ids and an API key; returns the plain key."""
-    import django
-
-    os.environ.update(_env())
-    django.setup()
-    from accounts.models import CrmIdentity, Role, User
-    from accounts.services import api_key_create
-
-    users = User.objects.bulk_create(
-        User(email=f"bench{i}@example.com", full_name=f"Bench Rep {i}", role=Role.REP)
-        for i in range(REPS)
-    )
-    CrmIdentity.objects.bulk_create(
-        CrmIdentity(user=u, source="salesforce", owner_id=f"005B{i:05d}")
-        for i, u in enumerate(users)
-    )
-    _key, raw = api_key_create(name="bench", scopes=["deals:write"])
-    return raw
-
-
-def _post_all(url: str, key: str, bodies: list[bytes]) -> tuple[float, dict[str, int]]:
-    totals: dict[str, int] = {}
-    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    with httpx.Client(timeout=600) as client:
-        start = time.perf_counter()
-        for body in bodies:
-            response = client.post(url, content=body, headers=headers)
-            response.raise_for_status()
-            for name, value in response.json().items():
-                if isinstance(value, int):
-                    totals[name] = totals.get(name, 0) + value
-                elif name == "errors" and value:
-                    raise SystemExit(f"unexpected row errors: {value[:3]}")
-        elapsed = time.perf_counter() - start
-    return elapsed, totals
 
 
 # --- the independent reference ----------------------------------------------------------------
@@ -274,13 +223,6 @@ def _reference(typed: list[tuple[Any, ...]]) -> tuple[float, int]:
     return elapsed, history
 
 
-def _truncate_deals() -> None:
-    with psycopg.connect(DB_URL, autocommit=True) as conn:
-        conn.execute("TRUNCATE deals_dealchange, deals_deal RESTART IDENTITY CASCADE")
-        conn.execute("VACUUM ANALYZE deals_deal")
-        conn.execute("VACUUM ANALYZE deals_dealchange")
-
-
 def _history_count() -> int:
     with psycopg.connect(DB_URL) as conn:
         row = conn.execute("SELECT count(*) FROM deals_dealchange").fetchone()
@@ -289,30 +231,7 @@ def _history_count() -> int:
 
 
 def _start_server(redis_url: str) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "1",
-            "--timeout",
-            "600",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=_env(redis_url),
-    )
-    for _ in range(200):
-        try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/healthz").status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.terminate()
-    raise SystemExit("gunicorn did not start")
+    return gunicorn_start(port=PORT, env=site_env(DB_URL, redis_url=redis_url), root=ROOT)
 
 
 def _stop(server: subprocess.Popen[bytes] | None) -> None:
@@ -354,18 +273,18 @@ def _load() -> str:
 def main() -> None:
     rng = random.Random(5)
     print(f"Preparing {ROWS:,} rows and database {DB_NAME} ... ({_load()})", flush=True)
-    _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DB_NAME}")
+    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin_sql(f"CREATE DATABASE {DB_NAME}")
     server = None
     rounds: list[dict[str, float]] = []
     try:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
             cwd=ROOT,
-            env=_env(),
+            env=site_env(DB_URL),
             check=True,
         )
-        key = _setup_people()
+        key = reps_with_api_key(env=site_env(DB_URL), reps=REPS, owner_id=lambda i: f"005B{i:05d}")
         rows = _rows(rng, ROWS)
         changed = _changed(rows, rng)
         chunks = [slice(i, i + PER_REQUEST) for i in range(0, ROWS, PER_REQUEST)]
@@ -379,16 +298,16 @@ def main() -> None:
 
         server = _start_server("")
         url = f"http://127.0.0.1:{PORT}/api/v1/deals/bulk"
-        _post_all(url, key, [b"[]"])  # warm-up: the worker's first request imports the apps
+        post_all(url, key, [b"[]"])  # warm-up: the worker's first request imports the apps
         for number in range(1, ROUNDS + 1):
-            _truncate_deals()
+            deals_truncate(DB_URL)
             r_time, r_hist = _reference(typed_first)
             r2_time, r2_hist = _reference(typed_second)
             ref_history = _history_count()
-            _truncate_deals()
-            a_time, a_counts = _post_all(url, key, first_bodies)
+            deals_truncate(DB_URL)
+            a_time, a_counts = post_all(url, key, first_bodies)
             a_history = _history_count()
-            b_time, b_counts = _post_all(url, key, second_bodies)
+            b_time, b_counts = post_all(url, key, second_bodies)
             api_history = _history_count()
             assert a_counts["created"] == ROWS, a_counts
             assert b_counts["updated"] + b_counts["unchanged"] == ROWS, b_counts
@@ -414,7 +333,7 @@ def main() -> None:
             )
         _stop(server)
         server = _start_server(REDIS_URL)
-        _truncate_deals()
+        deals_truncate(DB_URL)
         async_body = msgspec.json.encode(_rows(rng, ASYNC_ROWS, prefix="006C"))
         async_seconds = _async_answer(key, async_body)
     finally:
@@ -422,7 +341,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
     def median(name: str) -> float:
         return statistics.median(r[name] for r in rounds)

@@ -35,8 +35,10 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+from harness import SERVER, admin_sql, site_env  # noqa: E402
+
 DB_NAME = "coachline_bench_roi"
 N_REPS = 5_000
 N_MONTHS = 36
@@ -52,24 +54,8 @@ TODAY = dt.date(2026, 1, 15)
 FIRST_MONTH = dt.date(2023, 1, 1)
 
 
-def _admin(sql: str) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def _setup_django() -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": f"{SERVER}/{DB_NAME}",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "false",
-            "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-            "SECURE_SSL_REDIRECT": "false",
-            "ALLOWED_HOSTS": "testserver",
-            "REDIS_URL": "",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    os.environ.update(site_env(f"{SERVER}/{DB_NAME}", ALLOWED_HOSTS="testserver"))
     import django
 
     django.setup()
@@ -414,8 +400,8 @@ def main() -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
     reuse = keep and exists is not None
     if not reuse:
-        _admin(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        _admin(f"CREATE DATABASE {DB_NAME}")
+        admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        admin_sql(f"CREATE DATABASE {DB_NAME}")
     try:
         run(reuse=reuse)
     finally:
@@ -423,7 +409,7 @@ def main() -> None:
 
         connections.close_all()
         if not keep:
-            _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+            admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def run(*, reuse: bool) -> None:

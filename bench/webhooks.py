@@ -30,13 +30,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from cryptography.fernet import Fernet
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+from harness import SERVER, admin_sql, site_env  # noqa: E402
+
 DB_NAME = "coachline_perf_bench_webhooks"
 DB_URL = f"{SERVER}/{DB_NAME}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -46,29 +45,16 @@ COUNT = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv el
 QUEUE = f"bench-webhooks-{uuid.uuid4().hex[:8]}"
 GOAL = 0.5
 TIMEOUT = 300.0
-FIELD_KEY = Fernet.generate_key().decode()
 
 
-def _env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": DB_URL,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "FIELD_ENCRYPTION_KEY": FIELD_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "LOG_LEVEL": "WARNING",
-        "REDIS_URL": REDIS_URL,
-        "CELERY_RESULT_BACKEND": REDIS_URL,
+def _env_webhooks() -> dict[str, str]:
+    return site_env(
+        DB_URL,
+        redis_url=REDIS_URL,
+        CELERY_RESULT_BACKEND=REDIS_URL,
         # The receiver is on loopback, which production refuses (events.destinations).
-        "WEBHOOKS_ALLOW_PRIVATE_URLS": "true",
-    }
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
+        WEBHOOKS_ALLOW_PRIVATE_URLS="true",
+    )
 
 
 # --- the receiver ---------------------------------------------------------------------------
@@ -152,8 +138,8 @@ def _load() -> str:
 
 def main() -> None:
     print(f"Preparing database {DB_NAME}, receiver and worker ... ({_load()})", flush=True)
-    _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-    _admin(f"CREATE DATABASE {DB_NAME}")
+    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin_sql(f"CREATE DATABASE {DB_NAME}")
     ctx = mp.get_context("spawn")
     ready, counter = ctx.Event(), ctx.Value("l", 0)
     receiver = ctx.Process(target=_receive, args=(RECEIVER_PORT, ready, counter), daemon=True)
@@ -164,10 +150,10 @@ def main() -> None:
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
             cwd=ROOT,
-            env=_env(),
+            env=_env_webhooks(),
             check=True,
         )
-        os.environ.update(_env())
+        os.environ.update(_env_webhooks())
         import django
 
         django.setup()
@@ -188,7 +174,7 @@ def main() -> None:
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
              "--concurrency", "2", "--queues", QUEUE, "--loglevel", "WARNING",
              "--without-heartbeat", "--without-mingle", "--without-gossip"],
-            cwd=ROOT, env=_env(),
+            cwd=ROOT, env=_env_webhooks(),
         )  # fmt: skip
         client = Celery("coachline-bench-client", broker=REDIS_URL, backend=REDIS_URL)
         warm = client.send_task("core.tasks.ping", args=["warm"], queue=QUEUE)
@@ -220,7 +206,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
     assert received >= ROUNDS * COUNT, received
     r_median = statistics.median(r for r, _w in rounds)

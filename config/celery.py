@@ -1,5 +1,6 @@
 import datetime as dt
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
@@ -12,71 +13,41 @@ app = Celery("coachline")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+def _job(task: str, **when: str | int) -> dict[str, Any]:
+    """A beat entry: `task` on the crontab `when` (UTC)."""
+    return {"task": task, "schedule": crontab(**when)}
+
+
 # Periodic jobs (celery beat). Times are UTC.
 app.conf.beat_schedule = {
     # Due-soon and overdue training reminders, once a day before the working day in Europe.
-    "training-reminders": {
-        "task": "training.tasks.send_assignment_reminders",
-        "schedule": crontab(hour=6, minute=0),
-    },
+    "training-reminders": _job("training.tasks.send_assignment_reminders", hour=6, minute=0),
     # Commitments whose check date has come are measured against deals data.
-    "coaching-commitment-checks": {
-        "task": "coaching.tasks.check_due_commitments",
-        "schedule": crontab(hour=5, minute=30),
-    },
+    "coaching-commitment-checks": _job("coaching.tasks.check_due_commitments", hour=5, minute=30),
     # Reminders for tomorrow's coaching sessions.
-    "coaching-session-reminders": {
-        "task": "coaching.tasks.send_session_reminders",
-        "schedule": crontab(minute=15),
-    },
+    "coaching-session-reminders": _job("coaching.tasks.send_session_reminders", minute=15),
     # Deals of CRM owners who became known since (e.g. via the users bulk API) get their owner.
-    "deals-attach-known-owners": {
-        "task": "deals.tasks.attach_known_owners",
-        "schedule": crontab(minute=40),
-    },
+    "deals-attach-known-owners": _job("deals.tasks.attach_known_owners", minute=40),
     # Incremental CRM pulls; the watermark makes overlapping runs harmless.
-    "crm-pull-sync": {
-        "task": "integrations.tasks.sync_all_connections",
-        "schedule": crontab(minute="*/10"),
-    },
+    "crm-pull-sync": _job("integrations.tasks.sync_all_connections", minute="*/10"),
     # Outgoing webhooks whose queued send or retry was lost (a worker died); a safety net only,
     # retries are normally queued with their own delay.
-    "events-overdue-deliveries": {
-        "task": "events.tasks.send_due_deliveries",
-        "schedule": crontab(minute="*/5"),
-    },
+    "events-overdue-deliveries": _job("events.tasks.send_due_deliveries", minute="*/5"),
     # Idempotency keys older than 24 hours are deleted, freeing them (core.idempotency).
-    "core-expire-idempotency-keys": {
-        "task": "core.tasks.expire_idempotency_keys",
-        "schedule": crontab(minute=25),
-    },
+    "core-expire-idempotency-keys": _job("core.tasks.expire_idempotency_keys", minute=25),
     # Tasks queued after a commit that the broker did not take (it was down, or the web process
     # died between commit and publish): see core/outbox.py.
-    "core-relay-outbox": {
-        "task": "core.tasks.relay_outbox",
-        "schedule": crontab(minute="*"),
-    },
+    "core-relay-outbox": _job("core.tasks.relay_outbox", minute="*"),
     # Audit log rows past their retention (AUDITLOG_RETENTION_DAYS).
-    "core-prune-audit-log": {
-        "task": "core.tasks.prune_audit_log",
-        "schedule": crontab(hour=3, minute=10),
-    },
+    "core-prune-audit-log": _job("core.tasks.prune_audit_log", hour=3, minute=10),
     # Ingest jobs whose worker died mid-job (lease: INGEST_JOB_LEASE_SECONDS).
-    "deals-requeue-stuck-ingest-jobs": {
-        "task": "deals.tasks.requeue_stuck_ingest_jobs",
-        "schedule": crontab(minute="*"),
-    },
+    "deals-requeue-stuck-ingest-jobs": _job("deals.tasks.requeue_stuck_ingest_jobs", minute="*"),
     # Nightly panel and report snapshots, after the CRM sync has caught up.
-    "roi-nightly-refresh": {
-        "task": "roi.tasks.refresh_all_reports",
-        "schedule": crontab(hour=2, minute=0),
-    },
+    "roi-nightly-refresh": _job("roi.tasks.refresh_all_reports", hour=2, minute=0),
     # Report snapshots soon after new deals or completions: recomputes only when the inputs'
     # watermark moved, so a burst of ingestions costs one refresh (debounce by polling).
-    "roi-refresh-when-changed": {
-        "task": "roi.tasks.refresh_reports_if_changed",
-        "schedule": crontab(minute="*/10"),
-    },
+    "roi-refresh-when-changed": _job("roi.tasks.refresh_reports_if_changed", minute="*/10"),
 }
 
 # The demo (`make run`) shows the timed behaviour within minutes: every job above runs every N

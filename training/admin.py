@@ -19,7 +19,7 @@ from training.models import (
     Question,
     QuizAttempt,
 )
-from training.services.content import program_plan_changes_record, program_plan_stored
+from training.services.catalog import program_plan_changes_record, program_plan_stored
 
 
 class ProgramCourseInline(admin.TabularInline[ProgramCourse, Program]):

@@ -1,6 +1,7 @@
 """One session: detail, reschedule, cancel, complete, scorecard, post-mortem and its follow-ups."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -93,34 +94,80 @@ def _detail_context(
         ),
         "lesson_url": _lesson_url(post_mortem.story_lesson_id) if post_mortem else "",
     }
-    if may_run and session.status == SessionStatus.SCHEDULED:
-        context["complete_form"] = forms.get("complete_form") or CompleteForm()
-    if may_run and is_completed:
+    if may_run:
+        context.update(_detail_forms(session, rubric=rubric, forms=forms))
+    return context
+
+
+def _detail_forms(
+    session: CoachingSession, *, rubric: Rubric | None, forms: dict[str, Any]
+) -> dict[str, Form]:
+    """The forms of the session page for who runs the session: the one posted back with its
+    errors (in `forms`), the others blank or filled with what is stored."""
+    scorecard = getattr(session, "scorecard", None)
+    post_mortem = getattr(session, "post_mortem", None)
+    out: dict[str, Form] = {}
+    if session.status == SessionStatus.SCHEDULED:
+        out["complete_form"] = forms.get("complete_form") or CompleteForm()
+    if session.status == SessionStatus.COMPLETED:
         if rubric is not None:
             criteria = list(rubric.criteria.order_by("position", "pk"))
             initial = {}
             if scorecard is not None and scorecard.rubric_id == rubric.pk:
                 initial = {f"score_{s.criterion_id}": s.score for s in scorecard.scores.all()}
                 initial["notes"] = scorecard.notes
-            context["scorecard_form"] = forms.get("scorecard_form") or ScorecardForm(
+            out["scorecard_form"] = forms.get("scorecard_form") or ScorecardForm(
                 initial=initial, criteria=criteria
             )
         if session.kind in POST_MORTEM_KINDS:
-            context["post_mortem_form"] = forms.get("post_mortem_form") or PostMortemForm(
+            out["post_mortem_form"] = forms.get("post_mortem_form") or PostMortemForm(
                 initial={"went_well": post_mortem.went_well, "to_improve": post_mortem.to_improve}
                 if post_mortem
                 else None
             )
-            context["commitment_form"] = forms.get("commitment_form") or CommitmentForm(
+            out["commitment_form"] = forms.get("commitment_form") or CommitmentForm(
                 prefix="commitment",
                 initial={"check_date": timezone.localdate() + dt.timedelta(days=90)},
             )
-        context["action_form"] = forms.get("action_form") or ActionItemForm(
+        out["action_form"] = forms.get("action_form") or ActionItemForm(
             prefix="action",
             people=[session.rep, session.coach],
             initial={"due_date": timezone.localdate() + dt.timedelta(days=14)},
         )
-    return context
+    return out
+
+
+def _detail_form_post(
+    request: AuthenticatedRequest,
+    session: CoachingSession,
+    *,
+    form: Form,
+    form_name: str,
+    save: Callable[[dict[str, Any]], object],
+    success: str,
+) -> HttpResponse:
+    """A form posted from the session page: `save(cleaned_data)` when it is valid, then back to
+    the page with `success`; otherwise (or when the service refuses, its reasons on the form's
+    fields) the page again with the form, 400."""
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("coaching:session_detail", pk=session.pk)
+    context = _detail_context(request, session, **{form_name: form})
+    return render(request, "coaching/session_detail.html", context, status=400)
+
+
+def _commitment_input(data: dict[str, Any]) -> CommitmentInput:
+    return CommitmentInput(
+        metric=data["metric"],
+        target=data["target"],
+        check_date=data["check_date"],
+        description=data["description"],
+    )
 
 
 def _lesson_url(lesson_id: int | None) -> str:
@@ -183,22 +230,16 @@ def session_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_complete_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = session_get_for_coach(request.user, session_id=pk)
-    form = CompleteForm(request.POST)
-    if form.is_valid():
-        try:
-            session_complete(
-                session=session,
-                by=request.user,
-                status=form.cleaned_data["status"],
-                notes=form.cleaned_data["notes"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Recorded."))
-            return redirect("coaching:session_detail", pk=session.pk)
-    context = _detail_context(request, session, complete_form=form)
-    return render(request, "coaching/session_detail.html", context, status=400)
+    return _detail_form_post(
+        request,
+        session,
+        form=CompleteForm(request.POST),
+        form_name="complete_form",
+        save=lambda data: session_complete(
+            session=session, by=request.user, status=data["status"], notes=data["notes"]
+        ),
+        success=_("Recorded."),
+    )
 
 
 @login_required
@@ -211,24 +252,20 @@ def scorecard_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a rubric."))
         return redirect("coaching:session_detail", pk=session.pk)
     form = ScorecardForm(request.POST, criteria=list(rubric.criteria.order_by("position", "pk")))
-    if form.is_valid():
-        try:
-            scorecard_record(
-                session=session,
-                scored_by=request.user,
-                rubric=rubric,
-                scores=form.scores(),
-                notes=form.cleaned_data["notes"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Scorecard saved. %(rep)s can see it.") % {"rep": session.rep.full_name}
-            )
-            return redirect("coaching:session_detail", pk=session.pk)
-    context = _detail_context(request, session, scorecard_form=form)
-    return render(request, "coaching/session_detail.html", context, status=400)
+    return _detail_form_post(
+        request,
+        session,
+        form=form,
+        form_name="scorecard_form",
+        save=lambda data: scorecard_record(
+            session=session,
+            scored_by=request.user,
+            rubric=rubric,
+            scores=form.scores(),
+            notes=data["notes"],
+        ),
+        success=_("Scorecard saved. %(rep)s can see it.") % {"rep": session.rep.full_name},
+    )
 
 
 def _commitment_filled(form: CommitmentForm) -> bool:
@@ -250,17 +287,7 @@ def post_mortem_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     with_commitment = _commitment_filled(commitment_form)
     forms_valid = form.is_valid() and (not with_commitment or commitment_form.is_valid())
     if forms_valid:
-        commitments = []
-        if with_commitment:
-            c = commitment_form.cleaned_data
-            commitments.append(
-                CommitmentInput(
-                    metric=c["metric"],
-                    target=c["target"],
-                    check_date=c["check_date"],
-                    description=c["description"],
-                )
-            )
+        commitments = [_commitment_input(commitment_form.cleaned_data)] if with_commitment else []
         try:
             post_mortem_record(
                 session=session,
@@ -290,50 +317,33 @@ def post_mortem_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def commitment_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     post_mortem = post_mortem_get_for_coach(request.user, post_mortem_id=pk)
-    form = CommitmentForm(request.POST, prefix="commitment")
-    if form.is_valid():
-        c = form.cleaned_data
-        try:
-            commitment_add(
-                post_mortem=post_mortem,
-                data=CommitmentInput(
-                    metric=c["metric"],
-                    target=c["target"],
-                    check_date=c["check_date"],
-                    description=c["description"],
-                ),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Commitment added."))
-            return redirect("coaching:session_detail", pk=post_mortem.session_id)
-    context = _detail_context(request, post_mortem.session, commitment_form=form)
-    return render(request, "coaching/session_detail.html", context, status=400)
+    return _detail_form_post(
+        request,
+        post_mortem.session,
+        form=CommitmentForm(request.POST, prefix="commitment"),
+        form_name="commitment_form",
+        save=lambda data: commitment_add(post_mortem=post_mortem, data=_commitment_input(data)),
+        success=_("Commitment added."),
+    )
 
 
 @login_required
 @require_POST
 def action_item_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = session_get_for_coach(request.user, session_id=pk)
-    form = ActionItemForm(request.POST, prefix="action", people=[session.rep, session.coach])
-    if form.is_valid():
-        try:
-            action_item_add(
-                session=session,
-                data=ActionItemInput(
-                    owner_id=form.cleaned_data["owner"],
-                    description=form.cleaned_data["description"],
-                    due_date=form.cleaned_data["due_date"],
-                ),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Action item added."))
-            return redirect("coaching:session_detail", pk=session.pk)
-    context = _detail_context(request, session, action_form=form)
-    return render(request, "coaching/session_detail.html", context, status=400)
+    return _detail_form_post(
+        request,
+        session,
+        form=ActionItemForm(request.POST, prefix="action", people=[session.rep, session.coach]),
+        form_name="action_form",
+        save=lambda data: action_item_add(
+            session=session,
+            data=ActionItemInput(
+                owner_id=data["owner"], description=data["description"], due_date=data["due_date"]
+            ),
+        ),
+        success=_("Action item added."),
+    )
 
 
 @login_required

@@ -170,13 +170,12 @@ def test_the_same_key_with_another_body_is_422_and_does_nothing(
     assert create.made(cast) == made
 
 
+def _post_course(client: Any, body: dict[str, str], *, key: str) -> Any:
+    return client.post("/api/v1/courses/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
 def test_a_key_longer_than_255_characters_is_422_with_the_reason(cast, client_for):
-    response = client_for("admin").post(
-        "/api/v1/courses/",
-        {"slug": "c", "title": "C"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k" * 256,
-    )
+    response = _post_course(client_for("admin"), {"slug": "c", "title": "C"}, key="k" * 256)
 
     assert response.status_code == 422
     assert response.json() == {
@@ -188,12 +187,7 @@ def test_a_key_longer_than_255_characters_is_422_with_the_reason(cast, client_fo
 
 
 def test_a_key_of_255_characters_is_fine(cast, client_for):
-    response = client_for("admin").post(
-        "/api/v1/courses/",
-        {"slug": "c", "title": "C"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="k" * 255,
-    )
+    response = _post_course(client_for("admin"), {"slug": "c", "title": "C"}, key="k" * 255)
 
     assert response.status_code == 201
 
@@ -203,12 +197,8 @@ def test_keys_are_per_principal(cast, client_for):
     integration = APIClient(HTTP_AUTHORIZATION=f"Bearer {raw}")
     body = {"slug": "same", "title": "Same"}
 
-    by_admin = client_for("admin").post(
-        "/api/v1/courses/", body, format="json", HTTP_IDEMPOTENCY_KEY="shared"
-    )
-    by_key = integration.post(
-        "/api/v1/courses/", body, format="json", HTTP_IDEMPOTENCY_KEY="shared"
-    )
+    by_admin = _post_course(client_for("admin"), body, key="shared")
+    by_key = _post_course(integration, body, key="shared")
 
     # The key's request ran (and found the slug taken): it was not answered with the admin's.
     assert by_admin.status_code == 201
@@ -222,10 +212,8 @@ def test_keys_are_per_principal(cast, client_for):
 def test_a_failed_request_frees_its_key(cast, client_for):
     client = client_for("admin")
 
-    bad = client.post("/api/v1/courses/", {"slug": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k")
-    good = client.post(
-        "/api/v1/courses/", {"slug": "x", "title": "X"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
-    )
+    bad = _post_course(client, {"slug": "x"}, key="k")
+    good = _post_course(client, {"slug": "x", "title": "X"}, key="k")
 
     assert (bad.status_code, good.status_code) == (400, 201)
     assert Course.objects.filter(slug="x").count() == 1
@@ -267,20 +255,14 @@ def test_a_claim_whose_holder_died_is_taken_over_after_its_lease(cast, client_fo
 
 def test_keys_expire_after_24_hours(cast, client_for):
     client = client_for("admin")
-    client.post(
-        "/api/v1/courses/", {"slug": "a", "title": "A"}, format="json", HTTP_IDEMPOTENCY_KEY="old"
-    )
-    client.post(
-        "/api/v1/courses/", {"slug": "b", "title": "B"}, format="json", HTTP_IDEMPOTENCY_KEY="new"
-    )
+    _post_course(client, {"slug": "a", "title": "A"}, key="old")
+    _post_course(client, {"slug": "b", "title": "B"}, key="new")
     IdempotencyKey.objects.filter(key="old").update(
         created_at=timezone.now() - dt.timedelta(hours=24, seconds=1)
     )
 
     deleted = expire_idempotency_keys()
-    reused = client.post(
-        "/api/v1/courses/", {"slug": "c", "title": "C"}, format="json", HTTP_IDEMPOTENCY_KEY="old"
-    )
+    reused = _post_course(client, {"slug": "c", "title": "C"}, key="old")
 
     assert deleted == 1
     assert reused.status_code == 201
@@ -323,12 +305,7 @@ def test_two_simultaneous_requests_with_one_key_run_once(cast, monkeypatch):
         try:
             client = APIClient()
             client.force_authenticate(cast.admin)
-            response = client.post(
-                "/api/v1/courses/",
-                {"slug": "once", "title": "Once"},
-                format="json",
-                HTTP_IDEMPOTENCY_KEY="race",
-            )
+            response = _post_course(client, {"slug": "once", "title": "Once"}, key="race")
             results.append(response.status_code)
         finally:
             connections.close_all()
@@ -338,12 +315,7 @@ def test_two_simultaneous_requests_with_one_key_run_once(cast, monkeypatch):
             both_claiming.wait()  # the winner holds the claim and is inside its create
             client = APIClient()
             client.force_authenticate(cast.admin)
-            response = client.post(
-                "/api/v1/courses/",
-                {"slug": "once", "title": "Once"},
-                format="json",
-                HTTP_IDEMPOTENCY_KEY="race",
-            )
+            response = _post_course(client, {"slug": "once", "title": "Once"}, key="race")
             results.append(response.status_code)
             loser_answered.set()
         finally:

@@ -8,16 +8,9 @@ from training.services.assignments import (
     assignment_reminders_send,
     team_reps,
 )
-from training.services.completions_import import completion_bulk_import
-from training.services.content import (
-    MAX_CHOICES_IN_FORM,
-    ChoiceInput,
+from training.services.catalog import (
     course_create,
     course_update,
-    lesson_create,
-    lesson_delete,
-    lesson_move,
-    lesson_update,
     program_course_add,
     program_course_move,
     program_course_remove,
@@ -26,13 +19,9 @@ from training.services.content import (
     program_plan_changes_record,
     program_plan_stored,
     program_update,
-    question_create,
-    question_delete,
-    question_move,
-    question_update,
-    story_lesson_create_draft,
     tags_clean,
 )
+from training.services.completions_import import completion_bulk_import
 from training.services.learning import (
     QuestionFeedback,
     QuizOutcome,
@@ -42,6 +31,19 @@ from training.services.learning import (
     lesson_view_record,
     quiz_attempts_reset,
     quiz_submit,
+)
+from training.services.lessons import (
+    MAX_CHOICES_IN_FORM,
+    ChoiceInput,
+    lesson_create,
+    lesson_delete,
+    lesson_move,
+    lesson_update,
+    question_create,
+    question_delete,
+    question_move,
+    question_update,
+    story_lesson_create_draft,
 )
 from training.services.library import (
     ImportReport,

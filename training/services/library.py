@@ -24,16 +24,14 @@ from django.db import transaction
 
 from accounts.models import User
 from training.models import Course, Lesson, LessonKind, PublishStatus
-from training.services.content import (
+from training.services.catalog import course_create, course_update, tags_clean
+from training.services.lessons import (
     ChoiceInput,
-    course_create,
-    course_update,
     lesson_create,
     lesson_update,
     question_create,
     question_delete,
     question_update,
-    tags_clean,
 )
 
 MANIFEST = "course.yaml"

@@ -1,10 +1,11 @@
-"""Writes to training content: courses, programs, lessons, quiz questions.
+"""Writes to what a course is made of: lessons, quiz questions and their answers, and lessons
+drafted from post-mortem stories.
 
 Validation failures raise django's ValidationError with a message per field, so forms, the API and
 the importer report the same reasons. Positions are kept dense (0, 1, 2, ...) after every change.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,42 +18,23 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from training.models import (
-    PLAN_FIELDS,
     Choice,
     Course,
     Lesson,
     LessonKind,
-    Program,
-    ProgramCourse,
-    ProgramPlanChange,
     PublishStatus,
     Question,
     QuestionKind,
     StoryOutcome,
 )
 from training.rendering import VIDEO_HOSTS, video_embed_parse
+from training.services.editing import moved, renumber, save_validated
 
-MAX_TAGS = 12
-MAX_TAG_LENGTH = 40
 MIN_CHOICES = 2
 MAX_CHOICES = 8
 MAX_CHOICES_IN_FORM = 6  # blank answer rows the editing form offers
 STORY_DRAFTS_SLUG = "story-drafts"
 
-COURSE_FIELDS = ("title", "summary", "tags", "estimated_minutes", "status")
-PROGRAM_FIELDS = (
-    "title",
-    "summary",
-    "status",
-    "content_cost",
-    "cost_per_seat",
-    "expected_learner_hours",
-    "primary_metric",
-    "horizon_months",
-    "plausible_effect_pct",
-    "anticipation_months",
-    "is_evaluation",
-)
 LESSON_FIELDS = (
     "title",
     "status",
@@ -80,193 +62,6 @@ _KIND_FIELDS: dict[str, dict[str, Any]] = {
     },
     LessonKind.VIDEO: {"video_url": ""},
 }
-
-
-def tags_clean(raw: Any) -> list[str]:
-    """A list of distinct, trimmed tags (first spelling wins), or ValidationError."""
-    if isinstance(raw, str):
-        raw = raw.split(",")
-    if not isinstance(raw, (list, tuple)) or not all(isinstance(t, str) for t in raw):
-        raise ValidationError({"tags": [_("Give the tags as a list of words.")]})
-    tags: list[str] = []
-    seen: set[str] = set()
-    for tag in (t.strip() for t in raw):
-        if not tag or tag.casefold() in seen:
-            continue
-        if len(tag) > MAX_TAG_LENGTH:
-            raise ValidationError(
-                {"tags": [_("A tag has at most %(n)d characters.") % {"n": MAX_TAG_LENGTH}]}
-            )
-        seen.add(tag.casefold())
-        tags.append(tag)
-    if len(tags) > MAX_TAGS:
-        raise ValidationError({"tags": [_("At most %(n)d tags.") % {"n": MAX_TAGS}]})
-    return tags
-
-
-def _save_validated(obj: Any, *, exclude: Sequence[str] = ()) -> None:
-    obj.full_clean(exclude=list(exclude))
-    obj.save()
-
-
-# Courses
-
-
-def course_create(
-    *,
-    slug: str,
-    title: str,
-    summary: str = "",
-    tags: Iterable[str] = (),
-    estimated_minutes: int = 30,
-    status: str = PublishStatus.DRAFT,
-    created_by: User | None = None,
-) -> Course:
-    course = Course(
-        slug=slug,
-        title=title,
-        summary=summary,
-        tags=tags_clean(list(tags)),
-        estimated_minutes=estimated_minutes,
-        status=status,
-        created_by=created_by,
-    )
-    _save_validated(course, exclude=["created_by"])
-    return course
-
-
-def course_update(*, course: Course, **changes: Any) -> Course:
-    """Change the given fields (a subset of COURSE_FIELDS). The slug never changes: integrations
-    and exported folders refer to courses by it."""
-    unknown = set(changes) - set(COURSE_FIELDS)
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
-    if "tags" in changes:
-        changes["tags"] = tags_clean(changes["tags"])
-    for name, value in changes.items():
-        setattr(course, name, value)
-    _save_validated(course, exclude=["created_by"])
-    return course
-
-
-# Programs
-
-
-def program_create(
-    *, slug: str, title: str, courses: Sequence[Course] = (), **fields: Any
-) -> Program:
-    unknown = set(fields) - set(PROGRAM_FIELDS)
-    if unknown:
-        raise ValidationError({name: [_("Unknown field.")] for name in unknown})
-    program = Program(slug=slug, title=title, **fields)
-    with transaction.atomic():
-        _save_validated(program)
-        program_courses_set(program=program, courses=courses)
-    return program
-
-
-def program_update(
-    *,
-    program: Program,
-    courses: Sequence[Course] | None = None,
-    changed_by: User | None = None,
-    **changes: Any,
-) -> Program:
-    """Change the given fields (a subset of PROGRAM_FIELDS). An edit of the measurement plan
-    (PLAN_FIELDS) is recorded with who made it and when: the ROI reports show a plan changed
-    after results instead of silently re-grading."""
-    unknown = set(changes) - set(PROGRAM_FIELDS)
-    if unknown:
-        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
-    with transaction.atomic():
-        before = program_plan_stored(program=program)
-        for name, value in changes.items():
-            setattr(program, name, value)
-        _save_validated(program)
-        program_plan_changes_record(program=program, before=before, changed_by=changed_by)
-        if courses is not None:
-            program_courses_set(program=program, courses=courses)
-    return program
-
-
-def _plan_value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return str(value)
-
-
-def program_plan_stored(*, program: Program) -> dict[str, str]:
-    """The plan as the database holds it (a bound form may already have changed `program`)."""
-    stored = Program.objects.filter(pk=program.pk).values(*PLAN_FIELDS).first() or {}
-    return {name: _plan_value(stored.get(name)) for name in PLAN_FIELDS}
-
-
-def program_plan_changes_record(
-    *, program: Program, before: dict[str, str], changed_by: User | None
-) -> int:
-    """Record each plan field of `program` (as saved) that differs from `before`; how many."""
-    rows = [
-        ProgramPlanChange(
-            program=program,
-            field=name,
-            old_value=before[name],
-            new_value=_plan_value(getattr(program, name)),
-            changed_by=changed_by,
-        )
-        for name in PLAN_FIELDS
-        if before.get(name, "") != _plan_value(getattr(program, name))
-    ]
-    ProgramPlanChange.objects.bulk_create(rows)
-    return len(rows)
-
-
-def program_courses_set(*, program: Program, courses: Sequence[Course]) -> None:
-    """Make the program's courses exactly `courses`, in that order."""
-    if len({c.pk for c in courses}) != len(courses):
-        raise ValidationError({"courses": [_("A course can be in a program only once.")]})
-    with transaction.atomic():
-        links = {link.course_id: link for link in program.program_courses.select_for_update()}
-        wanted = [c.pk for c in courses]
-        program.program_courses.exclude(course_id__in=wanted).delete()
-        for position, course_id in enumerate(wanted):
-            link = links.get(course_id)
-            if link is None:
-                ProgramCourse.objects.create(
-                    program=program, course_id=course_id, position=position
-                )
-            elif link.position != position:
-                ProgramCourse.objects.filter(pk=link.pk).update(position=position)
-
-
-def program_course_add(*, program: Program, course: Course) -> None:
-    current = [link.course for link in program.program_courses.select_related("course")]
-    if any(c.pk == course.pk for c in current):
-        return
-    program_courses_set(program=program, courses=[*current, course])
-
-
-def program_course_remove(*, program: Program, course: Course) -> None:
-    current = [link.course for link in program.program_courses.select_related("course")]
-    program_courses_set(program=program, courses=[c for c in current if c.pk != course.pk])
-
-
-def program_course_move(*, program: Program, course: Course, direction: str) -> None:
-    current = [link.course for link in program.program_courses.select_related("course")]
-    program_courses_set(program=program, courses=_moved(current, course.pk, direction))
-
-
-def _moved(items: list[Any], pk: int, direction: str) -> list[Any]:
-    if direction not in ("up", "down"):
-        raise ValidationError({"direction": [_("Move up or down.")]})
-    index = next((i for i, item in enumerate(items) if item.pk == pk), None)
-    if index is None:
-        return items
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(items):
-        items[index], items[other] = items[other], items[index]
-    return items
 
 
 # Lessons
@@ -331,7 +126,7 @@ def lesson_create(
             **fields,
         )
         _lesson_validate_kind(lesson)
-        _save_validated(lesson, exclude=["created_by"])
+        save_validated(lesson, exclude=["created_by"])
     return lesson
 
 
@@ -342,14 +137,14 @@ def lesson_update(*, lesson: Lesson, **changes: Any) -> Lesson:
     for name, value in changes.items():
         setattr(lesson, name, value)
     _lesson_validate_kind(lesson)
-    _save_validated(lesson, exclude=["created_by"])
+    save_validated(lesson, exclude=["created_by"])
     return lesson
 
 
 def lesson_move(*, lesson: Lesson, direction: str) -> None:
     with transaction.atomic():
         lessons = list(Lesson.objects.select_for_update().filter(course_id=lesson.course_id))
-        _renumber(_moved(lessons, lesson.pk, direction))
+        renumber(moved(lessons, lesson.pk, direction))
 
 
 def lesson_delete(*, lesson: Lesson) -> None:
@@ -357,14 +152,7 @@ def lesson_delete(*, lesson: Lesson) -> None:
     with transaction.atomic():
         course_id = lesson.course_id
         lesson.delete()
-        _renumber(list(Lesson.objects.select_for_update().filter(course_id=course_id)))
-
-
-def _renumber(items: Sequence[Lesson | Question]) -> None:
-    for position, item in enumerate(items):
-        if item.position != position:
-            type(item).objects.filter(pk=item.pk).update(position=position)
-            item.position = position
+        renumber(list(Lesson.objects.select_for_update().filter(course_id=course_id)))
 
 
 @dataclass(frozen=True)
@@ -467,14 +255,14 @@ def question_update(
 def question_move(*, question: Question, direction: str) -> None:
     with transaction.atomic():
         questions = list(Question.objects.select_for_update().filter(lesson_id=question.lesson_id))
-        _renumber(_moved(questions, question.pk, direction))
+        renumber(moved(questions, question.pk, direction))
 
 
 def question_delete(*, question: Question) -> None:
     with transaction.atomic():
         lesson_id = question.lesson_id
         question.delete()
-        _renumber(list(Question.objects.select_for_update().filter(lesson_id=lesson_id)))
+        renumber(list(Question.objects.select_for_update().filter(lesson_id=lesson_id)))
 
 
 # Stories from post-mortems
