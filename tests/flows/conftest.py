@@ -51,8 +51,12 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
 
 
 def log_in(page: Any, email: str, password: str) -> None:
+    """Log in and wait for the home page's own content, its heading (a URL pattern alone also
+    matched the login page answering with an error; the main menu is folded away on a phone)."""
+    from playwright.sync_api import expect
+
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
+    expect(page.get_by_role("heading", name="Home", level=1)).to_be_visible()

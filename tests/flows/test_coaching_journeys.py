@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from coaching.models import CoachingSession, Commitment, Scorecard
 from tests.coaching.factories import AvailabilityFactory, SessionFactory, discovery_rubric
@@ -31,19 +32,19 @@ def test_a_coach_finds_a_slot_and_books_and_the_rep_sees_it(cast, page):
     page.get_by_label("Meeting link or place").fill("https://meet.example.com/remy")
     page.get_by_role("button", name="Book and send invites").click()
 
-    assert page.get_by_role("heading", name="Post-call review").is_visible()
-    assert page.get_by_text("Booked. Remy Rep and you have the calendar invite.").is_visible()
+    expect(page.get_by_role("heading", name="Post-call review")).to_be_visible()
+    expect(page.get_by_text("Booked. Remy Rep and you have the calendar invite.")).to_be_visible()
     session = CoachingSession.objects.get()
     assert (session.coach, session.rep, session.status) == (cast.coach, cast.rep, "scheduled")
     assert sorted(m.to[0] for m in mail.outbox) == ["coach@example.com", "rep@example.com"]
 
     page.get_by_role("button", name="Log out").click()
     log_in(page, "rep@example.com", PASSWORD)
-    assert page.get_by_role("heading", name="Next coaching session").is_visible()
+    expect(page.get_by_role("heading", name="Next coaching session")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Coaching").click()
     upcoming = page.get_by_role("region", name="Upcoming")
-    assert upcoming.get_by_role("link", name="Post-call review").is_visible()
-    assert upcoming.get_by_text("with coach Cole Coach").is_visible()
+    expect(upcoming.get_by_role("link", name="Post-call review")).to_be_visible()
+    expect(upcoming.get_by_text("with coach Cole Coach")).to_be_visible()
 
 
 def test_a_coach_completes_a_session_with_a_scorecard_and_a_post_mortem(cast, page):
@@ -60,7 +61,7 @@ def test_a_coach_completes_a_session_with_a_scorecard_and_a_post_mortem(cast, pa
 
     page.goto(f"/coaching/sessions/{session.pk}/")
     page.get_by_role("button", name="Record").click()
-    assert page.get_by_text("Recorded.").is_visible()
+    expect(page.get_by_text("Recorded.")).to_be_visible()
 
     card = page.get_by_role("form", name="Scorecard")
     for criterion, score in (
@@ -71,7 +72,7 @@ def test_a_coach_completes_a_session_with_a_scorecard_and_a_post_mortem(cast, pa
         card.get_by_role("group", name=criterion).get_by_text(score, exact=True).click()
     card.get_by_label("Notes for the rep").fill("Great discovery; ask who signs.")
     card.get_by_role("button", name="Save scorecard").click()
-    assert page.get_by_text("Scorecard saved. Remy Rep can see it.").is_visible()
+    expect(page.get_by_text("Scorecard saved. Remy Rep can see it.")).to_be_visible()
 
     form = page.get_by_role("form", name="Post-mortem")
     form.get_by_label("What went well").fill("Found the pain in ten minutes.")
@@ -81,13 +82,13 @@ def test_a_coach_completes_a_session_with_a_scorecard_and_a_post_mortem(cast, pa
     form.get_by_label("What the rep will do").fill("Ask who signs in every first call")
     form.get_by_role("button", name="Save post-mortem").click()
 
-    assert page.get_by_text("Post-mortem saved.").is_visible()
-    assert page.get_by_text("Share of new deals with economic buyer ≥ 70.0%").is_visible()
+    expect(page.get_by_text("Post-mortem saved.")).to_be_visible()
+    expect(page.get_by_text("Share of new deals with economic buyer ≥ 70.0%")).to_be_visible()
     assert Scorecard.objects.get(session=session).overall == 65
     assert Commitment.objects.get().check_date == timezone.localdate() + dt.timedelta(days=90)
 
     page.get_by_role("button", name="Log out").click()
     log_in(page, "rep@example.com", PASSWORD)
     page.goto(f"/coaching/sessions/{session.pk}/")
-    assert page.get_by_text("65.0").is_visible()
-    assert page.get_by_text("Great discovery; ask who signs.").is_visible()
+    expect(page.get_by_text("65.0")).to_be_visible()
+    expect(page.get_by_text("Great discovery; ask who signs.")).to_be_visible()

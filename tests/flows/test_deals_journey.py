@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.deals.factories import DealChangeFactory, DealFactory
 from tests.factories import PASSWORD
@@ -68,18 +69,18 @@ def test_a_manager_opens_pipeline_hygiene_and_a_slipped_deal(cast, page, pipelin
         "link", name="Pipeline hygiene"
     ).click()
 
-    assert page.get_by_role("heading", name="Pipeline hygiene", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Pipeline hygiene", level=1)).to_be_visible()
     slipped = page.locator("#slipped")
-    assert slipped.get_by_role("link", name=pipeline.name).is_visible()
-    assert slipped.get_by_text("Pushed").is_visible()
-    assert page.get_by_text("Descriptive", exact=True).is_visible()
-    assert page.get_by_text("Initech expansion").count() == 0  # another team's deal
+    expect(slipped.get_by_role("link", name=pipeline.name)).to_be_visible()
+    expect(slipped.get_by_text("Pushed")).to_be_visible()
+    expect(page.get_by_text("Descriptive", exact=True)).to_be_visible()
+    expect(page.get_by_text("Initech expansion")).to_have_count(0)  # another team's deal
     snap(page, "hygiene")
 
     slipped.get_by_role("link", name=pipeline.name).click()
-    assert page.get_by_role("heading", name=pipeline.name).is_visible()
-    assert page.get_by_role("heading", name="History").is_visible()
-    assert page.locator(".timeline").get_by_text("pushed").is_visible()
+    expect(page.get_by_role("heading", name=pipeline.name)).to_be_visible()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.locator(".timeline").get_by_text("pushed")).to_be_visible()
     snap(page, "detail")
 
 
@@ -89,19 +90,19 @@ def test_a_rep_sees_only_their_own_deals(cast, page, pipeline):
     page.goto("/deals/")
 
     rows = page.locator("table.deals-table tbody tr")
-    assert rows.count() == 2
-    assert page.get_by_role("link", name="Umbrella won").is_visible()
-    assert page.get_by_text("Globex pilot").count() == 0
-    assert page.get_by_text("Initech expansion").count() == 0
-    assert page.get_by_label("Owner").count() == 0  # nothing to choose from
+    expect(rows).to_have_count(2)
+    expect(page.get_by_role("link", name="Umbrella won")).to_be_visible()
+    expect(page.get_by_text("Globex pilot")).to_have_count(0)
+    expect(page.get_by_text("Initech expansion")).to_have_count(0)
+    expect(page.get_by_label("Owner")).to_have_count(0)  # nothing to choose from
     snap(page, "list-rep")
 
     page.get_by_label("Status").select_option("won")
     page.get_by_role("button", name="Filter").click()
-    assert page.locator("table.deals-table tbody tr").count() == 1
+    expect(page.locator("table.deals-table tbody tr")).to_have_count(1)
 
     page.goto(f"/deals/{DealFactory._meta.model.objects.get(name='Globex pilot').pk}/")
-    assert page.get_by_role("heading", name="Globex pilot").count() == 0
+    expect(page.get_by_role("heading", name="Globex pilot")).to_have_count(0)
 
 
 def test_an_admin_imports_a_csv_and_downloads_the_error_report(cast, page, tmp_path):
@@ -118,12 +119,12 @@ def test_an_admin_imports_a_csv_and_downloads_the_error_report(cast, page, tmp_p
     page.get_by_label("Source").fill("salesforce")
     page.get_by_label("CSV file").set_input_files(str(path))
     page.get_by_role("button", name="Upload and preview").click()
-    assert page.get_by_role("heading", name="Map columns").is_visible()
+    expect(page.get_by_role("heading", name="Map columns")).to_be_visible()
     snap(page, "import-map")
     page.get_by_role("button", name="Import 2 rows").click()
 
-    assert page.get_by_role("heading", name="Import result").is_visible()
-    assert page.get_by_text("Must not be negative.").is_visible()
+    expect(page.get_by_role("heading", name="Import result")).to_be_visible()
+    expect(page.get_by_text("Must not be negative.")).to_be_visible()
     snap(page, "import-result")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the error report (CSV)").click()

@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 from tests.flows.conftest import log_in
@@ -9,8 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_rep_logs_in_and_sees_their_home_page(cast, page):
     log_in(page, "rep@example.com", PASSWORD)
 
-    assert page.get_by_role("heading", name="Welcome, Remy Rep").is_visible()
-    assert page.get_by_role("navigation", name="Main").is_visible()
+    expect(page.get_by_role("heading", name="Welcome, Remy Rep")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def test_a_wrong_password_shows_a_clear_message(cast, page):
@@ -19,4 +22,6 @@ def test_a_wrong_password_shows_a_clear_message(cast, page):
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
 
-    assert page.get_by_role("alert").inner_text().startswith("That email and password do not match")
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile("^" + re.escape("That email and password do not match"))
+    )

@@ -49,7 +49,9 @@ def test_an_admin_creates_and_revokes_an_api_key(cast, page):
     page.get_by_label("Read users").check()
     page.get_by_role("button", name="Create key").click()
 
-    shown = page.get_by_test_id("new-key").inner_text()
+    new_key = page.get_by_test_id("new-key")
+    expect(new_key).to_have_text(re.compile(r"\S{20,}"))  # shown once, after the create
+    shown = new_key.inner_text()
     key = ApiKey.objects.get(name="HR sync")
     assert key.is_valid(shown) and shown.startswith(key.prefix)
     page.get_by_role("button", name="Revoke HR sync").click()

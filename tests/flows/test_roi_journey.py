@@ -4,6 +4,7 @@ figures, and the table behind the chart."""
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from roi.models import ReportSnapshot
 from roi.services import report_refresh_all
@@ -30,21 +31,20 @@ def test_a_leader_reads_a_program_estimate_beside_the_naive_figures(cast, page):
     # when the leader opens Impact and the program
     log_in(page, "leader@example.com", PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Impact").click()
-    page.get_by_role("heading", name="Impact", exact=True).wait_for()
+    expect(page.get_by_role("heading", name="Impact", exact=True)).to_be_visible()
     page.get_by_role("link", name="Discovery that sticks").click()
 
     # then the estimate sits beside what a naive tool would say
-    page.get_by_role("heading", name="Discovery that sticks").wait_for()
-    estimate = page.get_by_test_id("estimate").inner_text()
-    naive = page.get_by_test_id("naive-before-after").inner_text()
-    assert estimate == f"+${round(snapshot.att):,}"
-    assert naive == f"+${round(snapshot.payload['naive']['before_after']):,}"
-    assert page.get_by_role("heading", name="What a naive tool would say").is_visible()
-    assert page.locator("canvas[data-chart='event-study']").is_visible()
+    expect(page.get_by_role("heading", name="Discovery that sticks")).to_be_visible()
+    expect(page.get_by_test_id("estimate")).to_have_text(f"+${round(snapshot.att):,}")
+    expect(page.get_by_test_id("naive-before-after")).to_have_text(
+        f"+${round(snapshot.payload['naive']['before_after']):,}"
+    )
+    expect(page.get_by_role("heading", name="What a naive tool would say")).to_be_visible()
+    expect(page.locator("canvas[data-chart='event-study']")).to_be_visible()
 
     # and the chart's table alternative opens with every month since training
     page.get_by_text("Show as a table").first.click()
     table = page.get_by_role("table", name="Effect by months since training")
-    table.wait_for()
     rows = table.locator("tbody tr")
-    assert rows.count() == len(snapshot.payload["event_study"])
+    expect(rows).to_have_count(len(snapshot.payload["event_study"]))

@@ -33,38 +33,38 @@ def test_a_rep_takes_an_assigned_course_to_the_certificate(cast, page):
 
     log_in(page, "rep@example.com", PASSWORD)
     page.get_by_role("link", name="Learning", exact=True).click()
-    assert page.get_by_role("heading", name="Assigned to you").is_visible()
+    expect(page.get_by_role("heading", name="Assigned to you")).to_be_visible()
     page.get_by_role("link", name="Start").click()
 
-    assert page.get_by_role("heading", name="Why deals die").is_visible()
+    expect(page.get_by_role("heading", name="Why deals die")).to_be_visible()
     page.get_by_role("button", name="Mark done and continue").click()
-    assert page.get_by_role("heading", name="A compelling deadline").is_visible()
+    expect(page.get_by_role("heading", name="A compelling deadline")).to_be_visible()
     page.get_by_role("button", name="Mark done and continue").click()
 
-    assert page.get_by_role("heading", name="Check your qualification").is_visible()
+    expect(page.get_by_role("heading", name="Check your qualification")).to_be_visible()
     _answer(page, "wrong")
-    assert page.get_by_role("heading", name="Not passed yet").is_visible()
-    assert page.get_by_text("Because of reason 1.").count() == 0  # answers wait for a pass
+    expect(page.get_by_role("heading", name="Not passed yet")).to_be_visible()
+    expect(page.get_by_text("Because of reason 1.")).to_have_count(0)  # answers wait for a pass
     _answer(page, "right")
 
-    assert page.get_by_role("heading", name="Course completed").is_visible()
+    expect(page.get_by_role("heading", name="Course completed")).to_be_visible()
     page.locator("label[for=star-4]").click()  # the star itself, as a person clicks it
     page.get_by_role("button", name="Send rating").click()
     expect(page.get_by_text("You gave it 4 stars")).to_be_visible()  # swapped in by htmx
     page.get_by_role("link", name="View your certificate").click()
 
     certificate = page.get_by_role("article", name="Certificate of completion")
-    assert certificate.get_by_text("Remy Rep").is_visible()
-    assert certificate.get_by_text("Qualification that holds up").is_visible()
+    expect(certificate.get_by_text("Remy Rep")).to_be_visible()
+    expect(certificate.get_by_text("Qualification that holds up")).to_be_visible()
     completion = Completion.objects.get(user=cast.rep)
-    assert completion.certificate_code in certificate.inner_text()
+    expect(certificate).to_contain_text(completion.certificate_code)
     assert QuizAttempt.objects.filter(user=cast.rep).count() == 2
 
     verify = certificate.get_by_role("link").get_attribute("href")
     page.context.clear_cookies()
     page.goto(verify)
-    assert page.get_by_role("heading", name="Certificate verified").is_visible()
-    assert page.get_by_text("Remy Rep").is_visible()
+    expect(page.get_by_role("heading", name="Certificate verified")).to_be_visible()
+    expect(page.get_by_text("Remy Rep")).to_be_visible()
 
 
 def test_a_rep_on_a_phone_resumes_where_they_left_off(cast, browser, live_server):
@@ -81,7 +81,9 @@ def test_a_rep_on_a_phone_resumes_where_they_left_off(cast, browser, live_server
         page.goto("/learn/")
         page.get_by_role("link", name="Continue").click()
 
-        assert page.get_by_role("heading", name="Questions that move a conversation").is_visible()
+        expect(
+            page.get_by_role("heading", name="Questions that move a conversation")
+        ).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390  # nothing wider than the phone
     finally:
