@@ -2,11 +2,13 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, Scope, Team, User
+from accounts.sso import domains_parse
 from core.validation import InputInvalid, date_checked
 
 
@@ -154,3 +156,78 @@ class ApiKeyCreateForm(forms.Form):
             except InputInvalid as exc:
                 raise forms.ValidationError(exc.reason) from None
         return value
+
+
+class SsoSettingsForm(forms.Form):
+    oidc_enabled = forms.BooleanField(label=_("Sign in with OpenID Connect"), required=False)
+    provider_name = forms.CharField(
+        label=_("Provider name"),
+        max_length=60,
+        required=False,
+        help_text=_("Shown on the login button, e.g. Okta, Microsoft or Google."),
+    )
+    oidc_issuer = forms.URLField(
+        label=_("Issuer URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "The provider's discovery document is read from "
+            "<issuer>/.well-known/openid-configuration."
+        ),
+    )
+    oidc_client_id = forms.CharField(label=_("Client ID"), max_length=255, required=False)
+    oidc_client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        max_length=2000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted. Leave empty to keep the stored secret."),
+    )
+    allowed_domains = forms.CharField(
+        label=_("Allowed email domains"),
+        required=False,
+        max_length=2000,
+        help_text=_("Comma-separated, e.g. example.com, example.de. Empty: any domain."),
+    )
+    groups_claim = forms.CharField(
+        label=_("Groups claim"),
+        max_length=100,
+        required=False,
+        help_text=_("The ID token claim that lists the person's groups, often “groups”."),
+    )
+    group_mapping = forms.CharField(
+        label=_("Groups to roles and teams"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "One line per group: “group | role | team” (team optional), e.g. “Sales EMEA | rep "
+            "| EMEA”. The first line whose group the person is in sets their role and team at "
+            "each sign-in."
+        ),
+    )
+    jit_enabled = forms.BooleanField(
+        label=_("Create people at their first sign-in"),
+        required=False,
+        help_text=_("Off: only people already in Coachline (invited or provisioned) may sign in."),
+    )
+    sso_required = forms.BooleanField(
+        label=_("Single sign-on required"),
+        required=False,
+        help_text=_("Password login is off for everyone but the break-glass admin."),
+    )
+    break_glass_user = forms.ModelChoiceField(
+        label=_("Break-glass admin"),
+        required=False,
+        queryset=User.objects.filter(is_active=True, role=Role.ADMIN),
+        help_text=_(
+            "The one admin who may still sign in with a password, e.g. when the provider is down."
+        ),
+    )
+
+    def clean_allowed_domains(self) -> list[str]:
+        try:
+            return domains_parse(self.cleaned_data.get("allowed_domains", ""))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
+from core.encryption import EncryptedTextField
 from core.models import TimeStampedModel
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
@@ -204,3 +205,96 @@ class ApiKey(AbstractAPIKey):
             return True
         resource, _sep, action = scope.partition(":")
         return action == "read" and f"{resource}:write" in self.scopes
+
+
+class SignInMethod(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML")
+
+
+class SingleSignOn(models.Model):
+    """The organisation's single sign-on settings: one row, edited on the SSO page by an admin."""
+
+    oidc_enabled = models.BooleanField(_("OpenID Connect sign-in on"), default=False)
+    provider_name = models.CharField(
+        _("provider name"),
+        max_length=60,
+        blank=True,
+        help_text=_("Shown on the login button, e.g. Okta, Microsoft or Google."),
+    )
+    oidc_issuer = models.URLField(_("issuer URL"), max_length=500, blank=True)
+    oidc_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
+    oidc_client_secret = EncryptedTextField(_("client secret"), blank=True, default="")
+    allowed_domains = models.JSONField(_("allowed email domains"), default=list, blank=True)
+    groups_claim = models.CharField(_("groups claim"), max_length=100, blank=True, default="groups")
+    # [{"group": "Sales EMEA", "role": "rep", "team": "EMEA"}, ...]: the first match wins.
+    group_mapping = models.JSONField(_("group mapping"), default=list, blank=True)
+    jit_enabled = models.BooleanField(_("create people at first sign-in"), default=True)
+    sso_required = models.BooleanField(_("single sign-on required"), default=False)
+    break_glass_user = models.ForeignKey(
+        User,
+        verbose_name=_("break-glass admin"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("single sign-on settings")
+        verbose_name_plural = _("single sign-on settings")
+
+    def __str__(self) -> str:
+        return self.provider_name or "single sign-on"
+
+    @classmethod
+    def current(cls) -> "SingleSignOn":
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
+
+
+class ExternalIdentity(TimeStampedModel):
+    """This person is `subject` at identity provider `issuer` (an OIDC `sub`, a SAML NameID):
+    later sign-ins find them by it even if their email changes."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="accounts_external_identity_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"
+
+
+class SignInRecord(models.Model):
+    """One sign-in or failed attempt: how, through which provider, from where."""
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="sign_ins"
+    )
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    method = models.CharField(_("method"), max_length=16, choices=SignInMethod.choices)
+    provider = models.CharField(_("provider"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    succeeded = models.BooleanField(_("succeeded"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.method} {self.at:%Y-%m-%d %H:%M}"

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.access import Principal, visible_users
-from accounts.models import ApiKey, CoachAssignment, User
+from accounts.models import ApiKey, CoachAssignment, SignInRecord, User
 
 
 def user_list(*, principal: Principal) -> QuerySet[User]:
@@ -109,3 +109,8 @@ def audit_entry_row(entry: LogEntry) -> AuditRow:
         what=f"{entry.content_type.name}: {entry.object_repr}",
         changes=changes,
     )
+
+
+def sign_in_list() -> QuerySet[SignInRecord]:
+    """Sign-ins and failures, newest first, with the person joined (one query a page)."""
+    return SignInRecord.objects.select_related("user").order_by("-at", "-pk")

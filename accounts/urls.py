@@ -1,13 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import people_views, views
+from accounts import people_views, sso_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", sso_views.logout_view, name="logout"),
+    path("sso/oidc/login/", sso_views.oidc_login, name="oidc_login"),
+    path("sso/oidc/callback/", sso_views.oidc_callback, name="oidc_callback"),
+    path("sso/", sso_views.sso_settings, name="sso_settings"),
+    path("sign-ins/", sso_views.sign_ins, name="sign_ins"),
     path("login/code/", views.two_factor_verify_view, name="two_factor_verify"),
     path("two-factor/", views.two_factor_settings, name="two_factor"),
     path("audit/", views.audit_log, name="audit_log"),

@@ -1,10 +1,11 @@
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import AuditLogFilterForm, EmailLoginForm, ProfileForm, TwoFactorCodeForm
 from accounts.http import AuthenticatedRequest
+from accounts.models import SignInMethod, SingleSignOn
 from accounts.selectors import AuditFilters, audit_entry_row, audit_log_list
+from accounts.sso import password_sign_in_allowed, sign_in_record
 from accounts.two_factor import (
     two_factor_disable,
     two_factor_enrolment_confirm,
@@ -36,8 +39,41 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso"] = SingleSignOn.current()
+        return context
+
+    def form_invalid(self, form: EmailLoginForm) -> HttpResponse:  # type: ignore[override]
+        if self.request.method == "POST":
+            sign_in_record(
+                request=self.request,
+                method=SignInMethod.PASSWORD,
+                succeeded=False,
+                email=str(self.request.POST.get("username", ""))[:254],
+                reason="password refused"
+                if not form.has_error(NON_FIELD_ERRORS, "sso_required")
+                else "single sign-on required",
+            )
+        return super().form_invalid(form)
+
     def form_valid(self, form: EmailLoginForm) -> HttpResponse:  # type: ignore[override]
         user = form.get_user()
+        if not password_sign_in_allowed(user=user):
+            form.add_error(
+                None,
+                ValidationError(
+                    _(
+                        "Your organisation signs in with single sign-on: use the button "
+                        "below the form."
+                    ),
+                    code="sso_required",
+                ),
+            )
+            return self.form_invalid(form)
+        sign_in_record(
+            request=self.request, method=SignInMethod.PASSWORD, succeeded=True, user=user
+        )
         if not two_factor_is_on(user=user):
             return super().form_valid(form)
         # The password was right; the login happens only once the code is right too.

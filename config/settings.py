@@ -165,6 +165,11 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "roi.programcosting", "exclude_fields": ["created_at", "updated_at"]},
     {"model": "core.organization"},
     {
+        "model": "accounts.singlesignon",
+        "exclude_fields": ["updated_at", "updated_by"],
+        "mask_fields": ["oidc_client_secret"],
+    },
+    {
         "model": "integrations.crmconnection",
         "include_fields": ["is_enabled", "settings", "credentials", "stage_map", "field_map"],
         "mask_fields": ["credentials"],
