@@ -182,6 +182,7 @@ class Scope(models.TextChoices):
     COACHING_READ = "coaching:read", _("Read coaching")
     COACHING_WRITE = "coaching:write", _("Write coaching")
     REPORTS_READ = "reports:read", _("Read reports")
+    TOOLS_WRITE = "tools:write", _("Write tools and their seats")
 
 
 class ApiKey(AbstractAPIKey):

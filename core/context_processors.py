@@ -17,6 +17,7 @@ NAV: list[tuple[str, Any, tuple[str, ...]]] = [
     ("accounts:people", _("People"), ("coach", "manager", "leader", "admin")),
     ("integrations:index", _("Integrations"), ("admin",)),
     ("roi:costs", _("Costs"), ("admin",)),
+    ("tools:list", _("Tools"), ("admin",)),
     ("accounts:api_keys", _("API keys"), ("admin",)),
     ("accounts:audit_log", _("Audit log"), ("admin",)),
 ]

@@ -7,7 +7,7 @@ services that rely on a constraint here enforce the same rule by "write, then ch
 from typing import Any
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField
+from django.contrib.postgres.fields import DateRangeField, DateTimeRangeField
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Func
 
@@ -17,6 +17,14 @@ class TsTzRange(Func):
 
     function = "TSTZRANGE"
     output_field = DateTimeRangeField()
+
+
+class DateRangeClosed(Func):
+    """daterange(start, end, '[]'): both days included; a NULL end is open-ended."""
+
+    function = "DATERANGE"
+    template = "%(function)s(%(expressions)s, '[]')"
+    output_field = DateRangeField()
 
 
 class PostgresExclusionConstraint(ExclusionConstraint):

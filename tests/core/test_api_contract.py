@@ -87,6 +87,8 @@ def test_enum_names_are_the_choices_names(schema: dict[str, Any]) -> None:
         "SessionKindEnum",
         "SessionOutcomeEnum",
         "SessionStatusEnum",
+        "ToolCategoryEnum",
+        "ToolPricingEnum",
     ]
 
 
