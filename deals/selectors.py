@@ -20,7 +20,9 @@ from typing import Any, Final
 from django.db.models import (
     Count,
     DateField,
+    DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     Max,
@@ -30,7 +32,8 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Coalesce, Lead, RowNumber
+from django.db.models.functions import Coalesce, Lead, RowNumber, TruncDate
+from django.db.models.lookups import GreaterThan, IsNull
 
 from accounts.access import Principal
 from accounts.models import CrmIdentity, User
@@ -85,15 +88,26 @@ class TextDate(Func):
         return self.as_sql(compiler, connection, template="date(%(expressions)s)")
 
 
+def _outer_closed_at() -> ExpressionWrapper:
+    return ExpressionWrapper(OuterRef("closed_at"), output_field=DateTimeField())
+
+
 def _pushed_changes() -> QuerySet[DealChange]:
     """Close-date changes of the outer deal that pushed the date later and were not followed by
     closing on or before the old date. ISO dates compare correctly as text."""
+    # The outer deal's closing time is read through OuterRef, not by joining the deal again:
+    # a condition on an outer column besides the key keeps PostgreSQL from turning the EXISTS
+    # into a hashed scan of every close-date change (it estimates the calls before LIMIT), so
+    # a page of 50 deals probes the (deal, field) index 50 times whatever the table's size.
     return (
         DealChange.objects.filter(deal=OuterRef("pk"), field=DealField.EXPECTED_CLOSE_DATE)
         .exclude(old_value="")
         .exclude(new_value="")
         .filter(new_value__gt=F("old_value"))
-        .exclude(deal__closed_at__date__lte=TextDate("old_value"))
+        .filter(
+            Q(IsNull(OuterRef("closed_at"), True))
+            | Q(GreaterThan(TruncDate(_outer_closed_at()), TextDate("old_value")))
+        )
     )
 
 
