@@ -685,3 +685,37 @@ def test_session_forms_over_the_cast(cast, client, rubric, name, status):
     assert (Scorecard.objects.count(), PostMortem.objects.count()) == (
         (1, 1) if written else (0, 0)
     )
+
+
+def test_session_items_name_the_other_person_escaped_in_the_viewers_language(cast, client, rubric):
+    cast.rep.full_name = "Remy <b>Rep</b>"
+    cast.rep.save()
+    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    start = dt.datetime.combine(monday, dt.time(9), tzinfo=dt.UTC)
+    deal = DealFactory(owner=cast.rep, name="Acme & Co")
+    session = SessionFactory(
+        coach=cast.coach, rep=cast.rep, start=start, end=start + H, deal=deal, status="completed"
+    )
+    rubric_obj, criteria = rubric
+    overall = scorecard_record(
+        session=session, scored_by=cast.coach, rubric=rubric_obj, scores={c.pk: 3 for c in criteria}
+    ).overall
+    SessionFactory(
+        coach=cast.other_coach,
+        rep=cast.coach,
+        start=start + 2 * H,
+        end=start + 3 * H,
+        status="cancelled",
+        cancelled_at=timezone.now(),
+    )
+    cast.coach.language = "de"
+    cast.coach.save()
+    client.force_login(cast.coach)
+
+    page = client.get("/coaching/calendar/").content.decode()
+
+    score = str(overall).replace(".", ",")  # German decimal comma
+    assert f"mit Remy &lt;b&gt;Rep&lt;/b&gt; · Acme &amp; Co · Bewertung {score}<" in page
+    assert f"mit Coach {cast.other_coach.full_name}" in page
+    assert 'class="cancelled-text">' in page and '<span class="badge bad">' in page
+    assert '<span class="badge ok">Abgeschlossen</span>' in page
