@@ -88,7 +88,7 @@ class TextDate(Func):
         return self.as_sql(compiler, connection, template="date(%(expressions)s)")
 
 
-def _outer_closed_at() -> ExpressionWrapper[DateTimeField]:
+def _outer_closed_at() -> ExpressionWrapper[OuterRef]:
     return ExpressionWrapper(OuterRef("closed_at"), output_field=DateTimeField())
 
 
