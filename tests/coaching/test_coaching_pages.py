@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import CoachAssignment
 from coaching.models import AvailabilityWindow, CoachingSession, Commitment, PostMortem, Scorecard
@@ -712,7 +712,10 @@ def test_session_items_name_the_other_person_escaped_in_the_viewers_language(cas
     cast.coach.save()
     client.force_login(cast.coach)
 
-    page = client.get("/coaching/calendar/").content.decode()
+    # The middleware activates the coach's language for the thread; override() puts the
+    # previous one back afterwards, so later tests in this worker are not answered in German.
+    with translation.override(None):
+        page = client.get("/coaching/calendar/").content.decode()
 
     score = str(overall).replace(".", ",")  # German decimal comma
     assert f"mit Remy &lt;b&gt;Rep&lt;/b&gt; · Acme &amp; Co · Bewertung {score}<" in page
