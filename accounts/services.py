@@ -38,67 +38,57 @@ class _UserRow:
     crm_ids: dict[str, str]
 
 
-def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
-    def err(field: str, message: str) -> RowError:
-        key = raw.get("email", "") if isinstance(raw, dict) else ""
-        return RowError(index=index, field=field, message=message, key=str(key))
+class _RowInvalid(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
 
+
+def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
+    try:
+        return _user_row(index, raw)
+    except _RowInvalid as exc:
+        key = raw.get("email", "") if isinstance(raw, dict) else ""
+        return RowError(index=index, field=exc.field, message=exc.message, key=str(key))
+
+
+def _user_row(index: int, raw: Any) -> _UserRow:
+    """The row, checked; raises _RowInvalid naming the first bad field."""
     if not isinstance(raw, dict):
-        return err("", "Each row must be a JSON object.")
+        raise _RowInvalid("", "Each row must be a JSON object.")
     problem = row_problem(raw)
     if problem is not None:
-        return err(*problem)
+        raise _RowInvalid(*problem)
     email = raw.get("email")
     if not isinstance(email, str) or not email.strip():
-        return err("email", "This field is required.")
+        raise _RowInvalid("email", "This field is required.")
     email = email.strip().lower()
     try:
         validate_email(email)
     except ValidationError:
-        return err("email", "Enter a valid email address.")
+        raise _RowInvalid("email", "Enter a valid email address.") from None
     full_name = raw.get("full_name", "")
     if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > _NAME_MAX:
-        return err("full_name", f"Give a name of 1 to {_NAME_MAX} characters.")
+        raise _RowInvalid("full_name", f"Give a name of 1 to {_NAME_MAX} characters.")
     role = raw.get("role", Role.REP)
     if role not in Role.values:
-        return err("role", f"Must be one of {', '.join(Role.values)}.")
+        raise _RowInvalid("role", f"Must be one of {', '.join(Role.values)}.")
     team = raw.get("team")
     if team is not None and (not isinstance(team, str) or len(team) > _TEAM_MAX):
-        return err("team", f"Must be a team name of at most {_TEAM_MAX} characters.")
+        raise _RowInvalid("team", f"Must be a team name of at most {_TEAM_MAX} characters.")
     refs: dict[str, str | None] = {}
     for field in ("manager_email", "coach_email"):
         value = raw.get(field)
         if value is not None and not isinstance(value, str):
-            return err(field, "Must be an email address.")
+            raise _RowInvalid(field, "Must be an email address.")
         refs[field] = value.strip().lower() if value else None
         if refs[field] == email:
-            return err(field, "A person cannot be their own manager or coach.")
-    hire_date = None
-    if raw.get("hire_date") not in (None, ""):
-        try:
-            hire_date = dt.date.fromisoformat(str(raw["hire_date"]))
-        except ValueError:
-            return err("hire_date", "Use the date format YYYY-MM-DD.")
-        try:
-            date_checked(hire_date)
-        except InputInvalid as exc:
-            return err("hire_date", exc.reason)
+            raise _RowInvalid(field, "A person cannot be their own manager or coach.")
+    hire_date = _hire_date(raw.get("hire_date"))
     time_zone = raw.get("time_zone") or "UTC"
     if time_zone not in _VALID_ZONES:
-        return err("time_zone", f"Unknown time zone {time_zone!r}.")
-    crm_ids = raw.get("crm_ids") or {}
-    if not isinstance(crm_ids, dict) or not all(
-        isinstance(k, str)
-        and 0 < len(k) <= _CRM_SOURCE_MAX
-        and isinstance(v, (str, int))
-        and 0 < len(str(v)) <= _CRM_OWNER_MAX
-        for k, v in crm_ids.items()
-    ):
-        return err(
-            "crm_ids",
-            f"Must be an object of {{source: owner_id}} (source up to {_CRM_SOURCE_MAX} "
-            f"characters, owner id up to {_CRM_OWNER_MAX}).",
-        )
+        raise _RowInvalid("time_zone", f"Unknown time zone {time_zone!r}.")
+    crm_ids = _crm_ids(raw.get("crm_ids") or {})
     return _UserRow(
         index=index,
         email=email,
@@ -109,8 +99,38 @@ def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
         coach_email=refs["coach_email"],
         hire_date=hire_date,
         time_zone=time_zone,
-        crm_ids={k.lower(): str(v) for k, v in crm_ids.items()},
+        crm_ids=crm_ids,
     )
+
+
+def _hire_date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        hire_date = dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise _RowInvalid("hire_date", "Use the date format YYYY-MM-DD.") from None
+    try:
+        return date_checked(hire_date)
+    except InputInvalid as exc:
+        raise _RowInvalid("hire_date", exc.reason) from None
+
+
+def _crm_ids(value: Any) -> dict[str, str]:
+    """{source: owner id} with the sources lower-cased, each within its column's length."""
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str)
+        and 0 < len(k) <= _CRM_SOURCE_MAX
+        and isinstance(v, (str, int))
+        and 0 < len(str(v)) <= _CRM_OWNER_MAX
+        for k, v in value.items()
+    ):
+        raise _RowInvalid(
+            "crm_ids",
+            f"Must be an object of {{source: owner_id}} (source up to {_CRM_SOURCE_MAX} "
+            f"characters, owner id up to {_CRM_OWNER_MAX}).",
+        )
+    return {k.lower(): str(v) for k, v in value.items()}
 
 
 def _drop_unresolvable(
@@ -164,27 +184,8 @@ def user_bulk_upsert(*, rows: list[Any], may_grant_privileged_roles: bool) -> Bu
     good = _drop_crm_conflicts(good, result.errors)
 
     with transaction.atomic():
-        teams = _teams_by_name({r.team for r in good if r.team})
         users = dict(existing)
-        changed: set[str] = set()
-        for row in good:
-            user = users.get(row.email)
-            values = {f: getattr(row, f) for f in _USER_FIELDS}
-            values["team"] = teams.get(row.team) if row.team else None
-            values["is_staff"] = row.role == Role.ADMIN
-            if user is None:
-                user = User(email=row.email, **values)
-                user.set_unusable_password()
-                user.save()
-                users[row.email] = user
-                result.created += 1
-                continue
-            diff = {k: v for k, v in values.items() if getattr(user, k) != v}
-            if diff:
-                for k, v in diff.items():
-                    setattr(user, k, v)
-                user.save(update_fields=list(diff))
-                changed.add(row.email)
+        changed = _users_write(good, users, result)
         users.update(
             {u.email.lower(): u for u in User.objects.filter(email__in=referenced - set(users))}
         )
@@ -200,6 +201,32 @@ def user_bulk_upsert(*, rows: list[Any], may_grant_privileged_roles: bool) -> Bu
                     result.unchanged += 1
     result.errors.sort(key=lambda e: e.index)
     return result
+
+
+def _users_write(rows: list[_UserRow], users: dict[str, User], result: BulkResult) -> set[str]:
+    """Create or update each row's user (adding new ones to `users`, counting them created);
+    returns the emails of stored users whose fields changed."""
+    teams = _teams_by_name({r.team for r in rows if r.team})
+    changed: set[str] = set()
+    for row in rows:
+        user = users.get(row.email)
+        values = {f: getattr(row, f) for f in _USER_FIELDS}
+        values["team"] = teams.get(row.team) if row.team else None
+        values["is_staff"] = row.role == Role.ADMIN
+        if user is None:
+            user = User(email=row.email, **values)
+            user.set_unusable_password()
+            user.save()
+            users[row.email] = user
+            result.created += 1
+            continue
+        diff = {k: v for k, v in values.items() if getattr(user, k) != v}
+        if diff:
+            for k, v in diff.items():
+                setattr(user, k, v)
+            user.save(update_fields=list(diff))
+            changed.add(row.email)
+    return changed
 
 
 def _drop_privilege_changes(

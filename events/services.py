@@ -122,32 +122,13 @@ def webhook_delivery_attempt(
         return _finish(delivery, DeliveryStatus.FAILED, error=_("The subscription is paused."))
 
     body = delivery.body.encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "Coachline-Webhooks/1",
-        "X-Coachline-Event": delivery.event_type,
-        "X-Coachline-Delivery": str(delivery.pk),
-        "X-Coachline-Event-Id": str(delivery.event_id),
-        SIGNATURE_HEADER: signature_header(
-            secret=subscription.secret, timestamp=int(time.time()), body=body
-        ),
-    }
-    url = httpx.URL(subscription.url)
-    extensions: dict[str, Any] = {}
-    if not private_networks_allowed():
-        # Connect to the address just checked, naming the host for Host and TLS (SNI and the
-        # certificate check), so a second DNS answer cannot redirect the request inward.
-        try:
-            address = destination_address(
-                host=url.host, port=url.port or _DEFAULT_PORTS.get(url.scheme, 443)
-            )
-        except DestinationRefused as exc:
-            return _finish(delivery, DeliveryStatus.FAILED, error=str(exc))
-        except OSError as exc:  # DNS is down or the name is gone: worth another try
-            return _finish_transient(delivery, code=None, error=_short_error(exc))
-        headers["Host"] = url.netloc.decode("ascii")
-        extensions["sni_hostname"] = url.host
-        url = url.copy_with(host=address)
+    headers = _delivery_headers(delivery, body=body)
+    try:
+        url, extensions = _pinned_destination(httpx.URL(subscription.url), headers)
+    except DestinationRefused as exc:
+        return _finish(delivery, DeliveryStatus.FAILED, error=str(exc))
+    except OSError as exc:  # DNS is down or the name is gone: worth another try
+        return _finish_transient(delivery, code=None, error=_short_error(exc))
     # Pooled, keep-alive between deliveries; one pool per subscriber host, so that a connection
     # whose certificate was checked for one host never carries another host's delivery (two
     # hosts may share the address connected to above).
@@ -171,6 +152,35 @@ def webhook_delivery_attempt(
         )
     # Anything else (a 3xx, 400, 401, 404, 410…) will not change by sending the same bytes again.
     return _finish(delivery, DeliveryStatus.FAILED, code=response.status_code, error=error)
+
+
+def _delivery_headers(delivery: WebhookDelivery, *, body: bytes) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Coachline-Webhooks/1",
+        "X-Coachline-Event": delivery.event_type,
+        "X-Coachline-Delivery": str(delivery.pk),
+        "X-Coachline-Event-Id": str(delivery.event_id),
+        SIGNATURE_HEADER: signature_header(
+            secret=delivery.subscription.secret, timestamp=int(time.time()), body=body
+        ),
+    }
+
+
+def _pinned_destination(
+    url: httpx.URL, headers: dict[str, str]
+) -> tuple[httpx.URL, dict[str, Any]]:
+    """The URL to connect to and the request's extensions. Unless private networks are allowed,
+    connect to the address just checked, naming the host for Host and TLS (SNI and the
+    certificate check), so a second DNS answer cannot redirect the request inward. Raises
+    DestinationRefused (never worth retrying) or OSError (DNS trouble: worth retrying)."""
+    if private_networks_allowed():
+        return url, {}
+    address = destination_address(
+        host=url.host, port=url.port or _DEFAULT_PORTS.get(url.scheme, 443)
+    )
+    headers["Host"] = url.netloc.decode("ascii")
+    return url.copy_with(host=address), {"sni_hostname": url.host}
 
 
 def _finish_transient(

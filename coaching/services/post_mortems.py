@@ -26,7 +26,7 @@ from coaching.models import (
 )
 from coaching.services.metrics import metric_measure
 from core.outbox import outbox_enqueue
-from deals.models import DealStatus
+from deals.models import Deal, DealStatus
 from training.models import Lesson
 
 # A commitment is checked within this horizon: long enough for deals to move, short enough to
@@ -299,6 +299,37 @@ def _redact(text: str, names: Sequence[str], replacement: str) -> str:
     return text
 
 
+def _story_texts(
+    post_mortem: PostMortem, *, session: CoachingSession, deal: Deal
+) -> tuple[str, str]:
+    """(what happened, what we learned): the deal's facts and the post-mortem's lessons, with
+    the rep's and the customer's names taken out."""
+    rep_names = [session.rep.full_name, *session.rep.full_name.split()]
+    customer = [deal.account_name]
+
+    def anonymous(text: str) -> str:
+        return _redact(_redact(text, rep_names, _("the rep")), customer, _("the customer"))
+
+    won = deal.status == DealStatus.WON
+    facts = [
+        _("Outcome: %(outcome)s.") % {"outcome": _("won") if won else _("lost")},
+        _("Deal size: %(amount)s %(currency)s.")
+        % {"amount": f"{deal.amount:,.0f}", "currency": deal.currency},
+        _("Last stage: %(stage)s.") % {"stage": deal.stage},
+    ]
+    if deal.closed_at:
+        facts.append(
+            _("Sales cycle: %(days)s days.") % {"days": (deal.closed_at - deal.created_at).days}
+        )
+    if not won and deal.loss_reason:
+        facts.append(_("Loss reason: %(reason)s.") % {"reason": deal.loss_reason})
+    what_happened = "\n".join(
+        [" ".join(facts), "", _("What went well:"), anonymous(post_mortem.went_well)]
+    )
+    what_we_learned = "\n".join([_("What to improve:"), anonymous(post_mortem.to_improve)])
+    return what_happened, what_we_learned
+
+
 def post_mortem_to_story_lesson(*, post_mortem: PostMortem, author: User) -> Lesson:
     """Draft a story lesson from the post-mortem of a won or lost deal, and keep the link.
 
@@ -319,38 +350,9 @@ def post_mortem_to_story_lesson(*, post_mortem: PostMortem, author: User) -> Les
             raise ValidationError(
                 {"deal": _("Only a post-mortem of a won or lost deal becomes a story.")}
             )
-        rep_names = [session.rep.full_name, *session.rep.full_name.split()]
-        customer = [deal.account_name]
         won = deal.status == DealStatus.WON
         cycle_days = (deal.closed_at - deal.created_at).days if deal.closed_at else None
-        facts = [
-            _("Outcome: %(outcome)s.") % {"outcome": _("won") if won else _("lost")},
-            _("Deal size: %(amount)s %(currency)s.")
-            % {"amount": f"{deal.amount:,.0f}", "currency": deal.currency},
-            _("Last stage: %(stage)s.") % {"stage": deal.stage},
-        ]
-        if cycle_days is not None:
-            facts.append(_("Sales cycle: %(days)s days.") % {"days": cycle_days})
-        if not won and deal.loss_reason:
-            facts.append(_("Loss reason: %(reason)s.") % {"reason": deal.loss_reason})
-        what_happened = "\n".join(
-            [
-                " ".join(facts),
-                "",
-                _("What went well:"),
-                _redact(
-                    _redact(locked.went_well, rep_names, _("the rep")), customer, _("the customer")
-                ),
-            ]
-        )
-        what_we_learned = "\n".join(
-            [
-                _("What to improve:"),
-                _redact(
-                    _redact(locked.to_improve, rep_names, _("the rep")), customer, _("the customer")
-                ),
-            ]
-        )
+        what_happened, what_we_learned = _story_texts(locked, session=session, deal=deal)
         size = {"amount": f"{deal.amount:,.0f}", "currency": deal.currency}
         title = (
             _("Won: a %(amount)s %(currency)s deal")

@@ -115,15 +115,16 @@ class CrmClient:
         while True:
             attempt += 1
             self._before_request()
+            self.requests_sent += 1
+            headers = self._auth_headers() if authenticate else {}
             try:
-                self.requests_sent += 1
                 response = self._http.request(
                     method,
                     url,
                     params=params,
                     json=json,
                     data=data,
-                    headers=self._auth_headers() if authenticate else {},
+                    headers=headers,
                     timeout=TIMEOUT,
                 )
             except httpx.TransportError as exc:

@@ -10,6 +10,7 @@ from training.models import Assignment, Course
 from training.selectors.progress import (
     CourseInfo,
     LearnerFacts,
+    LessonStub,
     Status,
     courses_of_programs,
     learner_facts,
@@ -48,6 +49,74 @@ class AssignmentState:
         return Status.BADGES[self.status]
 
 
+def _assigned_courses(assignments: Sequence[Assignment]) -> dict[int, list[Course | CourseInfo]]:
+    """Each assignment's courses: its program's, in order (one query), or its course."""
+    program_courses = courses_of_programs({a.program_id for a in assignments if a.program_id})
+    courses_of: dict[int, list[Course | CourseInfo]] = {}
+    for a in assignments:
+        if a.program_id:
+            courses_of[a.pk] = list(program_courses.get(a.program_id, []))
+        else:
+            assert a.course is not None
+            courses_of[a.pk] = [a.course]
+    return courses_of
+
+
+def _status(*, is_done: bool, is_late: bool, touched: bool) -> str:
+    if is_done:
+        return Status.DONE
+    if is_late:
+        return Status.OVERDUE
+    return Status.IN_PROGRESS if touched else Status.NOT_STARTED
+
+
+def _state(
+    a: Assignment,
+    courses: list[Course | CourseInfo],
+    *,
+    facts: LearnerFacts,
+    lesson_counts: dict[int, int],
+    stubs: dict[int, list[LessonStub]],
+    with_resume: bool,
+    today: dt.date,
+) -> AssignmentState:
+    total = done = courses_done = 0
+    touched = False
+    last_completed: dt.datetime | None = None
+    resume: tuple[str, str] | None = None
+    for course in courses:
+        key = (a.assignee_id, course.pk)
+        count = lesson_counts.get(course.pk, 0)
+        completion = facts.completed.get(key)
+        total += count
+        if completion is not None:
+            done += count
+            courses_done += 1
+            touched = True
+            if last_completed is None or completion.completed_at > last_completed:
+                last_completed = completion.completed_at
+            continue
+        done += min(count, facts.done_count(*key))
+        touched = touched or bool(facts.viewed.get(key))
+        if resume is None and with_resume:
+            stub = resume_lesson(
+                stubs.get(course.pk, []), facts.done.get(key, set()), facts.last_viewed.get(key)
+            )
+            if stub is not None:
+                resume = (course.slug, stub.slug)
+    is_done = bool(courses) and courses_done == len(courses)
+    return AssignmentState(
+        status=_status(is_done=is_done, is_late=a.due_date < today, touched=touched),
+        percent=100 if is_done else percent_of(done, total),
+        courses_done=courses_done,
+        courses_total=len(courses),
+        completed_at=last_completed if is_done else None,
+        resume_course_slug=None if resume is None else resume[0],
+        resume_lesson_slug=None if resume is None else resume[1],
+        course_ids=tuple(c.pk for c in courses),
+    )
+
+
 def assignment_states(
     *,
     assignments: Sequence[Assignment],
@@ -63,14 +132,7 @@ def assignment_states(
     today = today or timezone.localdate()
     if not assignments:
         return {}
-    program_courses = courses_of_programs({a.program_id for a in assignments if a.program_id})
-    courses_of: dict[int, list[Course | CourseInfo]] = {}
-    for a in assignments:
-        if a.program_id:
-            courses_of[a.pk] = list(program_courses.get(a.program_id, []))
-        else:
-            assert a.course is not None
-            courses_of[a.pk] = [a.course]
+    courses_of = _assigned_courses(assignments)
     all_course_ids = {c.pk for cs in courses_of.values() for c in cs}
     lesson_counts = dict(lesson_counts or {})
     lesson_counts.update(lesson_count_by_course(all_course_ids - set(lesson_counts)))
@@ -79,53 +141,18 @@ def assignment_states(
             user_ids=list({a.assignee_id for a in assignments}), course_ids=all_course_ids
         )
     stubs = lesson_stubs(all_course_ids) if with_resume else {}
-    states: dict[int, AssignmentState] = {}
-    for a in assignments:
-        courses = courses_of[a.pk]
-        total = done = courses_done = 0
-        touched = False
-        last_completed: dt.datetime | None = None
-        resume: tuple[str, str] | None = None
-        for course in courses:
-            key = (a.assignee_id, course.pk)
-            count = lesson_counts.get(course.pk, 0)
-            completion = facts.completed.get(key)
-            total += count
-            if completion is not None:
-                done += count
-                courses_done += 1
-                touched = True
-                if last_completed is None or completion.completed_at > last_completed:
-                    last_completed = completion.completed_at
-                continue
-            done += min(count, facts.done_count(*key))
-            touched = touched or bool(facts.viewed.get(key))
-            if resume is None and with_resume:
-                stub = resume_lesson(
-                    stubs.get(course.pk, []), facts.done.get(key, set()), facts.last_viewed.get(key)
-                )
-                if stub is not None:
-                    resume = (course.slug, stub.slug)
-        is_done = bool(courses) and courses_done == len(courses)
-        if is_done:
-            status = Status.DONE
-        elif a.due_date < today:
-            status = Status.OVERDUE
-        elif touched:
-            status = Status.IN_PROGRESS
-        else:
-            status = Status.NOT_STARTED
-        states[a.pk] = AssignmentState(
-            status=status,
-            percent=100 if is_done else percent_of(done, total),
-            courses_done=courses_done,
-            courses_total=len(courses),
-            completed_at=last_completed if is_done else None,
-            resume_course_slug=None if resume is None else resume[0],
-            resume_lesson_slug=None if resume is None else resume[1],
-            course_ids=tuple(c.pk for c in courses),
+    return {
+        a.pk: _state(
+            a,
+            courses_of[a.pk],
+            facts=facts,
+            lesson_counts=lesson_counts,
+            stubs=stubs,
+            with_resume=with_resume,
+            today=today,
         )
-    return states
+        for a in assignments
+    }
 
 
 @dataclass(frozen=True)

@@ -71,18 +71,10 @@ class TeamRows(Sequence[TeamRow]):
 STATUS_ANNOTATION = "progress_status"
 
 
-def assignments_with_status(
-    assignments: QuerySet[Assignment], *, today: dt.date
-) -> QuerySet[Assignment]:
-    """Annotate `progress_status`: the status `assignment_states` gives, computed in SQL.
-
-    Done: every course of the target completed (a program without courses is never done);
-    else overdue: due before today; else in progress: a completion, or progress on a published
-    lesson, of one of its courses; else not started."""
+def _courses_total_sql() -> Case:
+    """How many courses the assignment covers: its program's, or 1."""
     program_courses = ProgramCourse.objects.filter(program=OuterRef("program"))
-    # The same, one subquery deeper (inside the completions' and the progress' subqueries).
-    courses_of_program = ProgramCourse.objects.filter(program=OuterRef(OuterRef("program")))
-    total = Case(
+    return Case(
         When(
             program__isnull=False,
             then=Coalesce(
@@ -98,8 +90,13 @@ def assignments_with_status(
         default=Value(1),
         output_field=IntegerField(),
     )
+
+
+def _courses_done_sql() -> Case:
+    """How many of them the assignee completed."""
+    courses_of_program = ProgramCourse.objects.filter(program=OuterRef(OuterRef("program")))
     mine = Completion.objects.filter(user=OuterRef("assignee")).order_by()
-    done = Case(
+    return Case(
         When(
             program__isnull=False,
             then=Coalesce(
@@ -116,6 +113,20 @@ def assignments_with_status(
         default=Value(0),
         output_field=IntegerField(),
     )
+
+
+def assignments_with_status(
+    assignments: QuerySet[Assignment], *, today: dt.date
+) -> QuerySet[Assignment]:
+    """Annotate `progress_status`: the status `assignment_states` gives, computed in SQL.
+
+    Done: every course of the target completed (a program without courses is never done);
+    else overdue: due before today; else in progress: a completion, or progress on a published
+    lesson, of one of its courses; else not started."""
+    # The courses of the assignment's program, from inside the completions' and the progress'
+    # subqueries.
+    courses_of_program = ProgramCourse.objects.filter(program=OuterRef(OuterRef("program")))
+    total, done = _courses_total_sql(), _courses_done_sql()
     viewed = LessonProgress.objects.filter(
         user=OuterRef("assignee"), lesson__status=PublishStatus.PUBLISHED
     )

@@ -83,6 +83,31 @@ def _parse_row(index: int, raw: Any, now: dt.datetime) -> _Row | RowError:
     return _Row(index, email.strip().lower(), course.strip(), completed_at, parsed_score)
 
 
+def _resolved(
+    parsed: dict[tuple[str, str], _Row], errors: list[RowError]
+) -> list[tuple[int, int, _Row]]:
+    """(user id, course id, row) of the rows whose person and course exist; an error for the
+    others. Two queries."""
+    users = {
+        email: pk
+        for pk, email in User.objects.annotate(e=Lower("email"))
+        .filter(e__in={email for email, _c in parsed})
+        .values_list("pk", "e")
+    }
+    courses = dict(
+        Course.objects.filter(slug__in={c for _e, c in parsed}).values_list("slug", "pk")
+    )
+    good: list[tuple[int, int, _Row]] = []
+    for (email, slug), row in parsed.items():
+        if email not in users:
+            errors.append(RowError(row.index, "email", f"No user with email {email}.", email))
+        elif slug not in courses:
+            errors.append(RowError(row.index, "course", f"No course {slug!r}.", email))
+        else:
+            good.append((users[email], courses[slug], row))
+    return good
+
+
 def completion_bulk_import(*, rows: list[Any]) -> BulkResult:
     """Upsert completions by (email, course slug). Idempotent: the same rows twice change nothing.
 
@@ -100,26 +125,7 @@ def completion_bulk_import(*, rows: list[Any]) -> BulkResult:
             result.errors.append(row)
         else:
             parsed[(row.email, row.course)] = row  # a later duplicate wins
-    emails = {email for email, _c in parsed}
-    users = {
-        email: pk
-        for pk, email in User.objects.annotate(e=Lower("email"))
-        .filter(e__in=emails)
-        .values_list("pk", "e")
-    }
-    courses = dict(
-        Course.objects.filter(slug__in={c for _e, c in parsed}).values_list("slug", "pk")
-    )
-    good: list[tuple[int, int, _Row]] = []
-    for (email, slug), row in parsed.items():
-        if email not in users:
-            result.errors.append(
-                RowError(row.index, "email", f"No user with email {email}.", email)
-            )
-        elif slug not in courses:
-            result.errors.append(RowError(row.index, "course", f"No course {slug!r}.", email))
-        else:
-            good.append((users[email], courses[slug], row))
+    good = _resolved(parsed, result.errors)
     existing = {
         (c.user_id, c.course_id): c
         for c in Completion.objects.filter(
