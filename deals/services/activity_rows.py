@@ -10,7 +10,15 @@ from typing import Any, Final
 from core.bulk import RowError
 from deals.models import MAX_ACTIVITY_SECONDS, ActivityKind
 from deals.schema import ACTIVITY, ActivityIn
-from deals.services.rows import RowInvalid, aware_datetime, converted, scan_row, schema_text
+from deals.services.rows import (
+    ParsedRow,
+    RowInvalid,
+    aware_datetime,
+    converted,
+    rows_parsed,
+    scan_row,
+    schema_text,
+)
 
 KINDS: Final = frozenset(ActivityKind.values)
 _MESSAGES: Final = {"duration_seconds": "Must be a whole number of seconds."}
@@ -82,16 +90,6 @@ def parse_activity_row(raw: Any, default_source: str | None) -> tuple[tuple[Any,
 
 def parse_activity_rows(
     rows: list[Any], default_source: str | None
-) -> tuple[list[tuple[int, tuple[Any, ...], str]], list[RowError]]:
-    """Good rows as (index, row, owner_email), and one error per bad row."""
-    good: list[tuple[int, tuple[Any, ...], str]] = []
-    errors: list[RowError] = []
-    for index, raw in enumerate(rows):
-        try:
-            row, owner_email = parse_activity_row(raw, default_source)
-        except RowInvalid as exc:
-            key = raw.get("external_id", "") if isinstance(raw, dict) else ""
-            errors.append(RowError(index, exc.field, exc.message, str(key or "")[:128]))
-        else:
-            good.append((index, row, owner_email))
-    return good, errors
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """Good activity rows as (index, row, owner_email), and one error per bad row."""
+    return rows_parsed(rows, default_source, parse_activity_row)

@@ -7,6 +7,7 @@ from the model. No DRF serializer per row: this runs 10,000 times per request.
 """
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final, TypeVar
 
@@ -198,21 +199,33 @@ def parse_row(raw: Any, default_source: str | None) -> tuple[tuple[Any, ...], st
     ), owner_email
 
 
-def parse_rows(
-    rows: list[Any], default_source: str | None
-) -> tuple[list[tuple[int, tuple[Any, ...], str]], list[RowError]]:
-    """Good rows as (index, row, owner_email), and one error per bad row."""
-    good: list[tuple[int, tuple[Any, ...], str]] = []
+ParsedRow = tuple[int, tuple[Any, ...], str]
+RowParser = Callable[[Any, str | None], tuple[tuple[Any, ...], str]]
+
+
+def rows_parsed(
+    rows: list[Any], default_source: str | None, parse: RowParser
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """Good rows as (index, row, owner_email), and one error per bad row (keyed by the row's
+    external id), for any row parser of this scheme."""
+    good: list[ParsedRow] = []
     errors: list[RowError] = []
     for index, raw in enumerate(rows):
         try:
-            row, owner_email = parse_row(raw, default_source)
+            row, owner_email = parse(raw, default_source)
         except RowInvalid as exc:
             key = raw.get("external_id", "") if isinstance(raw, dict) else ""
             errors.append(RowError(index, exc.field, exc.message, str(key or "")[:128]))
         else:
             good.append((index, row, owner_email))
     return good, errors
+
+
+def parse_rows(
+    rows: list[Any], default_source: str | None
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """Good deal rows as (index, row, owner_email), and one error per bad row."""
+    return rows_parsed(rows, default_source, parse_row)
 
 
 def value_text(field: str, value: Any) -> str:
