@@ -4,6 +4,7 @@ queries (named in each docstring), whatever the number of sessions or people."""
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -305,6 +306,32 @@ def _merged(intervals: list[tuple[dt.datetime, dt.datetime]]) -> list[list[dt.da
     return merged
 
 
+def _weekly_windows(coach: User) -> dict[int, list[tuple[dt.time, dt.time]]]:
+    """The coach's weekly hours: (start, end) wall-clock times per weekday. One query."""
+    windows: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    for weekday, start_time, end_time in AvailabilityWindow.objects.filter(coach=coach).values_list(
+        "weekday", "start_time", "end_time"
+    ):
+        windows[weekday].append((start_time, end_time))
+    return windows
+
+
+def _free_outside(
+    busy: list[list[dt.datetime]],
+) -> Callable[[dt.datetime, dt.datetime], bool]:
+    """Whether [start, end) misses every busy interval (disjoint and sorted, as _merged gives)."""
+    busy_starts = [interval[0] for interval in busy]
+    busy_ends = [interval[1] for interval in busy]
+
+    def is_free(start: dt.datetime, end: dt.datetime) -> bool:
+        # Busy intervals are disjoint and sorted, so their ends are sorted too: the first one
+        # ending after `start` is the only one that can overlap.
+        i = bisect_right(busy_ends, start)
+        return i == len(busy_starts) or busy_starts[i] >= end
+
+    return is_free
+
+
 def slot_list_free(
     *,
     coach: User,
@@ -329,11 +356,7 @@ def slot_list_free(
     horizon = dt.datetime.combine(
         first_day + dt.timedelta(days=days + 1), dt.time.min, tzinfo=zone
     ).astimezone(dt.UTC)
-    windows: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for weekday, start_time, end_time in AvailabilityWindow.objects.filter(coach=coach).values_list(
-        "weekday", "start_time", "end_time"
-    ):
-        windows[weekday].append((start_time, end_time))
+    windows = _weekly_windows(coach)
     if not windows:
         return []
     busy = _merged(
@@ -343,14 +366,7 @@ def slot_list_free(
             ).values_list("start", "end")
         )
     )
-    busy_starts = [interval[0] for interval in busy]
-    busy_ends = [interval[1] for interval in busy]
-
-    def is_free(start: dt.datetime, end: dt.datetime) -> bool:
-        # Busy intervals are disjoint and sorted, so their ends are sorted too: the first one
-        # ending after `start` is the only one that can overlap.
-        i = bisect_right(busy_ends, start)
-        return i == len(busy_starts) or busy_starts[i] >= end
+    is_free = _free_outside(busy)
 
     slots: list[Slot] = []
     for offset in range(days + 1):

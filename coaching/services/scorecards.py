@@ -28,6 +28,28 @@ def scorecard_overall(criteria: list[RubricCriterion], scores: Mapping[int, int]
     return (weighted * 100 / Decimal(total_weight)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def _score_errors(criteria: list[RubricCriterion], scores: Mapping[int, int]) -> dict[str, str]:
+    """What is wrong with the scores, per `scores.<criterion id>`: unknown criteria, missing
+    scores, scores that are not whole numbers or outside the criterion's scale."""
+    known = {c.pk for c in criteria}
+    errors = {
+        f"scores.{criterion_id}": _("Not a criterion of this rubric.")
+        for criterion_id in scores
+        if criterion_id not in known
+    }
+    for c in criteria:
+        score = scores.get(c.pk)
+        if score is None:
+            errors[f"scores.{c.pk}"] = _("Score %(name)s.") % {"name": c.name}
+        elif isinstance(score, bool) or not isinstance(score, int):
+            errors[f"scores.{c.pk}"] = _("A score is a whole number.")
+        elif not c.scale_min <= score <= c.scale_max:
+            errors[f"scores.{c.pk}"] = _(
+                "%(name)s is scored from %(min)s to %(max)s; %(score)s is outside the scale."
+            ) % {"name": c.name, "min": c.scale_min, "max": c.scale_max, "score": score}
+    return errors
+
+
 def scorecard_record(
     *,
     session: CoachingSession,
@@ -50,21 +72,7 @@ def scorecard_record(
     criteria = list(rubric.criteria.all())
     if not criteria:
         raise ValidationError({"rubric_id": _("This rubric has no criteria yet.")})
-    known = {c.pk for c in criteria}
-    errors: dict[str, str] = {}
-    for criterion_id in scores:
-        if criterion_id not in known:
-            errors[f"scores.{criterion_id}"] = _("Not a criterion of this rubric.")
-    for c in criteria:
-        score = scores.get(c.pk)
-        if score is None:
-            errors[f"scores.{c.pk}"] = _("Score %(name)s.") % {"name": c.name}
-        elif isinstance(score, bool) or not isinstance(score, int):
-            errors[f"scores.{c.pk}"] = _("A score is a whole number.")
-        elif not c.scale_min <= score <= c.scale_max:
-            errors[f"scores.{c.pk}"] = _(
-                "%(name)s is scored from %(min)s to %(max)s; %(score)s is outside the scale."
-            ) % {"name": c.name, "min": c.scale_min, "max": c.scale_max, "score": score}
+    errors = _score_errors(criteria, scores)
     if errors:
         raise ValidationError(errors)
     overall = scorecard_overall(criteria, scores)

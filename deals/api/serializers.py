@@ -6,7 +6,7 @@ import msgspec
 from rest_framework import serializers
 
 from deals.models import MAX_ACTIVITY_SECONDS, Deal, DealChange, IngestJob
-from deals.schema import ACTIVITY, DEAL, RecordSchema, value_types
+from deals.schema import ACTIVITY, COLUMNS, DEAL, RecordSchema, value_types
 
 
 class DealOutputSerializer(serializers.ModelSerializer[Deal]):
@@ -19,29 +19,10 @@ class DealOutputSerializer(serializers.ModelSerializer[Deal]):
 
     class Meta:
         model = Deal
+        # The deal's columns (deals.schema), with the owner's email beside the owner's id.
         fields = [
             "id",
-            "source",
-            "external_id",
-            "owner_id",
-            "owner_email",
-            "owner_external_id",
-            "name",
-            "account_name",
-            "amount",
-            "currency",
-            "stage",
-            "status",
-            "created_at",
-            "expected_close_date",
-            "closed_at",
-            "loss_reason",
-            "has_compelling_deadline",
-            "has_economic_buyer",
-            "has_champion",
-            "has_decision_process",
-            "has_metrics",
-            "source_updated_at",
+            *(n for c in COLUMNS for n in ((c, "owner_email") if c == "owner_id" else (c,))),
             "ingested_at",
         ]
 

@@ -146,23 +146,27 @@ class CrmClient:
                 raise CrmAuthError(
                     f"{self.name} refused the credentials (HTTP 401). Check them and test again."
                 )
-            if status == 429:
-                wait = self._rate_limit_wait(response)
-                wait = self.policy.backoff.delay(attempt) if wait is None else wait
-                if attempt >= self.policy.max_attempts or wait > self.policy.max_rate_limit_wait:
-                    raise CrmRateLimited(
-                        f"{self.name} rate limit reached; the sync resumes on its next run."
-                    )
-                self.sleep(wait)
-                continue
-            if status in TRANSIENT_STATUSES:
-                if attempt >= self.policy.max_attempts:
-                    raise CrmUnavailable(
-                        f"{self.name} kept failing (HTTP {status} after {attempt} attempts)."
-                    )
-                self.sleep(self.policy.backoff.delay(attempt))
-                continue
-            raise self._request_error(response)
+            self.sleep(self._retry_wait(response, attempt))
+
+    def _retry_wait(self, response: httpx.Response, attempt: int) -> float:
+        """The wait before retrying this answer (attempt `attempt` failed). Raises when it is not
+        worth retrying: the budget is spent, the CRM asks for too long, or it is not transient."""
+        status = response.status_code
+        if status == 429:
+            wait = self._rate_limit_wait(response)
+            wait = self.policy.backoff.delay(attempt) if wait is None else wait
+            if attempt >= self.policy.max_attempts or wait > self.policy.max_rate_limit_wait:
+                raise CrmRateLimited(
+                    f"{self.name} rate limit reached; the sync resumes on its next run."
+                )
+            return wait
+        if status in TRANSIENT_STATUSES:
+            if attempt >= self.policy.max_attempts:
+                raise CrmUnavailable(
+                    f"{self.name} kept failing (HTTP {status} after {attempt} attempts)."
+                )
+            return self.policy.backoff.delay(attempt)
+        raise self._request_error(response)
 
 
 def json_error_message(response: httpx.Response) -> str:

@@ -10,7 +10,7 @@ counts as unchanged. The next page is fetched on a worker thread while a batch i
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -56,6 +56,31 @@ MAX_ROW_ERRORS_PER_RUN = 1000
 _DELETE_BATCH = 500
 
 
+def _run_start(connection_id: int, *, now: dt.datetime) -> tuple[CrmConnection, SyncRun] | None:
+    """Claim the connection for a run (a lease, by a conditional UPDATE) and record the run;
+    None when it is disabled or another run holds it."""
+    claimed = (
+        CrmConnection.objects.filter(pk=connection_id, is_enabled=True)
+        .filter(Q(sync_claimed_until__isnull=True) | Q(sync_claimed_until__lt=now))
+        .update(sync_claimed_until=now + SYNC_LEASE, last_sync_started_at=now)
+    )
+    if not claimed:
+        return None
+    # Secrets are read inside the run's try, so a key problem is recorded like any CRM error.
+    connection = CrmConnection.objects.defer("credentials", "session").get(pk=connection_id)
+    run = SyncRun.objects.create(
+        connection=connection, kind=SyncKind.PULL, watermark_from=connection.watermark
+    )
+    return connection, run
+
+
+def _commit_read_pages(commit: Callable[[], None], *, connection_id: int) -> None:
+    try:
+        commit()
+    except Exception:
+        logger.exception("CRM sync of connection %s: committing read pages failed", connection_id)
+
+
 def connection_sync(
     *,
     connection_id: int,
@@ -69,18 +94,10 @@ def connection_sync(
     When the CRM fails mid-way, the pages already read are committed before the run stops.
     """
     now = timezone.now()
-    claimed = (
-        CrmConnection.objects.filter(pk=connection_id, is_enabled=True)
-        .filter(Q(sync_claimed_until__isnull=True) | Q(sync_claimed_until__lt=now))
-        .update(sync_claimed_until=now + SYNC_LEASE, last_sync_started_at=now)
-    )
-    if not claimed:
+    started = _run_start(connection_id, now=now)
+    if started is None:
         return None
-    # Secrets are read inside the try below, so a key problem is recorded like any CRM error.
-    connection = CrmConnection.objects.defer("credentials", "session").get(pk=connection_id)
-    run = SyncRun.objects.create(
-        connection=connection, kind=SyncKind.PULL, watermark_from=connection.watermark
-    )
+    connection, run = started
     since = connection.watermark - WATERMARK_OVERLAP if connection.watermark else None
     client: CrmApi | None = None
     batch: MappedPage | None = None
@@ -112,12 +129,7 @@ def connection_sync(
         error = str(exc)
         status = SyncStatus.RATE_LIMITED if isinstance(exc, CrmRateLimited) else SyncStatus.FAILED
         # Whole pages read before the failure are good: keep them, so the next run starts later.
-        try:
-            commit()
-        except Exception:
-            logger.exception(
-                "CRM sync of connection %s: committing read pages failed", connection_id
-            )
+        _commit_read_pages(commit, connection_id=connection_id)
     except Exception as exc:  # a bug must not wedge the connection: record it, log it
         logger.exception("CRM sync of connection %s failed", connection_id)
         error = f"Unexpected error ({exc.__class__.__name__}); see the worker log."

@@ -155,6 +155,42 @@ def _load_yaml(text: str, where: str) -> Any:
         raise LibraryError(f"{where}: not valid YAML ({exc})") from None
 
 
+def _lesson_wanted(folder: Path, lesson: LessonSpec, where: str) -> Snapshot:
+    """A lesson of the manifest as a snapshot, its texts and questions read from the folder."""
+    story = lesson.story
+    if (lesson.kind == LessonKind.STORY) != (story is not None):
+        raise LibraryError(f"{where}: a story lesson, and only a story, has a 'story' section")
+    questions: list[Snapshot] = []
+    if lesson.kind == LessonKind.QUIZ:
+        questions = _read_questions(folder, lesson.questions, where)
+    elif lesson.questions:
+        raise LibraryError(f"{where}: only a quiz has questions")
+    return {
+        "slug": lesson.slug,
+        "kind": lesson.kind,
+        "title": lesson.title,
+        "minutes": lesson.minutes,
+        "status": lesson.status,
+        "body": _read_text(folder, lesson.body, where),
+        "story_outcome": story.outcome if story else "",
+        "story_industry": story.industry if story else "",
+        "story_deal_size": (
+            story.deal_size.quantize(Decimal("0.01"))
+            if story and story.deal_size is not None
+            else None
+        ),
+        "story_cycle_days": story.cycle_days if story else None,
+        "story_what_happened": (_read_text(folder, story.what_happened, where) if story else ""),
+        "story_what_we_learned": (
+            _read_text(folder, story.what_we_learned, where) if story else ""
+        ),
+        "video_url": lesson.video_url,
+        "pass_mark_pct": lesson.pass_mark_pct,
+        "max_attempts": lesson.max_attempts,
+        "questions": questions,
+    }
+
+
 def _wanted_snapshot(folder: Path) -> tuple[str, Snapshot]:
     manifest = folder / MANIFEST
     if not manifest.is_file():
@@ -172,42 +208,7 @@ def _wanted_snapshot(folder: Path) -> tuple[str, Snapshot]:
         if lesson.slug in slugs:
             raise LibraryError(f"{where}: the slug is used twice")
         slugs.add(lesson.slug)
-        story = lesson.story
-        if (lesson.kind == LessonKind.STORY) != (story is not None):
-            raise LibraryError(f"{where}: a story lesson, and only a story, has a 'story' section")
-        questions: list[Snapshot] = []
-        if lesson.kind == LessonKind.QUIZ:
-            questions = _read_questions(folder, lesson.questions, where)
-        elif lesson.questions:
-            raise LibraryError(f"{where}: only a quiz has questions")
-        lessons.append(
-            {
-                "slug": lesson.slug,
-                "kind": lesson.kind,
-                "title": lesson.title,
-                "minutes": lesson.minutes,
-                "status": lesson.status,
-                "body": _read_text(folder, lesson.body, where),
-                "story_outcome": story.outcome if story else "",
-                "story_industry": story.industry if story else "",
-                "story_deal_size": (
-                    story.deal_size.quantize(Decimal("0.01"))
-                    if story and story.deal_size is not None
-                    else None
-                ),
-                "story_cycle_days": story.cycle_days if story else None,
-                "story_what_happened": (
-                    _read_text(folder, story.what_happened, where) if story else ""
-                ),
-                "story_what_we_learned": (
-                    _read_text(folder, story.what_we_learned, where) if story else ""
-                ),
-                "video_url": lesson.video_url,
-                "pass_mark_pct": lesson.pass_mark_pct,
-                "max_attempts": lesson.max_attempts,
-                "questions": questions,
-            }
-        )
+        lessons.append(_lesson_wanted(folder, lesson, where))
     return spec.slug, {
         "title": spec.title,
         "summary": spec.summary.strip(),
@@ -335,6 +336,54 @@ def _apply_questions(lesson: Lesson, wanted: list[Snapshot]) -> None:
 # Export
 
 
+def _lesson_export(folder: Path, stem: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """One lesson's manifest entry; its texts and questions written beside it as `stem.*`."""
+    entry: dict[str, Any] = {
+        "slug": spec["slug"],
+        "kind": spec["kind"],
+        "title": spec["title"],
+        "minutes": spec["minutes"],
+    }
+    if spec["status"] != PublishStatus.PUBLISHED:
+        entry["status"] = spec["status"]
+    if spec["body"]:
+        entry["body"] = _write(folder, f"{stem}.md", spec["body"])
+    if spec["kind"] == LessonKind.STORY:
+        entry["story"] = {
+            "outcome": spec["story_outcome"],
+            "industry": spec["story_industry"],
+            "deal_size": (
+                None if spec["story_deal_size"] is None else float(spec["story_deal_size"])
+            ),
+            "cycle_days": spec["story_cycle_days"],
+            "what_happened": _write(
+                folder, f"{stem}.what-happened.md", spec["story_what_happened"]
+            ),
+            "what_we_learned": _write(
+                folder, f"{stem}.what-we-learned.md", spec["story_what_we_learned"]
+            ),
+        }
+    if spec["kind"] == LessonKind.VIDEO:
+        entry["video_url"] = spec["video_url"]
+    if spec["kind"] == LessonKind.QUIZ:
+        entry["pass_mark_pct"] = spec["pass_mark_pct"]
+        entry["max_attempts"] = spec["max_attempts"]
+        questions = [
+            {
+                "prompt": q["prompt"],
+                "kind": q["kind"],
+                "choices": [
+                    {"text": text, "correct": True} if correct else {"text": text}
+                    for text, correct in q["choices"]
+                ],
+                "explanation": q["explanation"],
+            }
+            for q in spec["questions"]
+        ]
+        entry["questions"] = _write(folder, f"{stem}.questions.yaml", _dump(questions))
+    return entry
+
+
 def course_export(*, course: Course, into: Path) -> Path:
     """Write `course` as a folder `<into>/<slug>/` and return that folder."""
     folder = into / course.slug
@@ -342,53 +391,10 @@ def course_export(*, course: Course, into: Path) -> Path:
     # From the database, so values are plain (an in-memory instance may hold enum members).
     course = Course.objects.get(pk=course.pk)
     snapshot = _course_snapshot(course)
-    lessons = []
-    for number, spec in enumerate(snapshot["lessons"], start=1):
-        stem = f"{number:02d}-{spec['slug']}"
-        entry: dict[str, Any] = {
-            "slug": spec["slug"],
-            "kind": spec["kind"],
-            "title": spec["title"],
-            "minutes": spec["minutes"],
-        }
-        if spec["status"] != PublishStatus.PUBLISHED:
-            entry["status"] = spec["status"]
-        if spec["body"]:
-            entry["body"] = _write(folder, f"{stem}.md", spec["body"])
-        if spec["kind"] == LessonKind.STORY:
-            entry["story"] = {
-                "outcome": spec["story_outcome"],
-                "industry": spec["story_industry"],
-                "deal_size": (
-                    None if spec["story_deal_size"] is None else float(spec["story_deal_size"])
-                ),
-                "cycle_days": spec["story_cycle_days"],
-                "what_happened": _write(
-                    folder, f"{stem}.what-happened.md", spec["story_what_happened"]
-                ),
-                "what_we_learned": _write(
-                    folder, f"{stem}.what-we-learned.md", spec["story_what_we_learned"]
-                ),
-            }
-        if spec["kind"] == LessonKind.VIDEO:
-            entry["video_url"] = spec["video_url"]
-        if spec["kind"] == LessonKind.QUIZ:
-            entry["pass_mark_pct"] = spec["pass_mark_pct"]
-            entry["max_attempts"] = spec["max_attempts"]
-            questions = [
-                {
-                    "prompt": q["prompt"],
-                    "kind": q["kind"],
-                    "choices": [
-                        {"text": text, "correct": True} if correct else {"text": text}
-                        for text, correct in q["choices"]
-                    ],
-                    "explanation": q["explanation"],
-                }
-                for q in spec["questions"]
-            ]
-            entry["questions"] = _write(folder, f"{stem}.questions.yaml", _dump(questions))
-        lessons.append(entry)
+    lessons = [
+        _lesson_export(folder, f"{number:02d}-{spec['slug']}", spec)
+        for number, spec in enumerate(snapshot["lessons"], start=1)
+    ]
     manifest = {
         "slug": course.slug,
         "title": snapshot["title"],
