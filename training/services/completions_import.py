@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import DecimalField
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -14,7 +15,10 @@ from core.bulk import BulkResult, RowError
 from core.validation import InputInvalid, datetime_checked, row_problem
 from training.models import Completion, CompletionSource, Course
 
-CENT = Decimal("0.01")
+# A score is stored with the model's decimals (Completion.score); the import rounds to them.
+_SCORE_FIELD = Completion._meta.get_field("score")
+assert isinstance(_SCORE_FIELD, DecimalField)
+CENT = Decimal(1).scaleb(-_SCORE_FIELD.decimal_places)
 
 
 @dataclass(frozen=True)
