@@ -35,6 +35,14 @@ class RoiSettingsForm(forms.Form):
         decimal_places=2,
         help_text=_("Above this share the report shows no benefit or ROI, and says why."),
     )
+    meeting_advance_days = forms.IntegerField(
+        label=_("Days in which a meeting must advance its deal"),
+        required=False,
+        help_text=_(
+            "A meeting counts as advancing its deal when the deal moves to another stage or "
+            "closes won within this many days (1 to 365)."
+        ),
+    )
 
 
 class RolloutForm(forms.Form):

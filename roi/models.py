@@ -7,6 +7,7 @@ snapshots, so they stay fast whatever the size of the deal history.
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,12 @@ class RoiSettings(models.Model):
         max_digits=5,
         decimal_places=2,
         default=Decimal("2"),
+    )
+    # A meeting advances its deal when the deal moves on within this many days (deals.meetings).
+    meeting_advance_days = models.PositiveSmallIntegerField(
+        _("days in which a meeting must advance its deal"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

@@ -170,3 +170,7 @@ class RoiSettingsSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="Above this share of won deals without an exchange rate, money is withheld.",
     )
+    meeting_advance_days = serializers.IntegerField(
+        required=False,
+        help_text="A meeting advances its deal when the deal moves on within this many days.",
+    )

@@ -11,6 +11,9 @@ from roi.models import Metric
 from roi.panel.window import PanelWindow
 
 FloatArray = NDArray[np.float64]
+# Panel metrics beyond the programs' primary metrics: leading indicators from CRM meetings.
+MEETINGS = "meetings"
+MEETING_ADVANCE_RATE = "meeting_advance_rate"
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
@@ -44,6 +47,11 @@ class RepMonthPanel:
     # How much the wins above the winsorising cap exceed it (None: not computed), and the cap.
     won_excess: FloatArray | None = None
     winsor_cap: float | None = None
+    # CRM meetings held (None: the panel was built without them), those about a deal, and those
+    # that advanced their deal (deals.meetings).
+    meetings: FloatArray | None = None
+    meetings_on_deals: FloatArray | None = None
+    meetings_advanced: FloatArray | None = None
 
     @property
     def months(self) -> IntArray:
@@ -96,10 +104,25 @@ class RepMonthPanel:
             values = 100.0 * _ratio(self.slipped, self.due)
         elif metric == Metric.QUALIFICATION:
             values = 100.0 * _ratio(self.qualified_yes, self.qualified_known)
+        elif metric in (MEETINGS, MEETING_ADVANCE_RATE):
+            values = self._meeting_outcome(metric)
         else:
             raise ValueError(f"unknown metric {metric!r}")
         values[~self.active] = np.nan
         return values
+
+    def _meeting_outcome(self, metric: str) -> FloatArray:
+        """Meetings per rep-month, or the share (%) of meetings about a deal that advanced it;
+        NaN everywhere when the panel was built without meetings."""
+        if (
+            self.meetings is None
+            or self.meetings_on_deals is None
+            or self.meetings_advanced is None
+        ):
+            return np.full(self.active.shape, np.nan)
+        if metric == MEETINGS:
+            return self.meetings.copy()
+        return 100.0 * _ratio(self.meetings_advanced, self.meetings_on_deals)
 
     def value_win_rate(self) -> FloatArray:
         """By value; undefined in a month with a closed deal that cannot be converted."""

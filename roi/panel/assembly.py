@@ -19,11 +19,13 @@ from roi.panel.queries import (
     CLOSED_COLUMNS,
     CURRENT_COLUMNS,
     EXCESS_COLUMNS,
+    MEETING_COLUMNS,
     NEW_COLUMNS,
     PUSHED_COLUMNS,
     closed_deals_query,
     current_close_dates_query,
     first_rate_days,
+    meetings_query,
     new_deals_query,
     pushed_close_dates_query,
     tenure_query,
@@ -42,11 +44,13 @@ def panel_build(
     rep_ids: Sequence[int] | None = None,
     coverage: DataCoverage | None = None,
     winsorise_percentile: float | None = None,
+    meeting_advance_days: int | None = None,
 ) -> RepMonthPanel:
     """The panel of every rep (or of `rep_ids`). Seven queries: tenure, first rate days, closed
     deals, new deals, pushed close dates, current close dates, deals without a rate by currency;
     two more for `coverage` when not given (roi.panel.coverage), and three for the winsorised
-    bookings with `winsorise_percentile` (count, cap, excess over the cap)."""
+    bookings with `winsorise_percentile` (count, cap, excess over the cap), and one for the
+    meetings with `meeting_advance_days` (the advance window, deals.meetings)."""
     coverage = coverage if coverage is not None else data_coverage(today=today)
     tenure = list(tenure_query(rep_ids=rep_ids))
     first_rates = first_rate_days()
@@ -62,6 +66,12 @@ def panel_build(
     )
     currencies = tuple(unconverted_currencies_query(**money, first_rates=first_rates))
     panel = replace(panel, unconverted_currencies=currencies)
+    if meeting_advance_days is not None:
+        meetings = list(
+            meetings_query(window=window, advance_days=meeting_advance_days, rep_ids=rep_ids)
+        )
+        m = _Grid(panel.rep_ids, window).placed(_matrix(meetings, len(MEETING_COLUMNS)))
+        panel = replace(panel, meetings=m[0], meetings_on_deals=m[1], meetings_advanced=m[2])
     if winsorise_percentile is None:
         return panel
     cap = won_amount_percentile(**money, percentile=winsorise_percentile)

@@ -32,7 +32,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, TruncDate
 
 from accounts.models import Role, User
-from deals.models import Deal, DealChange, DealField, DealStatus, ExchangeRate
+from deals.meetings import meetings_annotate_advanced
+from deals.models import Activity, Deal, DealChange, DealField, DealStatus, ExchangeRate
 from roi.months import UTC
 from roi.panel.sql import DaysBetween, MonthNumber, RawResult
 from roi.panel.window import PanelWindow
@@ -343,4 +344,32 @@ def tenure_query(*, rep_ids: Sequence[int] | None = None) -> QuerySet[User, tupl
         )
         .values_list(*TENURE_COLUMNS)
         .order_by("pk", "source")
+    )
+
+
+MEETING_COLUMNS = ("owner_id", "month", "meetings", "on_deals", "advanced")
+
+
+def meetings_query(
+    *, window: PanelWindow, advance_days: int, rep_ids: Sequence[int] | None = None
+) -> QuerySet[Activity, tuple[Any, ...]]:
+    """CRM meetings by owner and month held (MEETING_COLUMNS): all meetings, those about a deal,
+    and those that advanced their deal within `advance_days` (deals.meetings)."""
+    meetings = meetings_annotate_advanced(
+        Activity.objects.filter(
+            _owner_filter(rep_ids),
+            occurred_at__gte=window.start_at,
+            occurred_at__lt=window.end_at,
+        ),
+        days=advance_days,
+    )
+    return (
+        meetings.values("owner_id", month=MonthNumber("occurred_at", is_timestamp=True))
+        .annotate(
+            meetings=_count(),
+            on_deals=_count(Q(deal__isnull=False)),
+            advanced=_count(Q(is_advanced=True)),
+        )
+        .values_list(*MEETING_COLUMNS)
+        .order_by()
     )

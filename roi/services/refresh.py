@@ -201,6 +201,7 @@ def report_context(*, today: dt.date, rep_ids: list[int] | None = None) -> Repor
         rep_ids=rep_ids,
         coverage=coverage,
         winsorise_percentile=WINSOR_PERCENTILE,
+        meeting_advance_days=settings.meeting_advance_days,
     )
     return ReportContext(
         panel=panel,

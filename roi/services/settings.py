@@ -23,6 +23,7 @@ GATE_FIELDS = (
     "default_plausible_effect_pct",
     "bootstrap_draws",
     "max_unconverted_share_pct",
+    "meeting_advance_days",
 )
 # Gate fields that are percentages (decimals), not whole numbers.
 _PERCENT_GATES = ("default_plausible_effect_pct", "max_unconverted_share_pct")
@@ -56,17 +57,29 @@ def roi_settings_validate(changes: dict[str, Any]) -> dict[str, Any]:
         elif name == "default_plausible_effect_pct" and value == 0:
             errors[name] = [_("Enter more than zero.")]
         clean[name] = value
-    floors = {"bootstrap_draws": 999, "min_treated_reps": 1, "min_comparison_reps": 1}
+    floors = {
+        "bootstrap_draws": 999,
+        "min_treated_reps": 1,
+        "min_comparison_reps": 1,
+        "meeting_advance_days": 1,
+    }
+    ceilings = {"meeting_advance_days": 365}
     for name in GATE_FIELDS:
         if name not in changes or name in _PERCENT_GATES:
             continue
         value = changes[name]
+        if value is None and name == "meeting_advance_days":
+            continue  # left empty on the form: keep the stored window
         if isinstance(value, bool) or not isinstance(value, int):
             errors[name] = [_("Enter a whole number.")]
             continue
         floor = floors.get(name, 0)
-        if value < floor or value > 100_000:
-            errors[name] = [_("Enter a whole number from %(floor)s.") % {"floor": floor}]
+        ceiling = ceilings.get(name, 100_000)
+        if value < floor or value > ceiling:
+            errors[name] = [
+                _("Enter a whole number from %(floor)s to %(ceiling)s.")
+                % {"floor": floor, "ceiling": ceiling}
+            ]
         clean[name] = value
     if errors:
         raise ValidationError(errors)

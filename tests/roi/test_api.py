@@ -222,6 +222,7 @@ def test_an_admin_reads_and_replaces_the_money_settings(client_for, cast):
         "default_plausible_effect_pct": "10.00",
         "bootstrap_draws": 999,
         "max_unconverted_share_pct": "2.00",
+        "meeting_advance_days": 14,
     }
     saved = RoiSettings.objects.get()
     assert (saved.gross_margin_pct, saved.updated_by) == (Decimal("62.50"), cast.admin)
