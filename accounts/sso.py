@@ -6,13 +6,16 @@ The protocol itself (OpenID Connect: authorization code with PKCE, ID token chec
 authlib's, in accounts/oidc.py; nothing here parses or verifies tokens.
 """
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -232,3 +235,11 @@ def sso_user_resolve(*, sso: SingleSignOn, identity: VouchedIdentity) -> User:
         # The same new person signing in twice at once: the other request created them.
         raise SignInRefused(_("Sign-in clashed with another one; try again.")) from None
     return user
+
+
+def sign_in_records_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete sign-in records older than AUDITLOG_RETENTION_DAYS (the audit log's retention);
+    returns how many went. Idempotent."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.AUDITLOG_RETENTION_DAYS)
+    deleted, _by_model = SignInRecord.objects.filter(at__lt=cutoff).delete()
+    return deleted

@@ -41,6 +41,10 @@ app.conf.beat_schedule = {
     "core-relay-outbox": _job("core.tasks.relay_outbox", minute="*"),
     # Audit log rows past their retention (AUDITLOG_RETENTION_DAYS).
     "core-prune-audit-log": _job("core.tasks.prune_audit_log", hour=3, minute=10),
+    # Sign-in records past the same retention.
+    "accounts-prune-sign-in-records": _job(
+        "accounts.tasks.prune_sign_in_records", hour=3, minute=20
+    ),
     # Ingest jobs whose worker died mid-job (lease: INGEST_JOB_LEASE_SECONDS).
     "deals-requeue-stuck-ingest-jobs": _job("deals.tasks.requeue_stuck_ingest_jobs", minute="*"),
     # Nightly panel and report snapshots, after the CRM sync has caught up.

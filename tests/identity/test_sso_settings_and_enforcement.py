@@ -1,10 +1,14 @@
 """The SSO page, "SSO required" with a break-glass admin, and the sign-in record."""
 
+import datetime as dt
+
 import pytest
 from auditlog.models import LogEntry
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import SignInRecord, SingleSignOn
+from accounts.tasks import prune_sign_in_records
 from tests.factories import PASSWORD
 from tests.identity.conftest import DOWN_PORT
 
@@ -161,3 +165,15 @@ def test_sign_ins_page_queries_do_not_grow(cast, client, django_assert_num_queri
         response = client.get("/accounts/sign-ins/")
 
     assert response.content.decode().count("rep@example.com") == records
+
+
+def test_sign_in_records_past_the_audit_retention_are_pruned(db, settings):
+    settings.AUDITLOG_RETENTION_DAYS = 30
+    now = timezone.now()
+    old = SignInRecord.objects.create(method="password", succeeded=False, email="a@example.com")
+    SignInRecord.objects.filter(pk=old.pk).update(at=now - dt.timedelta(days=31))
+    kept = SignInRecord.objects.create(method="password", succeeded=True, email="b@example.com")
+
+    assert prune_sign_in_records() == 1
+    assert prune_sign_in_records() == 0
+    assert list(SignInRecord.objects.values_list("pk", flat=True)) == [kept.pk]
