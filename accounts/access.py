@@ -7,7 +7,7 @@ Anything outside a principal's visibility is answered as missing (404), never as
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from accounts.models import ApiKey, Role, Scope, User
+from accounts.models import ApiKey, Role, Scope, Team, User
 
 Principal = User | ApiKey
 
@@ -115,3 +115,11 @@ def api_key_get_for_admin(viewer: User, *, key_id: str) -> ApiKey:
         return ApiKey.objects.get(pk=key_id)
     except ApiKey.DoesNotExist:
         raise Http404("No such key") from None
+
+
+def team_get_for_admin(viewer: User, *, team_id: int) -> Team:
+    people_admin_check(viewer)
+    try:
+        return Team.objects.select_related("manager").get(pk=team_id)
+    except Team.DoesNotExist:
+        raise Http404("No such team") from None

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role, Scope, Team, User
+from accounts.models import CrmSource, Role, Scope, Team, User
 from accounts.sso import domains_parse
 from core.validation import InputInvalid, date_checked
 
@@ -44,6 +44,9 @@ class ProfileForm(forms.ModelForm[User]):
 AUDITED = {
     "accounts.user": _("Person (role, team)"),
     "accounts.apikey": _("API key"),
+    "accounts.team": _("Team"),
+    "accounts.crmidentity": _("CRM owner id"),
+    "accounts.singlesignon": _("Single sign-on settings"),
     "training.program": _("Program (costs, plan)"),
     "training.assignment": _("Assignment"),
     "roi.roisettings": _("ROI settings"),
@@ -231,3 +234,20 @@ class SsoSettingsForm(forms.Form):
             return domains_parse(self.cleaned_data.get("allowed_domains", ""))
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from None
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=120)
+    manager = forms.ModelChoiceField(
+        label=_("Manager"),
+        required=False,
+        queryset=User.objects.filter(
+            is_active=True, role__in=[Role.MANAGER, Role.LEADER, Role.ADMIN]
+        ),
+        empty_label=_("No manager"),
+    )
+
+
+class CrmIdentityForm(forms.Form):
+    source = forms.ChoiceField(label=_("CRM"), choices=CrmSource.choices)
+    owner_id = forms.CharField(label=_("Owner id in that CRM"), max_length=128)

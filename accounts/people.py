@@ -20,7 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts.models import CoachAssignment, Role, Team, User
+from accounts.models import CoachAssignment, CrmIdentity, Role, Team, User
 
 
 @dataclass(frozen=True)
@@ -131,3 +131,31 @@ def user_set_active(*, actor: User, user: User, is_active: bool) -> User:
         user.is_active = is_active
         user.save(update_fields=["is_active"])
     return user
+
+
+def team_save(*, team: Team | None, name: str, manager: User | None) -> Team:
+    """Create a team (`team` None) or rename it and change its manager. A name taken by another
+    team (in any case) raises ValidationError. Saved, so the audit log records the change."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the team a name.")]})
+    clash = Team.objects.filter(name__iexact=name)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        raise ValidationError({"name": [_("Another team already has this name.")]})
+    team = team or Team()
+    team.name = name
+    team.manager = manager
+    try:
+        with transaction.atomic():
+            team.save()
+    except IntegrityError:  # the same name created twice at once
+        raise ValidationError({"name": [_("Another team already has this name.")]}) from None
+    return team
+
+
+def crm_identity_remove(*, user: User, identity_id: int) -> int:
+    """Forget one of `user`'s CRM owner ids (deals already attributed keep their owner)."""
+    deleted, _by_model = CrmIdentity.objects.filter(user=user, pk=identity_id).delete()
+    return deleted

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,18 +17,29 @@ from accounts.access import (
     api_key_get_for_admin,
     people_admin_check,
     person_get_for_admin,
+    team_get_for_admin,
 )
-from accounts.forms import ApiKeyCreateForm, InviteForm, PeopleFilterForm, PersonForm
+from accounts.forms import (
+    ApiKeyCreateForm,
+    CrmIdentityForm,
+    InviteForm,
+    PeopleFilterForm,
+    PersonForm,
+    TeamForm,
+)
 from accounts.http import AuthenticatedRequest
 from accounts.people import (
     PersonChanges,
+    crm_identity_remove,
     invitation_send,
+    team_save,
     user_admin_update,
     user_invite,
     user_set_active,
 )
-from accounts.selectors import PeopleFilters, api_key_list, people_search
-from accounts.services import api_key_create, api_key_revoke
+from accounts.selectors import PeopleFilters, api_key_list, people_search, team_list
+from accounts.services import api_key_create, api_key_revoke, crm_identity_create
+from core.validation import InputInvalid, parse_query_id
 
 PEOPLE_PAGE_SIZE = 50
 
@@ -126,6 +137,7 @@ def person_edit(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
         "person": person,
         "form": form,
         "crm_identities": list(person.crm_identities.order_by("source")),
+        "crm_form": CrmIdentityForm(),
         "is_invited": not person.has_usable_password() and person.last_login is None,
     }
     return render(request, "accounts/person.html", context)
@@ -199,3 +211,69 @@ def api_key_revoke_view(request: AuthenticatedRequest, key_id: str) -> HttpRespo
     api_key_revoke(key=key)
     messages.success(request, _("Key %(name)s is revoked.") % {"name": key.name})
     return redirect("accounts:api_keys")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def teams(request: AuthenticatedRequest) -> HttpResponse:
+    """Teams with their managers and sizes, and a form to create one."""
+    people_admin_check(request.user)
+    form = TeamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            team = team_save(team=None, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
+            return redirect("accounts:teams")
+    # Queries: the teams with their manager and member count; the manager choices.
+    return render(request, "accounts/teams.html", {"teams": list(team_list()), "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_edit(request: AuthenticatedRequest, team_id: int) -> HttpResponse:
+    team = team_get_for_admin(request.user, team_id=team_id)
+    form = TeamForm(request.POST or None, initial={"name": team.name, "manager": team.manager})
+    if request.method == "POST" and form.is_valid():
+        try:
+            team_save(team=team, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
+            return redirect("accounts:teams")
+    return render(request, "accounts/team.html", {"team": team, "form": form})
+
+
+@login_required
+@require_POST
+def person_crm_identity(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    """Add an owner id (`source`, `owner_id`) or remove one (`remove` = its id)."""
+    person = person_get_for_admin(request.user, user_id=user_id)
+    if request.POST.get("remove"):
+        try:
+            identity_id = parse_query_id(request.POST["remove"])
+        except InputInvalid:
+            raise Http404("No such CRM id") from None
+        crm_identity_remove(user=person, identity_id=identity_id)
+        messages.success(request, _("CRM owner id removed."))
+        return redirect("accounts:person", user_id=person.pk)
+    form = CrmIdentityForm(request.POST)
+    if form.is_valid():
+        try:
+            crm_identity_create(user=person, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("CRM owner id saved."))
+    else:
+        messages.error(
+            request,
+            " ".join(
+                f"{form.fields[field].label}: {' '.join(str(e) for e in errors)}"
+                for field, errors in form.errors.items()
+            ),
+        )
+    return redirect("accounts:person", user_id=person.pk)

@@ -3,11 +3,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditlog.models import LogEntry
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.access import Principal, visible_users
-from accounts.models import ApiKey, CoachAssignment, SignInRecord, User
+from accounts.models import ApiKey, CoachAssignment, SignInRecord, Team, User
 
 
 def user_list(*, principal: Principal) -> QuerySet[User]:
@@ -114,3 +114,8 @@ def audit_entry_row(entry: LogEntry) -> AuditRow:
 def sign_in_list() -> QuerySet[SignInRecord]:
     """Sign-ins and failures, newest first, with the person joined (one query a page)."""
     return SignInRecord.objects.select_related("user").order_by("-at", "-pk")
+
+
+def team_list() -> QuerySet[Team]:
+    """Teams with their manager and member count (one query)."""
+    return Team.objects.select_related("manager").annotate(size=Count("members")).order_by("name")

@@ -25,6 +25,13 @@ urlpatterns = [
         people_views.person_invite_again,
         name="person_invite_again",
     ),
+    path(
+        "people/<int:user_id>/crm-ids/",
+        people_views.person_crm_identity,
+        name="person_crm_identity",
+    ),
+    path("teams/", people_views.teams, name="teams"),
+    path("teams/<int:team_id>/", people_views.team_edit, name="team"),
     path("api-keys/", people_views.api_keys, name="api_keys"),
     path("api-keys/<str:key_id>/revoke/", people_views.api_key_revoke_view, name="api_key_revoke"),
     path(

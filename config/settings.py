@@ -147,6 +147,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "model": "accounts.user",
         "include_fields": ["role", "team", "manager", "is_active", "is_staff", "is_superuser"],
     },
+    {"model": "accounts.team", "include_fields": ["name", "manager"]},
+    {"model": "accounts.crmidentity", "include_fields": ["user", "source", "owner_id"]},
     {
         "model": "accounts.apikey",
         "include_fields": ["name", "scopes", "revoked", "expiry_date", "requests_per_hour"],

@@ -8,7 +8,7 @@ from auditlog.models import LogEntry
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import ApiKey, CoachAssignment, Role, User
+from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Team, User
 from tests.factories import CrmIdentityFactory, TeamFactory, UserFactory, make_api_key
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,11 @@ def person_post(user: User, **changes: object) -> dict[str, object]:
         ("post", "/accounts/people/{rep}/"),
         ("post", "/accounts/people/{rep}/active/"),
         ("post", "/accounts/people/{rep}/invite-again/"),
+        ("get", "/accounts/teams/"),
+        ("post", "/accounts/teams/"),
+        ("get", "/accounts/teams/{team}/"),
+        ("post", "/accounts/teams/{team}/"),
+        ("post", "/accounts/people/{rep}/crm-ids/"),
         ("get", "/accounts/api-keys/"),
         ("post", "/accounts/api-keys/"),
         ("get", "/learn/people/{rep}/attempts/"),
@@ -47,14 +52,21 @@ def person_post(user: User, **changes: object) -> dict[str, object]:
 def test_only_admins_manage_people_and_keys(cast, client, who, method, url):
     client.force_login(cast[who])
     before = list(User.objects.values_list("pk", "role", "is_active", "team_id"))
+    teams_before = list(Team.objects.values_list("pk", "name", "manager_id"))
+    data = {
+        **person_post(cast.rep, role=Role.ADMIN),
+        "name": "Hijacked",
+        "source": "hubspot",
+        "owner_id": "X1",
+    }
 
-    response = getattr(client, method)(
-        url.format(rep=cast.rep.pk), person_post(cast.rep, role=Role.ADMIN)
-    )
+    response = getattr(client, method)(url.format(rep=cast.rep.pk, team=cast.rep.team_id), data)
 
     assert response.status_code == 404
     assert list(User.objects.values_list("pk", "role", "is_active", "team_id")) == before
+    assert list(Team.objects.values_list("pk", "name", "manager_id")) == teams_before
     assert ApiKey.objects.count() == 0
+    assert not CrmIdentity.objects.exists()
 
 
 def test_people_search_filters_by_name_role_team_and_status(cast, client):
@@ -349,3 +361,70 @@ def test_menu_has_people_keys_and_costs_for_admins_only(cast, client):
     assert 'href="/accounts/api-keys/"' in admin_body and 'href="/impact/costs/"' in admin_body
     assert 'href="/accounts/api-keys/"' not in manager_body
     assert 'href="/impact/costs/"' not in manager_body
+
+
+def test_an_admin_creates_a_team_and_changes_its_manager(cast, client):
+    client.force_login(cast.admin)
+
+    created = client.post("/accounts/teams/", {"name": " EMEA ", "manager": cast.manager.pk})
+    team = Team.objects.get(name="EMEA")
+    changed = client.post(
+        f"/accounts/teams/{team.pk}/", {"name": "EMEA North", "manager": cast.other_manager.pk}
+    )
+
+    assert (created.status_code, changed.status_code) == (302, 302)
+    team.refresh_from_db()
+    assert (team.name, team.manager_id) == ("EMEA North", cast.other_manager.pk)
+    entry = LogEntry.objects.get_for_object(team).latest("timestamp")
+    assert (entry.actor_id, entry.changes_dict["name"]) == (cast.admin.pk, ["EMEA", "EMEA North"])
+
+
+@pytest.mark.parametrize("name", ["team a", "", "x" * 121, "a\x00b"])
+def test_a_duplicate_or_bad_team_name_is_refused(cast, client, name):
+    client.force_login(cast.admin)
+    before = list(Team.objects.values_list("pk", "name"))
+
+    response = client.post("/accounts/teams/", {"name": name})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors.get("name")
+    assert list(Team.objects.values_list("pk", "name")) == before
+
+
+@pytest.mark.parametrize("extra_teams", [0, 9])
+def test_teams_page_queries_do_not_grow(cast, client, django_assert_num_queries, extra_teams):
+    for n in range(extra_teams):
+        TeamFactory(name=f"Extra {n}", manager=cast.manager)
+    client.force_login(cast.admin)
+
+    # session, user, teams (manager joined, members counted), the manager choices
+    with django_assert_num_queries(4):
+        response = client.get("/accounts/teams/")
+
+    assert len(re.findall(r'href="/accounts/teams/\d+/"', response.content.decode())) == (
+        2 + extra_teams
+    )
+
+
+def test_an_admin_adds_and_removes_a_crm_owner_id(cast, client):
+    CrmIdentityFactory(user=cast.other_rep, source="hubspot", owner_id="HS-1")
+    client.force_login(cast.admin)
+
+    client.post(
+        f"/accounts/people/{cast.rep.pk}/crm-ids/", {"source": "salesforce", "owner_id": "005A"}
+    )
+    taken = client.post(
+        f"/accounts/people/{cast.rep.pk}/crm-ids/",
+        {"source": "hubspot", "owner_id": "HS-1"},
+        follow=True,
+    )
+
+    identity = CrmIdentity.objects.get(user=cast.rep)
+    assert (identity.source, identity.owner_id) == ("salesforce", "005A")
+    assert "hubspot owner HS-1 already belongs to Otto Rep." in taken.content.decode()
+    other = CrmIdentity.objects.get(user=cast.other_rep)
+
+    client.post(f"/accounts/people/{cast.rep.pk}/crm-ids/", {"remove": other.pk})
+    client.post(f"/accounts/people/{cast.rep.pk}/crm-ids/", {"remove": identity.pk})
+
+    assert list(CrmIdentity.objects.values_list("owner_id", flat=True)) == ["HS-1"]
