@@ -49,6 +49,7 @@ from coaching.services.scorecards import scorecard_record
 from coaching.services.sessions import session_cancel, session_complete, session_reschedule
 from coaching.views.shared import add_service_errors, may_run_session
 from deals.models import DealStatus
+from training.access import can_edit_content
 
 # One session
 
@@ -92,7 +93,13 @@ def _detail_context(
             and session.deal is not None
             and session.deal.status in (DealStatus.WON, DealStatus.LOST)
         ),
-        "lesson_url": _lesson_url(post_mortem.story_lesson_id) if post_mortem else "",
+        # Only authors (managers, admins) may open the Studio; a coach sees the title, not a
+        # link that would answer "not found".
+        "lesson_url": (
+            _lesson_url(post_mortem.story_lesson_id)
+            if post_mortem and can_edit_content(user)
+            else ""
+        ),
     }
     if may_run:
         context.update(_detail_forms(session, rubric=rubric, forms=forms))

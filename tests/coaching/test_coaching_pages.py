@@ -385,7 +385,7 @@ def test_the_story_button_makes_a_draft_lesson(cast, client):
     assert "Loss reason: Price." in post_mortem.story_lesson.story_what_happened
 
 
-def test_the_drafted_story_links_to_its_lesson_in_the_studio(cast, client):
+def test_the_drafted_story_links_to_its_lesson_in_the_studio_for_authors_only(cast, client):
     deal = DealFactory(
         owner=cast.rep, status="won", closed_at=dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
     )
@@ -395,11 +395,18 @@ def test_the_drafted_story_links_to_its_lesson_in_the_studio(cast, client):
     client.force_login(cast.coach)
     client.post(f"/coaching/post-mortems/{post_mortem.pk}/story/")
     post_mortem.refresh_from_db()
+    studio = f"/learn/studio/lessons/{post_mortem.story_lesson_id}/"
 
-    page = client.get(f"/coaching/sessions/{post_mortem.session_id}/").content.decode()
+    coach_page = client.get(f"/coaching/sessions/{post_mortem.session_id}/").content.decode()
+    client.force_login(cast.admin)
+    admin_page = client.get(f"/coaching/sessions/{post_mortem.session_id}/").content.decode()
 
-    assert f'href="/learn/studio/lessons/{post_mortem.story_lesson_id}/"' in page
-    assert "/admin/" not in page
+    # A coach may not edit lessons: they see the title, not a link that would answer 404.
+    assert f'href="{studio}"' not in coach_page
+    assert post_mortem.story_lesson.title in coach_page
+    assert f'href="{studio}"' in admin_page
+    assert client.get(studio).status_code == 200
+    assert "/admin/" not in coach_page
 
 
 def test_a_commitment_with_a_description_but_no_target_is_refused_not_dropped(cast, client):
