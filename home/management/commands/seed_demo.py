@@ -11,8 +11,10 @@ STEPS = [
     "accounts.demo",
     "training.demo",
     "deals.demo",
+    "tools.demo",
     "coaching.demo",
     "roi.demo",
+    "home.demo_meetings",  # after roi.demo: it re-plants the deals with the training effect
 ]
 
 
