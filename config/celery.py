@@ -34,6 +34,8 @@ app.conf.beat_schedule = {
     # Outgoing webhooks whose queued send or retry was lost (a worker died); a safety net only,
     # retries are normally queued with their own delay.
     "events-overdue-deliveries": _job("events.tasks.send_due_deliveries", minute="*/5"),
+    # Notification emails, Slack and Teams messages whose retry time came or whose task was lost.
+    "notifications-due-deliveries": _job("notifications.tasks.send_due_deliveries", minute="*/2"),
     # Idempotency keys older than 24 hours are deleted, freeing them (core.idempotency).
     "core-expire-idempotency-keys": _job("core.tasks.expire_idempotency_keys", minute=25),
     # Tasks queued after a commit that the broker did not take (it was down, or the web process

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "core",
     "events",
     "accounts",
+    "notifications",
     "training",
     "deals",
     "tools",
@@ -227,6 +228,15 @@ if EMAIL_HOST:
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Notifications: Slack through a bot (users:read.email, chat:write); SLACK_API_URL only changes for
+# tests. Teams posts only to Microsoft's webhook hosts (a person pastes their own webhook URL).
+SLACK_BOT_TOKEN = env_str("SLACK_BOT_TOKEN")
+SLACK_API_URL = env_str("SLACK_API_URL", "https://slack.com/api/")
+TEAMS_WEBHOOK_HOST_SUFFIXES = env_list(
+    "TEAMS_WEBHOOK_HOST_SUFFIXES",
+    [".webhook.office.com", ".logic.azure.com", ".environment.api.powerplatform.com"],
+)
+TEAMS_WEBHOOK_SCHEMES = ["https"]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Coachline <coachline@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("csp-report/", csp_reports.csp_report, name="csp-report"),
     path("accounts/", include("accounts.urls")),
     path("learn/", include("training.urls")),
+    path("notifications/", include("notifications.urls")),
     path("deals/", include("deals.urls")),
     path("tools/", include("tools.urls")),
     path("coaching/", include("coaching.urls")),

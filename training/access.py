@@ -259,3 +259,11 @@ def retake_request_get_for_granter(*, user: User, request_id: int) -> RetakeRequ
     if found is None:
         raise Http404("No such request")
     return found
+
+
+def quiz_get_for_retake(*, lesson_id: int) -> Lesson:
+    """A quiz to grant a retake on; who gets it is checked by the service (coachable_users)."""
+    found = Lesson.objects.filter(pk=lesson_id, kind="quiz").select_related("course").first()
+    if found is None:
+        raise Http404("No such quiz")
+    return found

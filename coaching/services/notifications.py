@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from coaching.invites import Method, session_invite_messages, session_url
 from coaching.models import CoachingSession, Commitment, CommitmentStatus, SessionStatus
+from notifications.kinds import Channel, Kind
+from notifications.selectors import channel_wanted
 
 # "The day before": a session starting within this window from now gets its reminder. The task
 # runs hourly, so every session is reminded between 23 and 24 hours before it starts.
@@ -107,6 +109,12 @@ def commitment_result_notify(*, commitment_id: int) -> int:
     people = [commitment.rep]
     if session.coach_id != commitment.rep_id:
         people.append(session.coach)
+    # Each person's choice for this kind on the email channel (the in-app notice is separate).
+    people = [
+        p
+        for p in people
+        if channel_wanted(user=p, kind=Kind.COMMITMENT_CHECKED, channel=Channel.EMAIL)
+    ]
     messages = []
     for person in people:
         with translation.override(person.language):

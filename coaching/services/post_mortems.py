@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,8 @@ from coaching.models import (
 from coaching.services.metrics import metric_measure
 from core.outbox import outbox_enqueue
 from deals.models import Deal, DealStatus
+from notifications.kinds import Kind
+from notifications.services import notify
 from training.models import Lesson
 
 # A commitment is checked within this horizon: long enough for deals to move, short enough to
@@ -237,7 +240,7 @@ def commitment_check(*, commitment_id: int, today: dt.date | None = None) -> boo
     from events.services import event_emit
 
     today = today or timezone.localdate()
-    commitment = Commitment.objects.select_related("rep", "post_mortem__session").get(
+    commitment = Commitment.objects.select_related("rep", "post_mortem__session__coach").get(
         pk=commitment_id
     )
     if commitment.status != CommitmentStatus.PENDING or commitment.check_date > today:
@@ -287,6 +290,18 @@ def commitment_check(*, commitment_id: int, today: dt.date | None = None) -> boo
             },
         )
         outbox_enqueue(task="coaching.tasks.notify_commitment_result", args=[commitment.pk])
+        session = commitment.post_mortem.session
+        notify(
+            recipients=[commitment.rep]
+            + ([session.coach] if session.coach_id != commitment.rep_id else []),
+            kind=Kind.COMMITMENT_CHECKED,
+            params={
+                "title": str(commitment.get_metric_display()),
+                "result": str(CommitmentStatus(status).label),
+            },
+            url=reverse("coaching:session_detail", args=[session.pk]),
+            own_email=True,  # notify_commitment_result emails the measurements
+        )
     return True
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +42,8 @@ from coaching.models import (
 )
 from core.outbox import outbox_enqueue
 from deals.models import Deal
+from notifications.kinds import Kind
+from notifications.services import notify
 
 OVERLAP_CONSTRAINT = "coaching_participant_no_overlap"
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
@@ -154,6 +157,25 @@ def _send_invites_after_commit(session: CoachingSession, method: str) -> None:
     )
 
 
+def _notify_people(session: CoachingSession, *, kind: Kind, by: User | None, change: str) -> None:
+    """In-app (and Slack/Teams) notice to the coach and the rep, except whoever made the change.
+    The calendar invite is their email, so notify sends no second one."""
+    for person, other in ((session.coach, session.rep), (session.rep, session.coach)):
+        notify(
+            recipients=[person],
+            kind=kind,
+            params={
+                "title": str(session.get_kind_display()),
+                "with": other.full_name,
+                "start": session.start.isoformat(),
+                "change": change,
+            },
+            url=reverse("coaching:session_detail", args=[session.pk]),
+            actor=by,
+            own_email=True,
+        )
+
+
 def session_book(
     *,
     booked_by: User,
@@ -202,6 +224,7 @@ def session_book(
             session.focus_criteria.set(focus_criteria)
         _hold_slot(session, is_new=True)
         _send_invites_after_commit(session, "REQUEST")
+        _notify_people(session, kind=Kind.SESSION_BOOKED, by=booked_by, change="booked")
     return session
 
 
@@ -221,6 +244,7 @@ def session_reschedule(
     start: dt.datetime,
     end: dt.datetime,
     now: dt.datetime | None = None,
+    by: User | None = None,
 ) -> CoachingSession:
     """Move a scheduled session. Raises SEQUENCE and sends both people the updated invite."""
     now = now or timezone.now()
@@ -237,6 +261,7 @@ def session_reschedule(
         locked.save(update_fields=["start", "end", "sequence", "reminder_sent_at", "updated_at"])
         _hold_slot(locked, is_new=False)
         _send_invites_after_commit(locked, "REQUEST")
+        _notify_people(locked, kind=Kind.SESSION_CHANGED, by=by, change="rescheduled")
     _copy_state(locked, into=session)
     return session
 
@@ -269,6 +294,7 @@ def session_cancel(
         )
         SessionParticipant.objects.filter(session=locked).update(is_active=False)
         _send_invites_after_commit(locked, "CANCEL")
+        _notify_people(locked, kind=Kind.SESSION_CHANGED, by=by, change="cancelled")
     _copy_state(locked, into=session)
     return session
 

@@ -204,6 +204,7 @@ def session_reschedule_view(request: AuthenticatedRequest, pk: int) -> HttpRespo
                 session=session,
                 start=start,
                 end=start + dt.timedelta(minutes=form.cleaned_data["duration"]),
+                by=request.user,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -60,3 +60,6 @@ def log_in(page: Any, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Home", level=1)).to_be_visible()
+
+
+from tests.fakes.fixtures import fake_slack, fake_teams, field_encryption_key  # noqa: E402, F401

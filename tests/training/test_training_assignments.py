@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import Role
+from notifications.models import Notification, NotificationDelivery
+from notifications.tasks import send_due_deliveries
 from tests.factories import TeamFactory, UserFactory
 from tests.training.factories import (
     AssignmentFactory,
@@ -158,13 +160,16 @@ def _assignment(due: dt.date, **fields):
     )
 
 
-def test_reminders_go_once_per_state_and_a_second_run_sends_nothing():
+def test_reminders_go_once_per_state_and_a_second_run_sends_nothing(
+    django_capture_on_commit_callbacks,
+):
     soon = _assignment(TODAY + dt.timedelta(days=2))
     late = _assignment(TODAY - dt.timedelta(days=1))
     _assignment(TODAY + dt.timedelta(days=20))  # not yet
 
-    first = assignment_reminders_send(today=TODAY)
-    second = assignment_reminders_send(today=TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = assignment_reminders_send(today=TODAY)
+        second = assignment_reminders_send(today=TODAY)
 
     assert (first.due_soon, first.overdue) == (1, 1)
     assert (second.due_soon, second.overdue) == (0, 0)
@@ -176,13 +181,18 @@ def test_reminders_go_once_per_state_and_a_second_run_sends_nothing():
     assert f"/learn/courses/{soon.course.slug}/" in next(
         m.body for m in mail.outbox if m.to == [soon.assignee.email]
     )
+    assert sorted(Notification.objects.values_list("recipient", "kind")) == sorted(
+        [(late.assignee.pk, "overdue"), (soon.assignee.pk, "due_soon")]
+    )
 
 
-def test_a_due_soon_assignment_gets_its_overdue_reminder_later():
+def test_a_due_soon_assignment_gets_its_overdue_reminder_later(django_capture_on_commit_callbacks):
     assignment = _assignment(TODAY + dt.timedelta(days=1))
-    assignment_reminders_send(today=TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment_reminders_send(today=TODAY)
 
-    later = assignment_reminders_send(today=TODAY + dt.timedelta(days=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        later = assignment_reminders_send(today=TODAY + dt.timedelta(days=3))
 
     assert (later.due_soon, later.overdue) == (0, 1)
     assert [m.subject.split(":")[0] for m in mail.outbox] == ["Due soon", "Overdue"]
@@ -200,25 +210,33 @@ def test_finished_assignments_get_no_reminder():
     assert mail.outbox == []
 
 
-def test_a_failed_email_is_retried_on_the_next_run(monkeypatch):
+def test_a_failed_email_is_retried_by_the_delivery_sweep(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     assignment = _assignment(TODAY - dt.timedelta(days=1))
 
     def broken(*args, **kwargs):
         raise OSError("SMTP down")
 
-    monkeypatch.setattr("training.services.assignments.send_mail", broken)
-    failed = assignment_reminders_send(today=TODAY)
+    monkeypatch.setattr("notifications.channels.email.send_mail", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = assignment_reminders_send(today=TODAY)
     monkeypatch.undo()
-    retried = assignment_reminders_send(today=TODAY)
+    delivery = NotificationDelivery.objects.get()
+    assert (run.overdue, delivery.status, delivery.attempts) == (1, "pending", 1)
+    NotificationDelivery.objects.update(next_attempt_at=timezone.now())  # its retry time came
 
-    assert (failed.failed, retried.overdue) == (1, 1)
+    assert send_due_deliveries() == 1
+
     assert [m.to for m in mail.outbox] == [[assignment.assignee.email]]
+    assert assignment_reminders_send(today=TODAY).overdue == 0  # the reminder itself went once
 
 
-def test_the_daily_task_sends_reminders(settings):
+def test_the_daily_task_sends_reminders(settings, django_capture_on_commit_callbacks):
     _assignment(timezone.localdate() - dt.timedelta(days=1))
 
-    result = send_assignment_reminders.delay().get()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = send_assignment_reminders.delay().get()
 
     assert result == {"due_soon": 0, "overdue": 1, "failed": 0}
     assert len(mail.outbox) == 1

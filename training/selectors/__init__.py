@@ -60,9 +60,20 @@ from training.selectors.retakes import (
     retake_granters,
     retake_requests_open,
 )
-from training.selectors.team import TeamProgress, TeamRow, team_progress, team_progress_assignments
+from training.selectors.team import (
+    PersonProgress,
+    QuizResult,
+    TeamProgress,
+    TeamRow,
+    person_progress,
+    team_progress,
+    team_progress_assignments,
+)
 
 __all__ = [
+    "PersonProgress",
+    "QuizResult",
+    "person_progress",
     "quiz_attempt_limit",
     "retake_granters",
     "retake_requests_open",

@@ -10,6 +10,7 @@ full state (percent, completion date) in Python. Cost no longer grows with the t
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import overload
 
 from django.db.models import (
@@ -18,19 +19,30 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.access import visible_users
 from accounts.models import User
-from training.models import Assignment, Completion, LessonProgress, ProgramCourse, PublishStatus
+from training.models import (
+    Assignment,
+    Completion,
+    LessonProgress,
+    ProgramCourse,
+    PublishStatus,
+    QuizAttempt,
+    RetakeGrant,
+)
 from training.selectors.assignments import AssignmentState, assignment_states
 from training.selectors.progress import Status
 
@@ -210,12 +222,88 @@ def team_progress(
     # programs and the courses assigned.
     targets = sorted(
         {
-            (f"program:{p_slug}", p_title) if p_slug else (f"course:{c_slug}", c_title)
+            (f"program:{p_slug}", _("Program: %(title)s") % {"title": p_title})
+            if p_slug
+            else (f"course:{c_slug}", _("Course: %(title)s") % {"title": c_title})
             for p_slug, p_title, c_slug, c_title in team_progress_assignments(viewer=viewer)
             .values_list("program__slug", "program__title", "course__slug", "course__title")
             .order_by()
             .distinct()
         },
-        key=lambda pair: pair[1].casefold(),
+        # Programs and courses of the same name sit next to each other, told apart by the label.
+        key=lambda pair: pair[1].partition(": ")[2].casefold() + pair[1],
     )
     return TeamProgress(rows=rows, counts=counts, targets=targets)
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    lesson_id: int
+    lesson_title: str
+    course_title: str
+    course_slug: str
+    attempts: int
+    attempt_limit: int
+    best_score: Decimal | None
+    is_passed: bool
+    last_attempted_at: dt.datetime
+
+    @property
+    def is_blocked(self) -> bool:
+        """Every attempt used without a pass: a retake is the only way on."""
+        return not self.is_passed and self.attempts >= self.attempt_limit
+
+
+@dataclass
+class PersonProgress:
+    person: User
+    rows: list[TeamRow]
+    quizzes: list[QuizResult]
+
+
+def person_progress(*, person: User, today: dt.date | None = None) -> PersonProgress:
+    """One person's assignments with their state and every quiz they attempted. The caller has
+    checked that the viewer may see `person` (accounts.access). Queries: assignments, program
+    courses, progress, completions, quiz attempts (aggregated per quiz), retake grants."""
+    assignments = list(
+        Assignment.objects.filter(assignee=person)
+        .select_related("program", "course")
+        .order_by("due_date", "pk")
+    )
+    states = assignment_states(assignments=assignments, today=today)
+    attempts = list(
+        QuizAttempt.objects.filter(user=person)
+        .values("lesson_id", "lesson__title", "lesson__course__title", "lesson__course__slug")
+        .annotate(
+            n=Count("pk"),
+            best=Max("score"),
+            passed=Max(Cast("passed", IntegerField())),
+            last=Max("attempted_at"),
+            limit=Max("lesson__max_attempts"),
+        )
+        .order_by("-last")
+    )
+    extra = dict(
+        RetakeGrant.objects.filter(user=person)
+        .values("lesson_id")
+        .annotate(n=Sum("extra_attempts"))
+        .values_list("lesson_id", "n")
+    )
+    return PersonProgress(
+        person=person,
+        rows=[TeamRow(a, states[a.pk]) for a in assignments],
+        quizzes=[
+            QuizResult(
+                lesson_id=row["lesson_id"],
+                lesson_title=row["lesson__title"],
+                course_title=row["lesson__course__title"],
+                course_slug=row["lesson__course__slug"],
+                attempts=row["n"],
+                attempt_limit=row["limit"] + extra.get(row["lesson_id"], 0),
+                best_score=row["best"],
+                is_passed=bool(row["passed"]),
+                last_attempted_at=row["last"],
+            )
+            for row in attempts
+        ],
+    )

@@ -5,6 +5,7 @@ from training.services.assignments import (
     ReminderRun,
     assignment_create,
     assignment_delete,
+    assignment_nudge,
     assignment_reminders_send,
     team_reps,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "ReminderRun",
     "assignment_create",
     "assignment_delete",
+    "assignment_nudge",
     "assignment_reminders_send",
     "completion_bulk_import",
     "completion_events_emit",

@@ -6,17 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
+from notifications.kinds import Kind
+from notifications.selectors import notification_sent_since
+from notifications.services import notify
 from training.models import Assignment, Course, Program, PublishStatus
 from training.selectors import DUE_SOON_DAYS, assignment_states
 
@@ -94,7 +94,24 @@ def assignment_create(
         # ignore_conflicts: a parallel request assigning the same person wins; nothing doubles.
         Assignment.objects.bulk_create(new, ignore_conflicts=True)
         result.created = len(new)
+        notify(
+            recipients=[a.assignee for a in new],
+            kind=Kind.ASSIGNED,
+            params={
+                "title": target.title,
+                "due": due_date.isoformat(),
+                "actor": assigned_by.full_name if assigned_by else "",
+            },
+            url=_target_path(target),
+            actor=assigned_by,
+        )
     return result
+
+
+def _target_path(target: Program | Course) -> str:
+    if isinstance(target, Program):
+        return reverse("training:program_detail", args=[target.slug])
+    return reverse("training:course_detail", args=[target.slug])
 
 
 def assignment_delete(*, assignment: Assignment) -> None:
@@ -152,23 +169,54 @@ def assignment_reminders_send(*, today: dt.date | None = None) -> ReminderRun:
 
 
 def _reminder_send(*, assignment: Assignment, overdue: bool, today: dt.date) -> None:
-    person = assignment.assignee
-    if assignment.program is not None:
-        path = reverse("training:program_detail", args=[assignment.program.slug])
-    else:
-        assert assignment.course is not None
-        path = reverse("training:course_detail", args=[assignment.course.slug])
-    with translation.override(person.language):
-        context = {
-            "person": person,
-            "title": assignment.target_title,
-            "due_date": assignment.due_date,
-            "days_left": (assignment.due_date - today).days,
-            "overdue": overdue,
-            "url": f"{settings.SITE_URL}{path}",
-        }
-        subject = (_("Overdue: %(title)s") if overdue else _("Due soon: %(title)s")) % {
-            "title": assignment.target_title
-        }
-        body = render_to_string("training/email/reminder.txt", context)
-    send_mail(subject, body, None, [person.email])
+    """In the app, and by email, Slack or Teams as the person chose (notifications)."""
+    target = assignment.program or assignment.course
+    assert target is not None
+    notify(
+        recipients=[assignment.assignee],
+        kind=Kind.OVERDUE if overdue else Kind.DUE_SOON,
+        params={"title": target.title, "due": assignment.due_date.isoformat()},
+        url=_target_path(target),
+    )
+
+
+# A person is nudged about one assignment at most once in this window: a reminder, not spam.
+NUDGE_INTERVAL = dt.timedelta(hours=12)
+NUDGE_NOTE_MAX = 500
+
+
+def assignment_nudge(*, assignment: Assignment, by: User, note: str = "") -> None:
+    """Send the assignee a nudge about this assignment, with an optional note. The caller has
+    checked that `by` manages the assignee (training.access.assignment_get_for_manager)."""
+    note = note.replace("\x00", "").strip()
+    if len(note) > NUDGE_NOTE_MAX:
+        raise ValidationError(
+            {"note": [_("Keep the note under %(n)d characters.") % {"n": NUDGE_NOTE_MAX}]}
+        )
+    target = assignment.program or assignment.course
+    assert target is not None
+    url = _target_path(target)
+    with transaction.atomic():
+        # Lock the assignment: two clicks at once send one nudge.
+        Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+        if notification_sent_since(
+            recipient=assignment.assignee,
+            kind=Kind.NUDGE,
+            url=url,
+            since=timezone.now() - NUDGE_INTERVAL,
+        ):
+            raise ValidationError(
+                {
+                    "note": [
+                        _("%(name)s was nudged about this in the last 12 hours.")
+                        % {"name": assignment.assignee.full_name}
+                    ]
+                }
+            )
+        notify(
+            recipients=[assignment.assignee],
+            kind=Kind.NUDGE,
+            params={"title": target.title, "actor": by.full_name, "note": note},
+            url=url,
+            actor=by,
+        )

@@ -12,11 +12,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from notifications.kinds import Kind
+from notifications.services import notify
 from training.models import (
     Choice,
     Course,
@@ -127,18 +130,47 @@ def lesson_create(
         )
         _lesson_validate_kind(lesson)
         save_validated(lesson, exclude=["created_by"])
+        if lesson.status == PublishStatus.PUBLISHED:
+            _story_published_notify(lesson=lesson, actor=created_by)
     return lesson
 
 
-def lesson_update(*, lesson: Lesson, **changes: Any) -> Lesson:
+def lesson_update(*, lesson: Lesson, actor: User | None = None, **changes: Any) -> Lesson:
     unknown = set(changes) - set(LESSON_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    was_published = (
+        lesson.pk is not None
+        and Lesson.objects.filter(pk=lesson.pk, status=PublishStatus.PUBLISHED).exists()
+    )
     for name, value in changes.items():
         setattr(lesson, name, value)
     _lesson_validate_kind(lesson)
-    save_validated(lesson, exclude=["created_by"])
+    with transaction.atomic():
+        save_validated(lesson, exclude=["created_by"])
+        if lesson.status == PublishStatus.PUBLISHED and not was_published:
+            _story_published_notify(lesson=lesson, actor=actor)
     return lesson
+
+
+def _story_published_notify(*, lesson: Lesson, actor: User | None) -> None:
+    """A win or loss story just went live: tell the people the course is assigned to (directly
+    or through a program). Nothing for other kinds, or while the course is a draft."""
+    if lesson.kind != LessonKind.STORY or lesson.course.status != PublishStatus.PUBLISHED:
+        return
+    course = lesson.course
+    people = User.objects.filter(
+        Q(training_assignments__course=course)
+        | Q(training_assignments__program__program_courses__course=course),
+        is_active=True,
+    ).distinct()
+    notify(
+        recipients=list(people),
+        kind=Kind.STORY_PUBLISHED,
+        params={"title": lesson.title, "course": course.title},
+        url=reverse("training:lesson_detail", args=[course.slug, lesson.slug]),
+        actor=actor,
+    )
 
 
 def lesson_move(*, lesson: Lesson, direction: str) -> None:

@@ -8,13 +8,16 @@ for everyone. Leaders see everyone but change nothing, so they do not grant.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.access import coachable_users
 from accounts.models import User
+from notifications.kinds import Kind
+from notifications.services import notify
 from training.models import Lesson, LessonKind, QuizAttempt, RetakeGrant, RetakeRequest
-from training.selectors.retakes import quiz_attempt_limit
+from training.selectors.retakes import quiz_attempt_limit, retake_granters
 
 MAX_EXTRA_ATTEMPTS = 10
 NOTE_MAX_LENGTH = 500
@@ -66,6 +69,13 @@ def retake_request_create(*, user: User, lesson: Lesson, note: str = "") -> Reta
     try:
         with transaction.atomic():
             request = RetakeRequest.objects.create(user=user, lesson=lesson, note=note)
+            notify(
+                recipients=list(retake_granters(user=user)),
+                kind=Kind.RETAKE_REQUESTED,
+                params={"title": lesson.title, "actor": user.full_name, "note": note},
+                url=reverse("training:retakes"),
+                actor=user,
+            )
     except IntegrityError:
         # A parallel click filed it between our read and our insert: the open one stands.
         return RetakeRequest.objects.get(user=user, lesson=lesson, resolved_at__isnull=True)
@@ -97,5 +107,17 @@ def retake_grant(
         )
         RetakeRequest.objects.filter(user=user, lesson=lesson, resolved_at__isnull=True).update(
             resolved_at=timezone.now(), grant=grant
+        )
+        notify(
+            recipients=[user],
+            kind=Kind.RETAKE_GRANTED,
+            params={
+                "title": lesson.title,
+                "actor": granter.full_name,
+                "n": str(extra_attempts),
+                "note": note,
+            },
+            url=reverse("training:lesson_detail", args=[lesson.course.slug, lesson.slug]),
+            actor=granter,
         )
     return grant

@@ -150,7 +150,7 @@ def lesson_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     form = lesson_form_class(lesson.kind)(request.POST or None, instance=lesson)
     if request.method == "POST" and form.is_valid():
         try:
-            lesson_update(lesson=lesson, **form.cleaned_data)
+            lesson_update(lesson=lesson, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form_add_errors(form, exc)
         else:

@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import user_get_visible
 from accounts.http import AuthenticatedRequest
 from accounts.models import Team
+from core.csv_export import csv_text
 from core.validation import InputInvalid, parse_query_id
 from training import selectors
 from training.access import (
@@ -20,10 +22,18 @@ from training.access import (
     assignment_get_for_manager,
     can_assign,
     can_see_team_progress,
+    quiz_get_for_retake,
 )
 from training.forms import AssignForm, form_add_errors
 from training.models import Course, Program, PublishStatus
-from training.services import assignment_create, assignment_delete, team_reps
+from training.services import (
+    assignment_create,
+    assignment_delete,
+    assignment_nudge,
+    may_grant_retake,
+    retake_grant,
+    team_reps,
+)
 
 ROWS_PER_PAGE = 100
 
@@ -118,9 +128,12 @@ def assign(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def unassign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """GET asks "are you sure?"; only the POST from that page removes the assignment."""
     assignment = assignment_get_for_manager(user=request.user, assignment_id=pk)
+    if request.method == "GET":
+        return render(request, "training/unassign_confirm.html", {"assignment": assignment})
     assignment_delete(assignment=assignment)
     messages.success(
         request,
@@ -128,3 +141,117 @@ def unassign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         % {"title": assignment.target_title, "name": assignment.assignee.full_name},
     )
     return redirect("training:team_progress")
+
+
+@login_required
+@require_GET
+def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    if not can_see_team_progress(request.user):
+        raise Http404("Not found")
+    person = user_get_visible(request.user, user_id=pk)
+    # Queries: session, user, person, assignments, program courses, progress, completions,
+    # quiz attempts per quiz, retake grants.
+    progress = selectors.person_progress(person=person)
+    return render(
+        request,
+        "training/person_progress.html",
+        {
+            "progress": progress,
+            "person": person,
+            "can_assign": can_assign(request.user) and person.pk != request.user.pk,
+            "can_grant": may_grant_retake(granter=request.user, user=person),
+        },
+    )
+
+
+@login_required
+@require_POST
+def nudge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    assignment = assignment_get_for_manager(user=request.user, assignment_id=pk)
+    try:
+        assignment_nudge(assignment=assignment, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s was nudged about “%(title)s”.")
+            % {"name": assignment.assignee.full_name, "title": assignment.target_title},
+        )
+    return redirect("training:person_progress", pk=assignment.assignee_id)
+
+
+@login_required
+@require_POST
+def person_retake(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpResponse:
+    person = user_get_visible(request.user, user_id=pk)
+    quiz = quiz_get_for_retake(lesson_id=lesson_id)
+    try:
+        retake_grant(granter=request.user, user=person, lesson=quiz, extra_attempts=1)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s can take “%(quiz)s” again.")
+            % {"name": person.full_name, "quiz": quiz.title},
+        )
+    return redirect("training:person_progress", pk=person.pk)
+
+
+@login_required
+@require_GET
+def team_progress_csv(request: AuthenticatedRequest) -> HttpResponse:
+    """Every assignment the viewer sees, filters applied, as machine-readable CSV: ISO dates,
+    status keys, whole percents, scores with a dot."""
+    if not can_see_team_progress(request.user):
+        raise Http404("Not found")
+    status = request.GET.get("status", "")
+    if status not in selectors.Status.LABELS:
+        status = ""
+    try:
+        team_id = parse_query_id(request.GET.get("team", "") or "0") or None
+    except InputInvalid:
+        team_id = None
+    progress = selectors.team_progress(
+        viewer=request.user,
+        target=request.GET.get("target", "")[:100],
+        status=status,
+        team_id=team_id,
+    )
+    body = csv_text(
+        header=[
+            "person",
+            "email",
+            "team",
+            "kind",
+            "training",
+            "due_date",
+            "status",
+            "percent",
+            "courses_done",
+            "courses_total",
+            "completed_at",
+        ],
+        rows=(
+            [
+                row.assignment.assignee.full_name,
+                row.assignment.assignee.email,
+                row.assignment.assignee.team.name if row.assignment.assignee.team else "",
+                "program" if row.assignment.program_id else "course",
+                row.assignment.target_title,
+                row.assignment.due_date.isoformat(),
+                row.state.status,
+                row.state.percent,
+                row.state.courses_done,
+                row.state.courses_total,
+                row.state.completed_at.date().isoformat() if row.state.completed_at else "",
+            ]
+            for row in progress.rows
+        ),
+    )
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="team-progress.csv"'
+    return response

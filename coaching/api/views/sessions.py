@@ -163,7 +163,12 @@ class SessionRescheduleApi(SessionWriteApi):
         session = session_get_for_coach(request_principal(request), session_id=pk)
         data = validated(SessionRescheduleSerializer, request.data)
         with service_errors():
-            session_reschedule(session=session, start=data["start"], end=data["end"])
+            session_reschedule(
+                session=session,
+                start=data["start"],
+                end=data["end"],
+                by=person_or_none(request_principal(request)),
+            )
         return Response(session_out(session))
 
 
