@@ -1,17 +1,17 @@
-"""Monte Carlo of the ROI inference: bias, RMSE, coverage of the 95% interval and false
-highlights, scenario by scenario (issue #10, item 10).
+"""Monte Carlo of the ROI inference without a database: bias, RMSE, coverage of the 95%
+interval and false highlights, scenario by scenario (issue #10, item 10), 200 seeds in minutes.
 
-    nice -n 10 .venv/bin/python bench/roi_coverage.py [--seeds 200] [--boot 199]
+    nice -n 10 .venv/bin/python bench/roi_coverage.py [--seeds 200] [--boot 999]
 
 Each seed simulates a sales team (roi.estimators.simulate), turns it into the rep-month panel the
-refresh uses (roi.panel.RepMonthPanel) and runs the report code the refresh runs
-(roi.reports.analyse: gates, bootstrap, team clusters, pre-trend withholding; roi.data_checks for
-the money gate; roi.estimators.multiple for the dashboard's Benjamini-Hochberg), so the figures
-are those a leader would see. What it does not run: the SQL aggregation (roi.panel.queries),
-which tests/roi/test_panel.py checks against hand-counted deals; the panel is filled directly
-with the simulated monthly bookings, one won deal per active rep-month. To stay within minutes on
-two cores it uses fewer bootstrap draws than production (--boot, default 199 instead of 999) and
-no database.
+refresh uses (roi.panel.RepMonthPanel) and runs the report steps the refresh runs for a
+program's bookings (roi.reports.analyse: gates, bootstrap, team clusters, pre-trend
+withholding; roi.data_checks.money_checks: the money gate and the winsorised headline when a
+few deals drive it; roi.estimators.multiple: the dashboard's false discovery rate with the
+p-value roi.services.refresh computes). What it does not run: the SQL (panel aggregation, data
+coverage, currency conversion, the winsorising cap); the panel is filled directly, one won deal
+per active rep-month. bench/roi_coverage_db.py runs the same scenarios through the database and
+the whole refresh, with fewer seeds.
 
 Scenarios:
 - fresh: 120 reps, 24 months, staggered training, +6 (about +5%) once ramped up;
@@ -20,7 +20,8 @@ Scenarios:
 - unconverted_currency: 20% of the deals of one year have no exchange rate: they are counted,
   carry no value, and above 2% of value the money headline is withheld (coverage is of the
   estimate when shown; "withheld" is the share of seeds where money was withheld);
-- one_big_deal: one deal 50x the median in a trained rep's post-training month;
+- one_big_deal: one deal 50x the median in a trained rep's post-training month ("winsor": the
+  share of shown headlines that switched to the winsorised estimate);
 - team_rollout: 24 teams of 10 reps train team by team with team-month shocks; inference
   resamples teams (the refresh detects the team rollout);
 - ten_null_programs: ten programs with no effect on the same team; a "false highlight" is an org
@@ -48,6 +49,7 @@ import django
 
 django.setup()
 
+from roi.data_checks import WINSOR_PERCENTILE, money_checks  # noqa: E402
 from roi.estimators.multiple import FDR_LEVEL, benjamini_hochberg, two_sided_p  # noqa: E402
 from roi.estimators.simulate import (  # noqa: E402
     SalesScenario,
@@ -70,9 +72,15 @@ def panel_of(
     months: np.ndarray[Any, Any],
     unconverted: FloatArray | None = None,
 ) -> RepMonthPanel:
+    """One won deal per active rep-month carrying its bookings (in currency units), capped for
+    the robustness check at the 99th percentile of those deals as roi.panel's queries do."""
     n, m = bookings.shape
     zeros = np.zeros((n, m))
     won = np.where(active, 1.0, 0.0)
+    value = np.where(active, np.nan_to_num(bookings), 0.0) * 1000.0
+    converted = active & ~(unconverted > 0 if unconverted is not None else zeros > 0)
+    cap = float(np.percentile(value[converted], WINSOR_PERCENTILE)) if converted.any() else None
+    excess = np.where(converted, np.maximum(value - (cap or 0.0), 0.0), 0.0)
     return RepMonthPanel(
         window=PanelWindow(
             first=month_from_number(int(months[0])), last=month_from_number(int(months[-1]))
@@ -81,7 +89,7 @@ def panel_of(
         active=active.astype(bool),
         won_count=won,
         lost_count=zeros.copy(),
-        won_value=np.where(active, np.nan_to_num(bookings), 0.0) * 1000.0,
+        won_value=value,
         lost_value=zeros.copy(),
         won_cycle_days=won * 30.0,
         new_deals=won.copy(),
@@ -95,6 +103,8 @@ def panel_of(
         slipped=zeros.copy(),
         unconverted_won=unconverted if unconverted is not None else zeros.copy(),
         unconverted_lost=zeros.copy(),
+        won_excess=excess if cap is not None else None,
+        winsor_cap=cap,
     )
 
 
@@ -125,8 +135,10 @@ class Draw:
     ci_low: float | None = None
     ci_high: float | None = None
     se: float | None = None
+    p_value: float | None = None
     highlighted: bool = False
     withheld_money: bool = False
+    winsorised: bool = False
 
 
 def _run(
@@ -137,18 +149,28 @@ def _run(
     seed: int,
     clusters: dict[int, int] | None = None,
 ) -> Draw:
+    """The refresh's steps for one program's bookings: analyse, the money checks (the gate for
+    deals without a rate, the winsorised headline when a few deals drive it), the p-value of
+    the dashboard's check (roi.services.refresh.fdr_p_value)."""
     subject = replace(SUBJECT, key=f"bench{seed}")
+    context = context_of(panel, n_boot)
     a = analyse(
         subject=subject,
         metric=Metric.BOOKINGS,
-        context=context_of(panel, n_boot),
+        context=context,
         first_treated=first,
         clusters=clusters,
     )
-    simple = a.result.simple if a.result is not None else None
-    if not a.is_ok or simple is None:
-        return Draw(truth=truth, shown=False)
-    p = two_sided_p(estimate=simple.att, se=simple.se)
+    gate, headline, checks = money_checks(
+        a, context=context, max_share_pct=2.0, first_treated=first
+    )
+    robustness = checks["robustness"] or {}
+    result = headline.result
+    simple = result.simple if result is not None else None
+    withheld = gate.is_withheld
+    if not headline.is_ok or result is None or simple is None:
+        return Draw(truth=truth, shown=False, withheld_money=withheld)
+    p = two_sided_p(estimate=simple.att, se=simple.se, clusters=result.n_clusters)
     return Draw(
         truth=truth,
         shown=True,
@@ -156,7 +178,10 @@ def _run(
         ci_low=simple.ci_low,
         ci_high=simple.ci_high,
         se=simple.se,
-        highlighted=benjamini_hochberg([p], q=FDR_LEVEL)[0],
+        p_value=p,
+        highlighted=benjamini_hochberg([p], q=FDR_LEVEL, any_dependence=True)[0],
+        withheld_money=withheld,
+        winsorised=bool(robustness.get("is_headline_winsorised")),
     )
 
 
@@ -193,25 +218,13 @@ def data_ends_early(seed: int, n_boot: int) -> list[Draw]:
 
 
 def unconverted_currency(seed: int, n_boot: int) -> list[Draw]:
-    from roi.data_checks import money_gate
-
     s = simulate_sales(BASE, seed=seed)
     rng = np.random.default_rng(seed + 7)
     year = (np.arange(s.months.size) >= 12)[None, :]
     lost = (rng.random(s.bookings.shape) < 0.2) & year & s.active
     bookings = np.where(lost, 0.0, s.bookings)  # no rate: counted, valued nowhere
     panel = panel_of(bookings, s.active, s.months, unconverted=lost.astype(float))
-    subject = replace(SUBJECT, key=f"bench{seed}")
-    a = analyse(
-        subject=subject,
-        metric=Metric.BOOKINGS,
-        context=context_of(panel, n_boot),
-        first_treated=_first(s),
-    )
-    gate = money_gate(a, max_share_pct=2.0)
-    draw = _run(panel, _first(s), s.true_simple_att * 1000, n_boot, seed)
-    draw.withheld_money = bool(gate.as_dict().get("is_withheld"))
-    return [draw]
+    return [_run(panel, _first(s), s.true_simple_att * 1000, n_boot, seed)]
 
 
 def one_big_deal(seed: int, n_boot: int) -> list[Draw]:
@@ -261,16 +274,14 @@ def ten_null_programs(seed: int, n_boot: int) -> list[Draw]:
     rng = np.random.default_rng(seed + 13)
     panel = panel_of(s.bookings, s.active, s.months)
     cohorts = s.months[0] + 6 + 3 * np.arange(4)
-    draws, p_values = [], []
+    draws = []
     for program in range(10):
         trained = rng.random(s.rep_ids.size) < 0.7
         first = {int(r): int(rng.choice(cohorts)) for r in s.rep_ids[trained]}
-        d = _run(panel, first, 0.0, n_boot, seed * 10 + program)
-        draws.append(d)
-        if d.shown and d.att is not None and d.se is not None:
-            # The p-value the refresh computes (roi.services.refresh.fdr_apply).
-            p_values.append(two_sided_p(estimate=d.att, se=d.se))
-    survivors = benjamini_hochberg(p_values, q=FDR_LEVEL) if p_values else []
+        draws.append(_run(panel, first, 0.0, n_boot, seed * 10 + program))
+    # The dashboard's check across the programs with a finding (roi.services.refresh.fdr_apply).
+    p_values = [d.p_value for d in draws if d.shown and d.p_value is not None]
+    survivors = benjamini_hochberg(p_values, q=FDR_LEVEL, any_dependence=True) if p_values else []
     for d in draws:
         d.highlighted = False
     if any(survivors):
@@ -291,13 +302,13 @@ SCENARIOS: dict[str, Callable[[int, int], list[Draw]]] = {
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=200)
-    parser.add_argument("--boot", type=int, default=199)
+    parser.add_argument("--boot", type=int, default=999)
     parser.add_argument("--only", nargs="*", default=list(SCENARIOS))
     args = parser.parse_args()
     print(f"seeds {args.seeds}, bootstrap draws {args.boot} (production: 999)")
     print(
         f"{'scenario':22} {'shown':>6} {'bias':>8} {'rmse':>8} {'coverage':>9} "
-        f"{'false+':>7} {'withheld$':>9} {'secs':>6}"
+        f"{'false+':>7} {'withheld$':>9} {'winsor':>7} {'secs':>6}"
     )
     for name in args.only:
         started = time.perf_counter()
@@ -316,12 +327,13 @@ def main() -> None:
             null = [d for d in shown if d.truth == 0.0]
             false_pos = np.mean([d.highlighted for d in null]) if null else float("nan")
         withheld = np.mean([any(d.withheld_money for d in run) for run in runs])
+        winsor = np.mean([d.winsorised for d in shown]) if shown else float("nan")
         coverage = np.mean(covered) if covered else float("nan")
         rmse = np.sqrt(np.mean(err**2))
         seconds = time.perf_counter() - started
         print(
             f"{name:22} {len(shown) / len(draws):6.2f} {np.mean(err):8.1f} {rmse:8.1f} "
-            f"{coverage:9.3f} {false_pos:7.3f} {withheld:9.2f} {seconds:6.0f}",
+            f"{coverage:9.3f} {false_pos:7.3f} {withheld:9.2f} {winsor:7.2f} {seconds:6.0f}",
             flush=True,
         )
     print("load average:", os.getloadavg())

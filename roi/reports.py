@@ -478,6 +478,8 @@ def _estimate_dict(result: DidResult) -> dict[str, Any]:
         "ci_low": _finite_or_none(result.simple.ci_low),
         "ci_high": _finite_or_none(result.simple.ci_high),
         "ci_level": result.ci_level,
+        # The units the interval resampled (reps, or teams): the p-value's degrees of freedom.
+        "clusters": result.n_clusters,
     }
 
 

@@ -25,6 +25,11 @@ class EstimateSerializer(serializers.Serializer[Any]):
     ci_low = serializers.FloatField(allow_null=True)
     ci_high = serializers.FloatField(allow_null=True)
     ci_level = serializers.FloatField()
+    clusters = serializers.IntegerField(
+        allow_null=True,
+        default=None,
+        help_text="Units the interval resampled (reps, or teams for a team rollout).",
+    )
 
 
 class EventTimeSerializer(serializers.Serializer[Any]):
@@ -103,8 +108,17 @@ class RobustnessSerializer(serializers.Serializer[Any]):
     winsorised_att = serializers.FloatField()
     gap = serializers.FloatField()
     gap_pct = serializers.FloatField(allow_null=True)
-    threshold_pct = serializers.FloatField()
+    threshold_pct = serializers.FloatField(
+        allow_null=True,
+        help_text="The gap (as a share of the effect) beyond which it is driven by a few deals: "
+        "one standard error of the winsorised estimate.",
+    )
+    winsorised_se = serializers.FloatField(allow_null=True, default=None)
     is_driven_by_few_deals = serializers.BooleanField()
+    is_headline_winsorised = serializers.BooleanField(
+        default=False,
+        help_text="The estimate, its interval and the money use the winsorised bookings.",
+    )
 
 
 class MoneySerializer(serializers.Serializer[Any]):

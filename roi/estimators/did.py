@@ -183,6 +183,8 @@ class DidResult:
     n_treated_units: int
     n_never_treated_units: int
     n_dropped_always_treated: int
+    # Units the bootstrap resamples: clusters (teams) when given, else units.
+    n_clusters: int
     cells: tuple[GroupTimeEffect, ...]
     simple: Estimate | None
     group: Aggregation | None
@@ -321,6 +323,12 @@ class _Design:
     @property
     def never_index(self) -> int:
         return len(self.cohorts)
+
+    @property
+    def n_clusters(self) -> int:
+        if self.unit_cluster is None:
+            return self.n_units
+        return int(self.unit_cluster.max()) + 1 if self.unit_cluster.size else 0
 
 
 def _as_integers(values: ArrayLike, name: str) -> IntArray:
@@ -852,6 +860,7 @@ class _Header(TypedDict):
     n_treated_units: int
     n_never_treated_units: int
     n_dropped_always_treated: int
+    n_clusters: int
 
 
 def _header(options: _Options, design: _Design) -> _Header:
@@ -867,6 +876,7 @@ def _header(options: _Options, design: _Design) -> _Header:
         "n_treated_units": design.n_treated_units,
         "n_never_treated_units": never.partial.stop - never.full.start,
         "n_dropped_always_treated": design.n_dropped_always_treated,
+        "n_clusters": design.n_clusters,
     }
 
 

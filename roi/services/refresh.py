@@ -257,23 +257,35 @@ def _compute(*, today: dt.date) -> list[_Row]:
 
 
 def fdr_apply(rows: list[_Row]) -> None:
-    """Benjamini-Hochberg across the dashboard's results: every subject's headline metric with
-    a finding (programs and coaching). Each of those payloads says how many were tested and
-    whether it survives; only survivors are highlighted (and the home page's best ROI picks
-    among them). Other metrics are not in the family: they are shown, never highlighted."""
+    """The false discovery rate across the dashboard's results: every subject's headline metric
+    with a finding (programs and coaching), Benjamini-Hochberg with the Benjamini-Yekutieli
+    correction (the results share reps and months, so their dependence is unknown), p-values
+    against Student's t with the resampled clusters (roi.estimators.multiple). Each of those
+    payloads says how many were tested and whether it survives; only survivors are highlighted
+    (and the home page's best ROI picks among them). Other metrics are not in the family: they
+    are shown, never highlighted."""
     tested = [r for r in rows if r.is_headline and r.analysis.is_ok and r.payload["estimate"]]
-    p_values = [
-        two_sided_p(estimate=r.payload["estimate"]["att"] or 0.0, se=r.payload["estimate"]["se"])
-        if r.payload["estimate"]["se"] is not None
-        else 1.0
-        for r in tested
-    ]
-    survives = benjamini_hochberg(p_values, q=FDR_LEVEL)
-    q_values = bh_adjusted(p_values)
+    p_values = [fdr_p_value(r.payload["estimate"]) for r in tested]
+    survives = benjamini_hochberg(p_values, q=FDR_LEVEL, any_dependence=True)
+    q_values = bh_adjusted(p_values, any_dependence=True)
     for row in rows:
-        row.payload["fdr"] = {"tested": len(tested), "level": FDR_LEVEL, "survives": None}
+        row.payload["fdr"] = {
+            "tested": len(tested),
+            "level": FDR_LEVEL,
+            "method": "benjamini_yekutieli",
+            "survives": None,
+        }
     for row, p, q, ok in zip(tested, p_values, q_values, survives, strict=True):
         row.payload["fdr"].update({"p_value": p, "q_value": q, "survives": ok})
+
+
+def fdr_p_value(estimate: dict[str, Any]) -> float:
+    """The p-value of "no effect" a stored estimate block gives (1 when it has no SE)."""
+    if estimate.get("se") is None:
+        return 1.0
+    return two_sided_p(
+        estimate=estimate["att"] or 0.0, se=estimate["se"], clusters=estimate.get("clusters")
+    )
 
 
 def program_plan(*, program: Program, freeze: ProgramPlanFreeze | None) -> dict[str, Any]:
@@ -371,15 +383,16 @@ def program_rows(
         coaching_hours_per_seat=float(costing.coaching_hours_per_seat) if costing else 0.0,
         coach_hourly_cost=float(settings.coach_hourly_cost),
     )
-    bookings = analyses[Metric.BOOKINGS]
-    gate, checks = money_checks(
-        bookings,
+    gate, bookings, checks = money_checks(
+        analyses[Metric.BOOKINGS],
         context=context,
         max_share_pct=float(settings.max_unconverted_share_pct),
         first_treated=first_treated,
         assigned=assigned,
         audience=audience | set(first_treated) if audience else None,
     )
+    # When a few deals drive it, the bookings headline is the winsorised estimate.
+    analyses[Metric.BOOKINGS] = bookings
     money = money_for(
         gate.basis(bookings),
         # The benefit counts the reps inside the estimate, the ones the effect is measured on.
@@ -437,13 +450,13 @@ def _coaching_rows(
         for metric in Metric.values
     }
     hours = coaching_hours(kind=kind, reps=first_treated)
-    bookings = analyses[Metric.BOOKINGS]
-    gate, checks = money_checks(
-        bookings,
+    gate, bookings, checks = money_checks(
+        analyses[Metric.BOOKINGS],
         context=context,
         max_share_pct=float(settings.max_unconverted_share_pct),
         first_treated=first_treated,
     )
+    analyses[Metric.BOOKINGS] = bookings
     money = money_for(
         gate.basis(bookings),
         trained_reps=int(bookings.sample["treated_reps"]),

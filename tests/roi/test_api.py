@@ -48,7 +48,8 @@ def test_impact_answers_with_the_issue_fields(reported, client_for):
     body = response.json()
     assert set(body) == IMPACT_KEYS
     assert (body["status"], body["evidence_grade"], body["reasons"]) == ("ok", "B", [])
-    assert set(body["estimate"]) == {"att", "se", "ci_low", "ci_high", "ci_level"}
+    assert set(body["estimate"]) == {"att", "se", "ci_low", "ci_high", "ci_level", "clusters"}
+    assert body["estimate"]["clusters"] == 60
     assert body["estimate"]["ci_low"] < body["estimate"]["att"] < body["estimate"]["ci_high"]
     assert body["estimate"]["ci_level"] == 0.95
     assert set(body["gates"][0]) == {"name", "required", "actual", "passed"}
@@ -92,6 +93,7 @@ def test_impact_answers_with_the_issue_fields(reported, client_for):
     assert body["money"]["currency"] == "USD"
     assert body["money"]["is_withheld"] is False
     assert body["robustness"]["is_driven_by_few_deals"] is False
+    assert body["robustness"]["is_headline_winsorised"] is False
     assert body["robustness"]["percentile"] == 99.0
     # the simulated CRM's newest time is 15 December 2024: the data covers November last
     assert body["data_as_of"].startswith("2024-12-15T12:00:00")

@@ -203,13 +203,15 @@ def test_a_panel_without_a_covered_month_is_collecting_evidence_for_that_reason(
     )
 
 
-def test_one_huge_deal_is_flagged_as_driving_the_money_headline(cast):
+def test_one_huge_deal_is_flagged_and_the_headline_uses_the_winsorised_estimate(cast):
     # given a team with a planted effect, and one won deal 50 times the median after training
     # (a program that plans for a large effect, so that the noisier estimate is still shown)
     program = program_with_courses(1, plausible_effect_pct=Decimal("60"))
     team = build_team(n_reps=60, seed=3, program=program)
+    truth = team.sales.true_simple_att * 1000
     report_refresh_all(force=True, today=TODAY)
-    clean = _snapshot().payload["robustness"]
+    clean_snapshot = _snapshot()
+    clean = clean_snapshot.payload["robustness"]
     trained = next(i for i, month in enumerate(team.sales.training_month.tolist()) if month)
     median = float(Deal.objects.order_by("amount")[Deal.objects.count() // 2].amount)
     DealFactory(
@@ -232,4 +234,18 @@ def test_one_huge_deal_is_flagged_as_driving_the_money_headline(cast):
     assert ReportSnapshot.objects.get(subject_kind="program", is_headline=True).summary[
         "driven_by_few_deals"
     ]
-    assert "Driven by a few deals" in _page(cast.leader, team.program.slug)
+    # and the headline is the winsorised estimate with its own full interval, which holds the
+    # truth, where the raw estimate is pulled far from it by the one deal
+    snapshot = _snapshot()
+    assert clean["is_headline_winsorised"] is False
+    assert clean_snapshot.att == pytest.approx(clean["att"])
+    assert robustness["is_headline_winsorised"] is True
+    assert snapshot.att == pytest.approx(robustness["winsorised_att"])
+    assert snapshot.payload["estimate"]["att"] == pytest.approx(robustness["winsorised_att"])
+    assert abs(robustness["att"] - truth) > 2 * abs(snapshot.att - truth)
+    assert snapshot.ci_low <= truth <= snapshot.ci_high
+    width, clean_width = (s.ci_high - s.ci_low for s in (snapshot, clean_snapshot))
+    assert width < 1.5 * clean_width
+    page = _page(cast.leader, team.program.slug)
+    assert "Driven by a few deals" in page
+    assert "The headline, its interval and the money use the capped figure." in page

@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from django.test import Client
-from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from accounts.models import User
 from roi.models import ProgramPlanFreeze, ReportSnapshot, RoiSettings
@@ -226,7 +226,11 @@ def test_a_team_rollout_resamples_teams():
 
     report_refresh_all(force=True, today=TODAY)
 
-    assert _snapshot().payload["clustered_by"] == "team"
+    # then the interval resamples the teams (the never-trained reps are one team too), and the
+    # dashboard's p-value reads t with that many clusters minus one
+    payload = _snapshot().payload
+    assert payload["clustered_by"] == "team"
+    assert payload["estimate"]["clusters"] == len(months)
 
 
 def _null_programs(team, n: int, seed: int) -> list:  # type: ignore[no-untyped-def]
@@ -252,25 +256,29 @@ def _null_programs(team, n: int, seed: int) -> list:  # type: ignore[no-untyped-
 
 
 def test_the_dashboard_controls_the_false_discovery_rate_and_the_home_page_follows_it(cast):
-    # given one program with a real effect (and a high cost) and four with none (almost free)
+    # given one program with a real effect of about +10% (and a high cost) and four with none
+    # (almost free)
     real = program_with_courses(
         1, title="Real", plausible_effect_pct=Decimal("20"), content_cost=Decimal("900000")
     )
-    team = build_team(n_reps=60, seed=3, program=real)
+    team = build_team(n_reps=60, seed=3, program=real, effect=12.0)
     _null_programs(team, 4, seed=11)
 
     report_refresh_all(force=True, today=TODAY)
 
-    # then every headline finding is tested together, and survival is Benjamini-Hochberg's
+    # then every headline finding is tested together, and survival is Benjamini-Hochberg's with
+    # the Benjamini-Yekutieli correction, p-values against t with the reps resampled, minus one
     rows = list(ReportSnapshot.objects.filter(is_headline=True, subject_kind="program"))
     found = [s for s in rows if s.is_ok]
     assert {s.payload["fdr"]["tested"] for s in rows} == {len(found)}
+    assert {s.payload["estimate"]["clusters"] for s in found} == {60}
+    estimates = {s.title: s.payload["estimate"] for s in found}
     p_values = {
-        s.title: 2 * norm.sf(abs(s.payload["estimate"]["att"]) / s.payload["estimate"]["se"])
-        for s in found
+        title: 2 * student_t.sf(abs(e["att"]) / e["se"], 59) for title, e in estimates.items()
     }
     ranked = sorted(p_values.values())
-    k = max([i for i, p in enumerate(ranked, start=1) if p <= i * 0.05 / len(ranked)], default=0)
+    level = 0.05 / (len(ranked) * sum(1 / i for i in range(1, len(ranked) + 1)))
+    k = max([i for i, p in enumerate(ranked, start=1) if p <= i * level], default=0)
     expected = {title for title, p in p_values.items() if p <= (ranked[k - 1] if k else -1)}
     assert {s.title for s in found if s.payload["fdr"]["survives"]} == expected
     assert "Real" in expected
