@@ -9,9 +9,14 @@ bookings, so each source's coverage is found from the data itself:
   or the connection's sync watermark or last successful sync if later, capped by today. A month
   counts only once the data reaches its end, so the last covered month is the one before.
 - **start**: the first month after the last stretch of GAP_MONTHS or more months in which the
-  source recorded no new deal at all; before that stretch there is no data, only strays.
+  source recorded no deal at all; before that stretch there is no data, only strays. The months
+  counted are those in which deals *closed* (when the source has closed deals): an export of
+  "deals closed since January" holds deals created months before, and a newly connected CRM
+  fills its pipeline before its first close; neither means that nobody sold in those months.
+  A source with open deals only counts the months deals were created.
 
-Two queries whatever the number of deals: deals by source and month created, and the connections.
+Two queries whatever the number of deals: deals by source and months created and closed, and the
+connections.
 """
 
 from __future__ import annotations
@@ -107,9 +112,13 @@ class DataCoverage:
 def data_coverage(*, today: dt.date) -> DataCoverage:
     """Each source's covered months. Two queries: deals by source and month, the connections."""
     rows = list(
-        Deal.objects.values("source", month=MonthNumber("created_at", is_timestamp=True))
+        Deal.objects.values(
+            "source",
+            created=MonthNumber("created_at", is_timestamp=True),
+            closed=MonthNumber("closed_at", is_timestamp=True),
+        )
         .annotate(n=Count("pk", output_field=RawResult()), newest=Max("source_updated_at"))
-        .values_list("source", "month", "newest")
+        .values_list("source", "created", "closed", "newest")
         .order_by()
     )
     synced: dict[str, dt.datetime] = {}
@@ -123,25 +132,32 @@ def data_coverage(*, today: dt.date) -> DataCoverage:
 
 
 def coverage_from_rows(
-    rows: list[tuple[str, Any, dt.datetime]], *, synced: dict[str, dt.datetime], today: dt.date
+    rows: list[tuple[str, Any, Any, dt.datetime]],
+    *,
+    synced: dict[str, dt.datetime],
+    today: dt.date,
 ) -> DataCoverage:
-    """Coverage from (source, month number created, newest CRM time) rows; no queries."""
+    """Coverage from (source, month number created, month number closed or None, newest CRM
+    time) rows; no queries."""
     # Capped by today, and by now: a CRM clock ahead of ours does not make data newer.
     end_of_today = dt.datetime.combine(today, dt.time.min, tzinfo=UTC) + dt.timedelta(days=1)
     cap = min(end_of_today, timezone.now())
-    months: dict[str, set[int]] = {}
+    created: dict[str, set[int]] = {}
+    closed: dict[str, set[int]] = {}
     newest: dict[str, dt.datetime] = {}
-    for source, month, modified in rows:
-        months.setdefault(source, set()).add(int(month))
+    for source, created_month, closed_month, modified in rows:
+        created.setdefault(source, set()).add(int(created_month))
+        if closed_month is not None:
+            closed.setdefault(source, set()).add(int(closed_month))
         if modified is not None:
             newest[source] = max(modified, newest.get(source, modified))
     sources = {}
-    for source, created in months.items():
+    for source, months in created.items():
         times = [t for t in (newest.get(source), synced.get(source)) if t is not None]
         as_of = min(max(times), cap) if times else cap
         sources[source] = SourceCoverage(
             source=source,
-            first_month=_start_after_last_gap(sorted(created)),
+            first_month=_start_after_last_gap(sorted(closed.get(source) or months)),
             # The month of `as_of` is under way; the last whole month is the one before.
             last_month=min(utc_month(as_of), utc_month(today)) - 1,
             data_as_of=as_of,
@@ -149,10 +165,10 @@ def coverage_from_rows(
     return DataCoverage(today=today, sources=sources)
 
 
-def _start_after_last_gap(created: list[int]) -> int:
-    """The first month with new deals after the last run of GAP_MONTHS empty months."""
-    start = created[0]
-    for before, after in zip(created, created[1:], strict=False):
+def _start_after_last_gap(months: list[int]) -> int:
+    """The first month with deals after the last run of GAP_MONTHS empty months."""
+    start = months[0]
+    for before, after in zip(months, months[1:], strict=False):
         if after - before - 1 >= GAP_MONTHS:
             start = after
     return start

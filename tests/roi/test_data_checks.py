@@ -95,7 +95,8 @@ def test_a_crm_connection_that_synced_today_covers_the_last_complete_month():
 
 
 def test_one_legacy_deal_from_2019_does_not_move_the_start_of_anyone_s_data():
-    # given reps hired in 2018 whose CRM history starts in December 2022
+    # given reps hired in 2018 whose CRM history starts in January 2023 (first closes; the first
+    # deals were created in December 2022)
     team = build_team(n_reps=60, seed=3, hire_date=dt.date(2018, 1, 1))
     report_refresh_all(force=True, today=TODAY)
     before = _snapshot().payload
@@ -112,9 +113,10 @@ def test_one_legacy_deal_from_2019_does_not_move_the_start_of_anyone_s_data():
     report_refresh_all(force=True, today=TODAY)
     after = _snapshot().payload
 
-    # then the data still starts in December 2022 (no years of zero sales before it), and the
-    # report is the same as without the legacy deal
-    assert after["coverage"]["sources"][0]["first_month"] == "2022-12"
+    # then the data still starts in January 2023, its first close (no years of zero sales
+    # before it), and the report is the same as without the legacy deal
+    assert before["coverage"]["sources"][0]["first_month"] == "2023-01"
+    assert after["coverage"]["sources"][0]["first_month"] == "2023-01"
     assert after["sample"] == before["sample"]
     assert after["estimate"] == before["estimate"]
     assert after["sample"]["pre_months"] == before["sample"]["pre_months"]

@@ -161,6 +161,26 @@ def test_months_before_the_crm_data_starts_are_not_observed():
     assert panel.active[0].astype(int).tolist() == [0, 0, 1, 1, 1, 1]
 
 
+def test_an_export_of_deals_closed_since_march_is_observed_from_march():
+    # given a veteran whose export holds the deals closed from March on, some of them created in
+    # January and February (the export is by close date; their creation goes back further)
+    veteran = RepFactory(hire_date=dt.date(2019, 5, 1))
+    for month in (3, 4, 5, 6):
+        DealFactory(
+            owner=veteran,
+            status=DealStatus.WON,
+            amount=Decimal("100"),
+            created_at=at(2024, month - 2, 3),
+            closed_at=at(2024, month, 10),
+        )
+
+    panel = _build()
+
+    # then January and February are missing, not months without sales
+    assert panel.active[0].astype(int).tolist() == [0, 0, 1, 1, 1, 1]
+    assert panel.outcome("bookings")[0].tolist()[2:] == [100.0] * 4
+
+
 def test_leading_indicators_are_shares_of_new_deals_where_the_crm_recorded_the_fact():
     # given four deals created in February: deadline yes/yes/no/unknown, buyer yes/no/no/yes
     rep = RepFactory()
@@ -240,7 +260,8 @@ def test_slips_count_close_dates_pushed_or_passed_without_closing():
 
 def test_reps_are_observed_from_hire_or_first_deal_and_until_their_last_deal_if_they_left():
     # given a rep hired in March, a rep with no hire date whose first deal is in February,
-    # a rep who left after a deal closed in April, and a coach who owns a deal
+    # a rep who left after a deal closed in April, and a coach who owns a deal (closed in
+    # January, where the data starts)
     hired = RepFactory(hire_date=dt.date(2024, 3, 15))
     first_deal = RepFactory(hire_date=None)
     DealFactory(owner=first_deal, created_at=at(2024, 2, 20))
@@ -249,7 +270,7 @@ def test_reps_are_observed_from_hire_or_first_deal_and_until_their_last_deal_if_
         owner=left, status=DealStatus.WON, created_at=at(2024, 1, 3), closed_at=at(2024, 4, 2)
     )
     coach = RepFactory(role=Role.COACH)
-    DealFactory(owner=coach, status=DealStatus.WON, closed_at=at(2024, 3, 1))
+    DealFactory(owner=coach, status=DealStatus.WON, closed_at=at(2024, 1, 20))
 
     panel = _build()
 
@@ -293,7 +314,7 @@ def test_the_panel_takes_seven_queries_whatever_the_number_of_deals(django_asser
         panel = panel_build(window=WINDOW, home_currency="USD", today=TODAY, coverage=coverage)
     assert panel.won_count.sum() == 18.0
 
-    # and the coverage itself: deals by source and month, the CRM connections
+    # and the coverage itself: deals by source and months created and closed, the connections
     with django_assert_num_queries(2):
         data_coverage(today=TODAY)
 
@@ -303,7 +324,15 @@ def test_each_rep_is_observed_until_their_own_source_s_data_ends():
     # whose deals come from a HubSpot connection synced up to yesterday
     from integrations.models import CrmConnection
 
+    # (each source's first close in January, where its data starts)
     exported, synced = RepFactory(hire_date=dt.date(2023, 1, 1)), RepFactory()
+    DealFactory(
+        owner=exported,
+        source="csv",
+        status=DealStatus.LOST,
+        created_at=at(2024, 1, 2),
+        closed_at=at(2024, 1, 30),
+    )
     DealFactory(
         owner=exported,
         source="csv",
@@ -316,7 +345,7 @@ def test_each_rep_is_observed_until_their_own_source_s_data_ends():
         source="hubspot",
         status=DealStatus.WON,
         created_at=at(2024, 1, 5),
-        closed_at=at(2024, 2, 1),
+        closed_at=at(2024, 1, 20),
     )
     CrmConnection.objects.create(source="hubspot", watermark=at(2024, 7, 9))
 
