@@ -21,13 +21,15 @@ def test_the_demo_recovers_the_planted_effect_and_says_what_is_not_known_yet():
     truth = roi_demo.planted_truth()
 
     # then the inside-sales playbook is a finding: its interval holds the planted lift, and the
-    # naive figures overstate it at least twice
+    # naive figures overstate it: trained-vs-untrained (the better reps train first) at least
+    # twice, after-vs-before (the market grows) by at least 40%. (It was twice while the month
+    # before the data's first closes counted as a month without sales, a "before" of zero.)
     playbook = ReportSnapshot.objects.get(subject_key=roi_demo.PROGRAM, is_headline=True)
     assert (playbook.metric, playbook.status, playbook.evidence_grade) == ("bookings", "ok", "B")
     assert playbook.ci_low <= truth <= playbook.ci_high
     assert playbook.ci_low > 0
     naive = playbook.payload["naive"]
-    assert naive["before_after"] > 2 * truth
+    assert naive["before_after"] > 1.4 * truth
     assert naive["trained_vs_untrained"] > 2 * truth
     money = playbook.payload["money"]
     assert money["roi_ci_low"] < money["roi_pct"] < money["roi_ci_high"]
