@@ -437,7 +437,8 @@ def run(*, reuse: bool) -> None:
     from roi.reports import estimator_panel, first_treated_vector
     from roi.selectors import months_of, program_treatments, report_window
     from roi.services import report_refresh_all
-    from roi.services.refresh import program_rows, report_context
+    from roi.services.refresh import report_context
+    from roi.services.report_rows import program_rows
     from training.models import Completion
 
     print(

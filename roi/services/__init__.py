@@ -2,6 +2,7 @@
 
 settings.py    roi_settings_update (money assumptions, gates, the home currency)
 refresh.py     report_refresh_all (panel -> estimates -> snapshots), watermark-debounced
+report_rows.py the reports of one program or kind of coaching (metrics, money, checks)
 evaluation.py  evaluation_rollout_create (randomised, stratified team waves), wave assignment
 costs.py       program_costs_update (content, seats, learner hours, delivery, coaching hours)
 """

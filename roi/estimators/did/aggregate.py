@@ -1,0 +1,260 @@
+"""Aggregations of the group-time effects (C&S section 3; `did::aggte`), their summaries, the
+pre-trend check and the sensitivity bound, and the result they make."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TypedDict
+
+import numpy as np
+
+from roi.estimators.did.cells import _CellSpecs
+from roi.estimators.did.design import _Design, _Options
+from roi.estimators.did.types import (
+    PRE_TREND_ALPHA,
+    Aggregation,
+    BasePeriod,
+    Comparison,
+    DidResult,
+    Estimate,
+    FloatArray,
+    GroupTimeEffect,
+    IntArray,
+    PreTrendCheck,
+    Sensitivity,
+)
+
+# --- Aggregations (C&S section 3; `did::aggte`) -------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _CellDraws:
+    specs: _CellSpecs
+    att: FloatArray  # (n_rows, n_cells); row 0 the estimate, rows 1.. the bootstrap draws
+
+
+@dataclass(frozen=True, eq=False)
+class _Aggregated:
+    keys: IntArray
+    by: FloatArray  # (n_rows, n_keys)
+    overall: FloatArray  # (n_rows,)
+
+
+def _weighted_mean(values: FloatArray, weights: FloatArray) -> FloatArray:
+    """Row-wise weighted mean over columns, skipping undefined values."""
+    defined = np.isfinite(values)
+    weights = np.where(defined, weights, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result: FloatArray = np.sum(np.where(defined, values, 0.0) * weights, axis=1) / np.sum(
+            weights, axis=1
+        )
+    return result
+
+
+def _finite_mean(values: FloatArray) -> FloatArray:
+    return _weighted_mean(values, np.ones_like(values))
+
+
+def _cell_weights(draws: _CellDraws, sizes: FloatArray) -> FloatArray:
+    return sizes[:, draws.specs.cohort]
+
+
+def _simple(draws: _CellDraws, sizes: FloatArray) -> FloatArray:
+    """Post-treatment cells averaged with weights proportional to group size."""
+    post = draws.specs.is_post
+    return _weighted_mean(draws.att[:, post], _cell_weights(draws, sizes)[:, post])
+
+
+def _by_group(draws: _CellDraws, sizes: FloatArray) -> _Aggregated:
+    """Per group the plain mean of its post cells; overall weighted by group size."""
+    specs = draws.specs
+    cohorts = np.unique(specs.cohort[specs.is_post])
+    by = np.stack(
+        [_finite_mean(draws.att[:, specs.is_post & (specs.cohort == c)]) for c in cohorts], axis=1
+    )
+    keys = np.array([specs.group[specs.cohort == c][0] for c in cohorts], dtype=np.int64)
+    return _Aggregated(keys, by, _weighted_mean(by, sizes[:, cohorts]))
+
+
+def _by_event_time(draws: _CellDraws, sizes: FloatArray) -> _Aggregated:
+    """Per event time e = t - g the group-size-weighted mean; overall the plain mean over e >= 0
+    (pre-treatment event times are placebo checks, not part of the effect)."""
+    event = draws.specs.period - draws.specs.group
+    keys = np.unique(event)
+    weights = _cell_weights(draws, sizes)
+    by = np.stack(
+        [_weighted_mean(draws.att[:, event == e], weights[:, event == e]) for e in keys], 1
+    )
+    return _Aggregated(keys, by, _finite_mean(by[:, keys >= 0]))
+
+
+def _by_calendar(draws: _CellDraws, sizes: FloatArray) -> _Aggregated:
+    """Per period t the group-size-weighted mean of groups already treated; overall the plain
+    mean over those periods."""
+    specs = draws.specs
+    periods = specs.period[specs.is_post]
+    keys = np.unique(periods)
+    weights = _cell_weights(draws, sizes)
+    columns = [specs.is_post & (specs.period == t) for t in keys]
+    by = np.stack([_weighted_mean(draws.att[:, c], weights[:, c]) for c in columns], axis=1)
+    return _Aggregated(keys, by, _finite_mean(by))
+
+
+# --- Summaries ----------------------------------------------------------------------------------
+
+
+def _summaries(values: FloatArray, ci_level: float) -> list[Estimate]:
+    """Estimates from row 0 and SE / percentile interval from the draws, column by column."""
+    point, boot = values[0], values[1:]
+    quantiles = [(1.0 - ci_level) / 2.0, (1.0 + ci_level) / 2.0]
+    if np.isfinite(boot).all():
+        se = boot.std(axis=0, ddof=1)
+        low, high = np.quantile(boot, quantiles, axis=0)
+    else:
+        with warnings.catch_warnings():
+            # Columns with no defined draw give NaN, which is the right answer for them.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            se = np.nanstd(boot, axis=0, ddof=1)
+            low, high = np.nanquantile(boot, quantiles, axis=0)
+    return [
+        Estimate(float(a), float(s), float(lo), float(hi))
+        for a, s, lo, hi in zip(point, se, low, high, strict=True)
+    ]
+
+
+def _aggregation(aggregated: _Aggregated, ci_level: float) -> Aggregation:
+    by = _summaries(aggregated.by, ci_level)
+    overall = _summaries(aggregated.overall[:, None], ci_level)[0]
+    return Aggregation(by=dict(zip(aggregated.keys.tolist(), by, strict=True)), overall=overall)
+
+
+def _pre_trend(dynamic: _Aggregated, anticipation: int) -> PreTrendCheck | None:
+    # Event times within the anticipation window may carry real effects; they are not placebos.
+    pre = dynamic.keys < -anticipation
+    point, boot = dynamic.by[0, pre], dynamic.by[1:, pre]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        se = np.nanstd(boot, axis=0, ddof=1)
+    usable = np.isfinite(point) & np.isfinite(se) & (se > 0)
+    if not usable.any():
+        return None
+    observed = float(np.max(np.abs(point[usable] / se[usable])))
+    centred = np.abs((boot[:, usable] - point[usable]) / se[usable])
+    draw_max = np.max(np.where(np.isfinite(centred), centred, -np.inf), axis=1)
+    draw_max = draw_max[np.isfinite(draw_max)]
+    p_value = float(np.mean(draw_max >= observed)) if draw_max.size else float("nan")
+    return PreTrendCheck(
+        n_pre_periods=int(usable.sum()),
+        max_abs_t=observed,
+        p_value=p_value,
+        is_clean=bool(p_value >= PRE_TREND_ALPHA),
+    )
+
+
+def _group_time_effects(draws: _CellDraws, ci_level: float) -> tuple[GroupTimeEffect, ...]:
+    specs = draws.specs
+    return tuple(
+        GroupTimeEffect(
+            group=int(g),
+            period=int(t),
+            base=int(b),
+            att=e.att,
+            se=e.se,
+            ci_low=e.ci_low,
+            ci_high=e.ci_high,
+            n_treated=int(nt),
+            n_control=int(nc),
+        )
+        for g, t, b, nt, nc, e in zip(
+            specs.group,
+            specs.period,
+            specs.base,
+            specs.n_treated,
+            specs.n_control,
+            _summaries(draws.att, ci_level),
+            strict=True,
+        )
+    )
+
+
+def _sensitivity(dynamic: _Aggregated, simple: Estimate, anticipation: int) -> Sensitivity | None:
+    pre = dynamic.by[0, dynamic.keys < -anticipation]
+    pre = np.abs(pre[np.isfinite(pre)])
+    if not pre.size or not np.isfinite(simple.att):
+        return None
+    bias_per_m = float(pre.max())
+    margin = simple.ci_low if simple.att > 0 else -simple.ci_high
+    if not np.isfinite(margin) or bias_per_m <= 0:
+        return None
+    return Sensitivity(
+        max_pre_violation=float(pre.max()),
+        bias_per_m=bias_per_m,
+        breakdown_m=max(0.0, float(margin) / bias_per_m),
+    )
+
+
+def _result(options: _Options, design: _Design, draws: _CellDraws, sizes: FloatArray) -> DidResult:
+    simple = _simple(draws, sizes)
+    dynamic = _by_event_time(draws, sizes)
+    simple_estimate = _summaries(simple[:, None], options.ci_level)[0]
+    return DidResult(
+        estimable=True,
+        reason=None,
+        **_header(options, design),
+        cells=_group_time_effects(draws, options.ci_level),
+        simple=simple_estimate,
+        group=_aggregation(_by_group(draws, sizes), options.ci_level),
+        dynamic=_aggregation(dynamic, options.ci_level),
+        calendar=_aggregation(_by_calendar(draws, sizes), options.ci_level),
+        boot_simple=simple[1:],
+        pre_trend=_pre_trend(dynamic, options.anticipation),
+        sensitivity=_sensitivity(dynamic, simple_estimate, options.anticipation),
+        boot_dynamic=dynamic.by[1:],
+    )
+
+
+def _not_estimable(options: _Options, design: _Design, reason: str) -> DidResult:
+    return DidResult(
+        estimable=False,
+        reason=reason,
+        **_header(options, design),
+        cells=(),
+        simple=None,
+        group=None,
+        dynamic=None,
+        calendar=None,
+        boot_simple=np.empty(0),
+        pre_trend=None,
+    )
+
+
+class _Header(TypedDict):
+    comparison: Comparison
+    base_period: BasePeriod
+    anticipation: int
+    n_boot: int
+    seed: int
+    ci_level: float
+    n_units: int
+    n_treated_units: int
+    n_never_treated_units: int
+    n_dropped_always_treated: int
+    n_clusters: int
+
+
+def _header(options: _Options, design: _Design) -> _Header:
+    never = design.blocks[design.never_index]
+    return {
+        "comparison": options.comparison,
+        "base_period": options.base_period,
+        "anticipation": options.anticipation,
+        "n_boot": options.n_boot,
+        "seed": options.seed,
+        "ci_level": options.ci_level,
+        "n_units": design.n_units,
+        "n_treated_units": design.n_treated_units,
+        "n_never_treated_units": never.partial.stop - never.full.start,
+        "n_dropped_always_treated": design.n_dropped_always_treated,
+        "n_clusters": design.n_clusters,
+    }
