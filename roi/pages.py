@@ -1,8 +1,8 @@
 """What each impact page shows, built in a fixed number of queries.
 
 The dashboard and the report pages read snapshots only. Team and rep pages build the panel of
-their few reps on the fly (nine set-based queries with the data coverage, bounded by the team's
-size).
+their few reps on the fly (seven set-based queries, bounded by the team's size), over the months
+the latest reports cover (their stored data coverage, one query).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from roi.reports import blocker_text, report_reasons
 from roi.selectors import (
     report_today,
     report_window,
+    snapshot_data_coverage,
     snapshot_list_for_subject,
     snapshot_list_headlines,
 )
@@ -307,8 +308,11 @@ def rep_completions(*, rep_ids: list[int]) -> dict[int, list[tuple[Program, dt.d
 
 
 def _panel_of(rep_ids: list[int], *, currency: str) -> RepMonthPanel:
+    """The panel of a few reps, over the months the latest reports cover (their stored data
+    coverage: one query instead of a pass over every deal), or the data's own before the first
+    refresh."""
     today = report_today()
-    coverage = data_coverage(today=today)
+    coverage = snapshot_data_coverage(today=today) or data_coverage(today=today)
     return panel_build(
         window=report_window(today=today, coverage=coverage),
         home_currency=currency,
@@ -339,7 +343,7 @@ class TeamPage:
 
 
 def team_page_build(*, team: Team) -> TeamPage:
-    """Queries: reps, organisation, data coverage (2), panel (7), completions (2)."""
+    """Queries: reps, organisation, stored data coverage, panel (7), completions (2)."""
     reps = list(User.objects.filter(team=team, role=Role.REP).order_by("full_name", "pk"))
     rep_ids = [r.pk for r in reps]
     currency = Organization.current().home_currency
@@ -400,7 +404,7 @@ class RepPage:
 
 
 def rep_page_build(*, rep: User) -> RepPage:
-    """Queries: organisation, data coverage (2), panel (7), completions (2), coaching firsts,
+    """Queries: organisation, stored data coverage, panel (7), completions (2), coaching firsts,
     program snapshots."""
     currency = Organization.current().home_currency
     panel = _panel_of([rep.pk], currency=currency)

@@ -350,6 +350,20 @@ def snapshot_list_for_subject(*, kind: str, key: str) -> list[ReportSnapshot]:
     return list(ReportSnapshot.objects.filter(subject_kind=kind, subject_key=key))
 
 
+def snapshot_data_coverage(*, today: dt.date) -> DataCoverage | None:
+    """The data coverage of the latest refresh (every snapshot of a refresh stores the same),
+    None before the first refresh or when it saw no deal data. One query, whatever the number
+    of deals (roi.panel.data_coverage reads them all)."""
+    stored = (
+        ReportSnapshot.objects.order_by("-computed_at", "-pk")
+        .values_list("summary__coverage", flat=True)
+        .first()
+    )
+    if not isinstance(stored, dict) or not stored.get("sources"):
+        return None
+    return DataCoverage.from_dict(stored, today=today)
+
+
 def snapshot_program_keys() -> set[str]:
     return set(
         ReportSnapshot.objects.filter(subject_kind=SubjectKind.PROGRAM).values_list(

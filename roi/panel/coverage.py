@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from deals.models import Deal
 from integrations.models import CrmConnection
-from roi.months import UTC, month_from_number, utc_month
+from roi.months import UTC, month_from_number, month_index, utc_month
 from roi.panel.sql import MonthNumber, RawResult
 from roi.panel.window import PANEL_MONTHS, PanelWindow
 
@@ -87,6 +87,19 @@ class DataCoverage:
     def is_stale(self) -> bool:
         """The newest data stops before the last complete month: the evidence misses months."""
         return bool(self.sources) and self.last_month < self.last_complete_month
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, today: dt.date) -> DataCoverage:
+        """The coverage a report stored (`as_dict`), as of `today`."""
+        sources = {}
+        for row in data.get("sources", []):
+            sources[row["source"]] = SourceCoverage(
+                source=row["source"],
+                first_month=_month_of(row["first_month"]),
+                last_month=_month_of(row["last_month"]),
+                data_as_of=dt.datetime.fromisoformat(row["data_as_of"]),
+            )
+        return cls(today=today, sources=sources)
 
     def as_dict(self) -> dict[str, Any]:
         """What a report stores: the window's end, whether it is stale, and each source."""
@@ -172,3 +185,9 @@ def _start_after_last_gap(months: list[int]) -> int:
         if after - before - 1 >= GAP_MONTHS:
             start = after
     return start
+
+
+def _month_of(text: str) -> int:
+    """The month number of "YYYY-MM"."""
+    year, month = text.split("-")[:2]
+    return month_index(int(year), int(month))

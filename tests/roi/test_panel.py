@@ -357,3 +357,20 @@ def test_each_rep_is_observed_until_their_own_source_s_data_ends():
     assert panel.rep_ids.tolist() == [exported.pk, synced.pk]
     assert panel.active.astype(int).tolist() == [[1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1]]
     assert np.isnan(panel.outcome("bookings")[0, _col(4)])
+
+
+def test_a_stored_coverage_reads_back_as_it_was():
+    # given two sources' deals, one of them synced by a connection
+    from integrations.models import CrmConnection
+
+    DealFactory(source="csv", status=DealStatus.WON, closed_at=at(2024, 2, 20))
+    DealFactory(source="hubspot", status=DealStatus.WON, closed_at=at(2024, 3, 2))
+    CrmConnection.objects.create(source="hubspot", watermark=at(2024, 7, 9))
+    coverage = data_coverage(today=TODAY)
+
+    # when a report stores it and a page reads it back
+    again = DataCoverage.from_dict(coverage.as_dict(), today=TODAY)
+
+    # then it is the same coverage
+    assert again == coverage
+    assert again.window() == coverage.window()
