@@ -10,13 +10,13 @@ from collections.abc import Iterable
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format, localize, time_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from coaching.models import CoachingSession, SessionStatus
+from core.display import localtime_or_stored
 
 register = template.Library()
 
@@ -28,7 +28,9 @@ BADGES = {
 
 
 def session_item(session: CoachingSession, *, show_coach: bool) -> SafeString:
-    start, end = timezone.localtime(session.start), timezone.localtime(session.end)
+    # An extreme stored time (year 1 or 9999) cannot move to the viewer's zone; show it as stored
+    # instead of answering 500, as the templates' |date filter does (core/display.py).
+    start, end = localtime_or_stored(session.start), localtime_or_stored(session.end)
     if show_coach:
         sub = gettext("with coach %(name)s") % {"name": session.coach.full_name}
     else:
