@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 
-from accounts.models import CoachAssignment, CrmIdentity, Role, Team, User
+from accounts.models import CoachAssignment, CrmIdentity, Team, User
+from accounts.roles import Role
 
 DEMO_PASSWORD = "coachline-demo"  # noqa: S105 - public demo login, printed by make run
 DEMO_DOMAIN = "demo.coachline.app"

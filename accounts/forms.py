@@ -7,7 +7,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CrmSource, Role, Scope, Team, User
+from accounts.models import CrmSource, Scope, Team, User
+from accounts.roles import Role
 from accounts.sso import domains_parse
 from core.validation import InputInvalid, date_checked
 

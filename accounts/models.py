@@ -8,18 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
+from accounts.roles import Role
 from core.encryption import EncryptedTextField
 from core.models import TimeStampedModel
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
-
-
-class Role(models.TextChoices):
-    REP = "rep", _("Sales rep")
-    COACH = "coach", _("Coach")
-    MANAGER = "manager", _("Manager")
-    LEADER = "leader", _("Leader")
-    ADMIN = "admin", _("Admin")
 
 
 class Team(TimeStampedModel):

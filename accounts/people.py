@@ -20,7 +20,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts.models import CoachAssignment, CrmIdentity, Role, Team, User
+from accounts.models import CoachAssignment, CrmIdentity, Team, User
+from accounts.roles import Role
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import (
     api_key_get_for_admin,
+    is_admin,
     people_admin_check,
     person_get_for_admin,
     team_get_for_admin,
@@ -76,7 +77,7 @@ def people(request: AuthenticatedRequest) -> HttpResponse:
             "page": current,
             "people": list(current),
             "query": query.urlencode(),
-            "is_admin": request.user.is_admin_role,
+            "is_admin": is_admin(request.user),
         },
     )
 

@@ -1,14 +1,23 @@
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from accounts.access import principal_has_scope_or_role
+from accounts.access import Actor, Principal, admins_only, principal_of
 from accounts.models import ApiKey
+
+PersonRule = Callable[[Principal], bool]
 
 
 def request_principal(request: Request) -> Any:
+    """The request's key, or its person (the actor the apps' access helpers take)."""
     return request.auth if isinstance(request.auth, ApiKey) else request.user
+
+
+def principal_of_request(request: Request) -> Principal:
+    actor: Actor = request_principal(request)
+    return principal_of(actor)
 
 
 class IsAuthenticatedOrApiKey(BasePermission):
@@ -18,8 +27,9 @@ class IsAuthenticatedOrApiKey(BasePermission):
         )
 
 
-class ScopeOrRole(BasePermission):
-    """The view names `required_scope` (for keys) and `allowed_roles` (for people).
+class ScopeOrRule(BasePermission):
+    """The view names `required_scope` (for keys) and `person_rule` (for people: one of the
+    rules in accounts.access, default admins only).
 
     Admins always pass. Views without `required_scope` accept any authenticated principal.
     Reads that only need visibility leave `required_scope` to the read scope of the resource.
@@ -29,5 +39,6 @@ class ScopeOrRole(BasePermission):
         scope = getattr(view, "required_scope", None)
         if scope is None:
             return IsAuthenticatedOrApiKey().has_permission(request, view)
-        roles = tuple(getattr(view, "allowed_roles", ()))
-        return principal_has_scope_or_role(request_principal(request), scope=scope, roles=roles)
+        rule: PersonRule = getattr(view, "person_rule", admins_only)
+        principal = principal_of_request(request)
+        return principal.has_scope_or(scope=scope, person_rule=rule(principal))

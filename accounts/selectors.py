@@ -6,11 +6,11 @@ from auditlog.models import LogEntry
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.access import Principal, visible_users
+from accounts.access import Actor, Principal, visible_users
 from accounts.models import ApiKey, CoachAssignment, SignInRecord, Team, User
 
 
-def user_list(*, principal: Principal) -> QuerySet[User]:
+def user_list(*, principal: Actor | Principal) -> QuerySet[User]:
     """Visible users with everything the list shows, in three queries (users, crm ids, coaches)."""
     return (
         visible_users(principal)
@@ -31,7 +31,7 @@ class PeopleFilters:
     status: str = ""  # "", "active", "inactive"
 
 
-def people_search(*, principal: Principal, filters: PeopleFilters) -> QuerySet[User]:
+def people_search(*, principal: Actor | Principal, filters: PeopleFilters) -> QuerySet[User]:
     """user_list narrowed by a name or email search, role, team and active status."""
     people = user_list(principal=principal)
     if filters.query:

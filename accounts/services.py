@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import PRIVILEGED_ROLES
-from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Scope, Team, User
+from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Scope, Team, User
+from accounts.roles import Role
 from core.bulk import BulkResult, RowError
 from core.validation import InputInvalid, date_checked, max_length_of, row_problem
 

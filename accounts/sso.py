@@ -18,14 +18,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import (
-    ExternalIdentity,
-    Role,
-    SignInRecord,
-    SingleSignOn,
-    Team,
-    User,
-)
+from accounts.models import ExternalIdentity, SignInRecord, SingleSignOn, Team, User
+from accounts.roles import Role
 from core.proxies import client_ip
 
 

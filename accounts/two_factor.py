@@ -20,7 +20,8 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 
 ENROLLING_ROLES: Final = frozenset({Role.ADMIN, Role.LEADER})
 RECOVERY_CODES: Final = 10

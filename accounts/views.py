@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.access import may_edit_settings, require
 from accounts.forms import AuditLogFilterForm, EmailLoginForm, ProfileForm, TwoFactorCodeForm
 from accounts.http import AuthenticatedRequest
 from accounts.models import SignInMethod, SingleSignOn
@@ -161,8 +162,7 @@ def profile(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 def audit_log(request: AuthenticatedRequest) -> HttpResponse:
     """Who changed what, when, from where: admins only (404 for anyone else)."""
-    if not request.user.is_admin_role:
-        raise Http404
+    require(may_edit_settings(request.user))
     form = AuditLogFilterForm(request.GET or None)
     filters = AuditFilters(**form.cleaned_data) if form.is_valid() else AuditFilters()
     # Queries: the count, then the page (actor and model joined).

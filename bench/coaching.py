@@ -85,7 +85,8 @@ def main() -> None:
 def _populate(*, sessions: int) -> tuple[Any, Any]:
     from django.utils import timezone
 
-    from accounts.models import CoachAssignment, Role, User
+    from accounts.models import CoachAssignment, User
+    from accounts.roles import Role
     from coaching.models import AvailabilityWindow, CoachingSession, SessionParticipant
 
     suffix = str(sessions)

@@ -57,7 +57,8 @@ def reps_with_api_key(
 
     os.environ.update(env)
     django.setup()
-    from accounts.models import CrmIdentity, Role, User
+    from accounts.models import CrmIdentity, User
+    from accounts.roles import Role
     from accounts.services import api_key_create
 
     users = User.objects.bulk_create(

@@ -123,7 +123,8 @@ def _ts(values: np.ndarray) -> list[str]:
 
 def _generate() -> dict[str, Any]:
     """People, programs, deals, history, rates and completions. Returns what the timings need."""
-    from accounts.models import Role, Team, User
+    from accounts.models import Team, User
+    from accounts.roles import Role
     from deals.models import ExchangeRate
     from training.models import Course, Program, ProgramCourse, PublishStatus
 

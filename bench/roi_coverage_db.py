@@ -64,7 +64,8 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from accounts.models import Role, Team, User  # noqa: E402
+from accounts.models import Team, User  # noqa: E402
+from accounts.roles import Role
 from deals.models import Deal, DealStatus  # noqa: E402
 from integrations.models import CrmConnection  # noqa: E402
 from roi.estimators.simulate import (  # noqa: E402

@@ -106,7 +106,8 @@ import json, sys
 import django
 django.setup()
 from django.test import Client
-from accounts.models import ApiKey, Role, User
+from accounts.models import ApiKey, User
+from accounts.roles import Role
 from accounts.services import api_key_create
 from training.models import Course, Lesson, Program
 from roi.models import ReportSnapshot

@@ -14,30 +14,46 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.access import Principal, coachable_users, visible_users
-from accounts.models import ApiKey, Role, Scope, User
+from accounts.access import (
+    Actor,
+    Principal,
+    coachable_users,
+    may_coach,
+    principal_of,
+    visible_user_ids,
+    visible_users,
+)
+from accounts.models import Scope, User
+from accounts.roles import Role
 from coaching.models import ActionItem, CalendarFeed, CoachingSession, Commitment, PostMortem
 
-# Roles that may coach (book sessions as the coach).
-COACHING_ROLES = (Role.COACH, Role.MANAGER, Role.ADMIN)
+__all__ = ["may_coach"]
 
 
-def sessions_visible(principal: Principal) -> QuerySet[CoachingSession]:
-    if isinstance(principal, ApiKey):
-        if principal.has_scope(Scope.COACHING_READ):
+def sessions_visible(principal: Actor | Principal) -> QuerySet[CoachingSession]:
+    p = principal_of(principal)
+    if p.is_key:
+        if p.has_scope(Scope.COACHING_READ):
             return CoachingSession.objects.all()
         return CoachingSession.objects.none()
-    if not principal.is_authenticated or not principal.is_active:
+    if not p.is_person:
         return CoachingSession.objects.none()
-    if principal.sees_everyone or principal.is_superuser:
+    if p.sees_everyone:
         return CoachingSession.objects.all()
     # A subquery, not a join, so a rep with two coaches does not repeat their sessions.
-    return CoachingSession.objects.filter(
-        Q(coach=principal) | Q(rep__in=visible_users(principal).values("pk"))
+    return CoachingSession.objects.filter(Q(coach=p.user_id) | Q(rep__in=visible_user_ids(p)))
+
+
+def visible_coachees(principal: Actor | Principal) -> QuerySet[User]:
+    """The visible people who are coached or could be: reps, and anyone with a session."""
+    return (
+        visible_users(principal)
+        .filter(Q(role=Role.REP) | Q(coaching_sessions_received__isnull=False))
+        .distinct()
     )
 
 
-def session_get_visible(principal: Principal, *, session_id: int | str) -> CoachingSession:
+def session_get_visible(principal: Actor | Principal, *, session_id: int | str) -> CoachingSession:
     try:
         return (
             sessions_visible(principal)
@@ -48,13 +64,13 @@ def session_get_visible(principal: Principal, *, session_id: int | str) -> Coach
         raise Http404(_("No such session.")) from None
 
 
-def _may_run(principal: Principal, session: CoachingSession) -> bool:
-    if isinstance(principal, ApiKey):
-        return principal.has_scope(Scope.COACHING_WRITE)
-    return principal.is_admin_role or session.coach_id == principal.pk
+def _may_run(principal: Actor | Principal, session: CoachingSession) -> bool:
+    return principal_of(principal).may_run_session(coach_id=session.coach_id)
 
 
-def session_get_for_coach(principal: Principal, *, session_id: int | str) -> CoachingSession:
+def session_get_for_coach(
+    principal: Actor | Principal, *, session_id: int | str
+) -> CoachingSession:
     """The session, for its coach (or an admin, or a key with coaching:write) to change."""
     session = session_get_visible(principal, session_id=session_id)
     if not _may_run(principal, session):
@@ -62,33 +78,29 @@ def session_get_for_coach(principal: Principal, *, session_id: int | str) -> Coa
     return session
 
 
-def session_get_for_participant(principal: Principal, *, session_id: int | str) -> CoachingSession:
+def session_get_for_participant(
+    principal: Actor | Principal, *, session_id: int | str
+) -> CoachingSession:
     """The session, for its coach or its rep (or an admin, or a writing key) to cancel."""
     session = session_get_visible(principal, session_id=session_id)
-    is_rep = isinstance(principal, User) and session.rep_id == principal.pk
+    p = principal_of(principal)
+    is_rep = p.is_person and session.rep_id == p.user_id
     if not (is_rep or _may_run(principal, session)):
         raise PermissionDenied(_("Only the coach or the rep of this session can do this."))
     return session
 
 
-def may_coach(user: User) -> bool:
-    return user.is_active and (user.role in COACHING_ROLES or user.is_superuser)
-
-
-def coach_get_for_booking(principal: Principal, *, coach_id: int | str | None) -> User:
+def coach_get_for_booking(principal: Actor | Principal, *, coach_id: int | str | None) -> User:
     """Who the booking is for as the coach.
 
     People book as themselves; admins and writing keys may name another coach.
     """
+    p = principal_of(principal)
     if isinstance(principal, User) and coach_id in (None, "", principal.pk):
-        if not may_coach(principal):
+        if not p.may_coach:
             raise PermissionDenied(_("Only coaches and managers book coaching sessions."))
         return principal
-    may_name_coach = (
-        principal.has_scope(Scope.COACHING_WRITE)
-        if isinstance(principal, ApiKey)
-        else principal.is_admin_role
-    )
+    may_name_coach = p.has_scope(Scope.COACHING_WRITE) if p.is_key else p.is_admin
     if not may_name_coach:
         raise PermissionDenied(_("You can only book sessions as yourself."))
     if coach_id is None:
@@ -119,7 +131,9 @@ def bookable_rep_get(*, coach: User, rep_id: int | str) -> User | None:
         return None
 
 
-def post_mortem_get_visible(principal: Principal, *, post_mortem_id: int | str) -> PostMortem:
+def post_mortem_get_visible(
+    principal: Actor | Principal, *, post_mortem_id: int | str
+) -> PostMortem:
     try:
         return PostMortem.objects.select_related(
             "session__coach", "session__rep", "author", "story_lesson"
@@ -128,18 +142,22 @@ def post_mortem_get_visible(principal: Principal, *, post_mortem_id: int | str) 
         raise Http404(_("No such post-mortem.")) from None
 
 
-def post_mortem_get_for_coach(principal: Principal, *, post_mortem_id: int | str) -> PostMortem:
+def post_mortem_get_for_coach(
+    principal: Actor | Principal, *, post_mortem_id: int | str
+) -> PostMortem:
     post_mortem = post_mortem_get_visible(principal, post_mortem_id=post_mortem_id)
     if not _may_run(principal, post_mortem.session):
         raise PermissionDenied(_("Only the session's coach can do this."))
     return post_mortem
 
 
-def commitments_visible(principal: Principal) -> QuerySet[Commitment]:
+def commitments_visible(principal: Actor | Principal) -> QuerySet[Commitment]:
     return Commitment.objects.filter(post_mortem__session__in=sessions_visible(principal))
 
 
-def action_item_get_for_owner(principal: Principal, *, action_item_id: int | str) -> ActionItem:
+def action_item_get_for_owner(
+    principal: Actor | Principal, *, action_item_id: int | str
+) -> ActionItem:
     """An action item its owner (or the session's coach, or an admin) may tick off."""
     try:
         item = ActionItem.objects.select_related("session").get(
@@ -147,7 +165,8 @@ def action_item_get_for_owner(principal: Principal, *, action_item_id: int | str
         )
     except (ActionItem.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such action item.")) from None
-    is_owner = isinstance(principal, User) and item.owner_id == principal.pk
+    p = principal_of(principal)
+    is_owner = p.is_person and item.owner_id == p.user_id
     if not (is_owner or _may_run(principal, item.session)):
         raise PermissionDenied(_("Only the owner or the coach can change this action item."))
     return item

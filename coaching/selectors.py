@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accounts.access import Principal
+from accounts.access import Actor, Principal
 from accounts.models import User
 from coaching.access import bookable_reps, sessions_visible
 from coaching.models import (
@@ -41,7 +41,7 @@ from coaching.models import (
 # Sessions
 
 
-def session_list_visible(principal: Principal) -> QuerySet[CoachingSession]:
+def session_list_visible(principal: Actor | Principal) -> QuerySet[CoachingSession]:
     """Visible sessions with what a list shows, in two queries (sessions with people, deal and
     scorecard; focus criteria)."""
     return (
@@ -221,7 +221,7 @@ class RepHistory:
 HISTORY_LIMIT = 200
 
 
-def rep_history(*, principal: Principal, rep: User, now: dt.datetime) -> RepHistory:
+def rep_history(*, principal: Actor | Principal, rep: User, now: dt.datetime) -> RepHistory:
     """Four queries: upcoming sessions; past sessions with scorecard; commitments; open and
     recent action items. Only sessions `principal` may see (the caller checked the rep)."""
     sessions = (

@@ -35,7 +35,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from deals.models import Deal, DealChange, DealStatus, ExchangeRate
 
 Effect = Callable[[int, dt.date], float]

@@ -35,7 +35,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lead, RowNumber, TruncDate
 from django.db.models.lookups import GreaterThan, IsNull
 
-from accounts.access import Principal
+from accounts.access import Actor, Principal
 from accounts.models import CrmIdentity, User
 from core.models import Organization
 from deals.access import deal_get_visible, deal_list_visible
@@ -348,7 +348,7 @@ def _slip_figure(deals: QuerySet[Deal], today: dt.date) -> SlipFigure:
 
 
 def deal_pipeline_hygiene(
-    *, principal: Principal, today: dt.date, owner_ids: list[int] | None = None
+    *, principal: Actor | Principal, today: dt.date, owner_ids: list[int] | None = None
 ) -> PipelineHygiene:
     """Open deals lacking a compelling deadline or economic-buyer access, slipped open deals,
     and deals stuck in their stage, among the deals `principal` sees. Four queries."""
@@ -380,7 +380,7 @@ class PipelineCounts:
     lacking: int
 
 
-def deal_pipeline_counts(*, principal: Principal, today: dt.date) -> PipelineCounts:
+def deal_pipeline_counts(*, principal: Actor | Principal, today: dt.date) -> PipelineCounts:
     """Open deals the principal sees, how many slipped, how many lack a compelling deadline or
     economic-buyer access. One query."""
     counts = (

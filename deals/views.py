@@ -1,8 +1,6 @@
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from itertools import groupby
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,9 +8,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.access import visible_users
+from accounts.access import admin_required, sees_only_self, visible_reps, visible_teams
 from accounts.http import AuthenticatedRequest
-from accounts.models import Role, Team
+from accounts.models import Team
 from deals.access import deal_get_visible, deal_list_visible, ingest_job_get_visible
 from deals.filters import DealFilter
 from deals.forms import CsvMappingForm, CsvUploadForm
@@ -39,23 +37,10 @@ PAGE_SIZE = 50
 View = Callable[..., HttpResponse]
 
 
-def admin_only(view: View) -> View:
-    """Admins only; anyone else is answered as if the page did not exist."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_admin_role:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 def _owner_choices(request: AuthenticatedRequest) -> list[tuple[int, str]]:
-    if request.user.role == Role.REP and not request.user.is_superuser:
+    if sees_only_self(request.user):
         return []
-    people = visible_users(request.user).filter(role=Role.REP).only("pk", "full_name", "email")
+    people = visible_reps(request.user).only("pk", "full_name", "email")
     return [(p.pk, str(p)) for p in people.order_by("full_name", "pk")]
 
 
@@ -113,12 +98,7 @@ def deal_detail(request: AuthenticatedRequest, deal_id: int) -> HttpResponse:
 
 
 def _hygiene_teams(request: AuthenticatedRequest) -> list[Team]:
-    user = request.user
-    if user.sees_everyone or user.is_superuser:
-        return list(Team.objects.order_by("name"))
-    if user.role == Role.MANAGER:
-        return list(Team.objects.filter(manager=user).order_by("name"))
-    return []
+    return list(visible_teams(request.user))
 
 
 @login_required
@@ -136,7 +116,7 @@ def pipeline_hygiene(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@admin_only
+@admin_required
 def import_upload(request: AuthenticatedRequest) -> HttpResponse:
     form = CsvUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -163,7 +143,7 @@ def _upload_get(upload_id: uuid.UUID) -> CsvUpload:
         raise Http404("No such upload") from None
 
 
-@admin_only
+@admin_required
 def import_map(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpResponse:
     upload = _upload_get(upload_id)
     if upload.job is not None:
@@ -191,7 +171,7 @@ def import_map(request: AuthenticatedRequest, upload_id: uuid.UUID) -> HttpRespo
     )
 
 
-@admin_only
+@admin_required
 def import_job(request: AuthenticatedRequest, job_id: uuid.UUID) -> HttpResponse:
     job = ingest_job_get_visible(principal=request.user, job_id=job_id)
     running = job.status in (IngestJobStatus.QUEUED, IngestJobStatus.RUNNING)
@@ -205,7 +185,7 @@ def import_job(request: AuthenticatedRequest, job_id: uuid.UUID) -> HttpResponse
     )
 
 
-@admin_only
+@admin_required
 def import_job_errors(request: AuthenticatedRequest, job_id: uuid.UUID) -> HttpResponse:
     job = ingest_job_get_visible(principal=request.user, job_id=job_id)
     response = HttpResponse(csv_error_report(errors=job.errors), content_type="text/csv")

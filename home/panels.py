@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from coaching.selectors import next_session_for as coaching_next_session_for
 from coaching.selectors import overdue_followups_count as coaching_overdue_followups_count
 from core.display import localtime_or_stored
 from deals.selectors import deal_pipeline_counts
-from roi.access import can_read_reports
+from roi.access import may_read_reports
 from roi.selectors import impact_summary
 from training.selectors import home_summary as training_home_summary
 from training.selectors import retake_requests_open as training_retake_requests_open
@@ -166,7 +167,7 @@ def _pipeline(user: User) -> Panel | None:
 
 def _impact(user: User) -> Panel | None:
     """Managers, leaders, admins: programs with a finding and the best ROI (one query)."""
-    if not can_read_reports(user):
+    if not may_read_reports(user):
         return None
     summary = impact_summary()
     if not summary.findings and not summary.collecting:

@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from accounts.services import user_bulk_upsert
 from deals.services import deals_ingest
 from roi.estimators.simulate import SalesScenario, SimulatedSales, simulate_sales

@@ -15,7 +15,8 @@ import numpy as np
 from django.db.models import Count, Max, Min
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, Team, User
+from accounts.models import Team, User
+from accounts.roles import Role
 from coaching.models import CoachingSession, SessionKind, SessionStatus
 from core.models import Organization
 from roi.access import teams_for_reports
@@ -117,7 +118,7 @@ def dashboard_build(*, viewer: User) -> Dashboard:
         programs=[r for r in rows if r.snapshot.subject_kind == SubjectKind.PROGRAM],
         waiting_programs=[p for p in programs if p.slug not in reported],
         coaching=[r for r in rows if r.snapshot.subject_kind == SubjectKind.COACHING],
-        teams=teams_for_reports(viewer=viewer),
+        teams=list(teams_for_reports(viewer=viewer)),
         refreshed_at=state.refreshed_at if state else None,
         data_as_of=data_as_of,
         currency=Organization.current().home_currency,

@@ -32,7 +32,8 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from coaching.models import CoachingSession, CriterionScore, Scorecard, SessionStatus
 from core.models import Organization
 from deals.models import Deal, DealChange, DealStatus, ExchangeRate

@@ -12,13 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import visible_users
+from accounts.access import sees_only_self, visible_reps
 from accounts.http import AuthenticatedRequest
-from accounts.models import Role
 from core.models import Organization
 from roi.access import (
-    can_edit_settings,
-    can_read_reports,
+    may_edit_settings,
+    may_read_reports,
     program_get_for_reports,
     rep_get_for_reports,
     subject_for_reports,
@@ -55,9 +54,9 @@ def _csv(table: Table | None, filename: str) -> HttpResponse:
 @login_required
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    if not can_read_reports(user):
+    if not may_read_reports(user):
         # Reps see their own impact page; coaches the list of the reps they coach.
-        if user.role == Role.REP:
+        if sees_only_self(user):
             return redirect("roi:rep", rep_id=user.pk)
         return redirect("roi:people")
     page = dashboard_build(viewer=user)
@@ -68,7 +67,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def dashboard_csv(request: AuthenticatedRequest, table: str) -> HttpResponse:
-    if not can_read_reports(request.user):
+    if not may_read_reports(request.user):
         raise Http404("No such report")
     return _csv(dashboard_build(viewer=request.user).tables.get(table), f"impact-{table}")
 
@@ -97,7 +96,7 @@ def program_report(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             .first()
         )
         extra["rollout"] = rollout
-        if rollout is None and can_edit_settings(request.user):
+        if rollout is None and may_edit_settings(request.user):
             extra["rollout_form"] = RolloutForm()
     return _report(request, SubjectKind.PROGRAM, slug, program.title, extra)
 
@@ -106,7 +105,7 @@ def program_report(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_POST
 def program_rollout(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = program_get_for_reports(principal=request.user, slug=slug)
-    if not can_edit_settings(request.user):
+    if not may_edit_settings(request.user):
         raise Http404("No such program")
     form = RolloutForm(request.POST)
     if form.is_valid():
@@ -181,7 +180,7 @@ def rep(request: AuthenticatedRequest, rep_id: int) -> HttpResponse:
         {
             "page": page,
             "is_self": rep_id == request.user.pk,
-            "can_read": can_read_reports(request.user),
+            "can_read": may_read_reports(request.user),
         },
     )
 
@@ -195,18 +194,13 @@ def rep_csv(request: AuthenticatedRequest, rep_id: int, table: str) -> HttpRespo
 @login_required
 def people(request: AuthenticatedRequest) -> HttpResponse:
     # One query: the reps the viewer may see, with their team.
-    reps = list(
-        visible_users(request.user)
-        .filter(role=Role.REP)
-        .select_related("team")
-        .order_by("full_name", "pk")
-    )
+    reps = list(visible_reps(request.user).select_related("team").order_by("full_name", "pk"))
     return render(request, "roi/people.html", {"reps": reps})
 
 
 @login_required
 def settings_page(request: AuthenticatedRequest) -> HttpResponse:
-    if not can_edit_settings(request.user):
+    if not may_edit_settings(request.user):
         raise Http404("No such page")
     current = RoiSettings.current()
     initial = {
@@ -232,7 +226,7 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
 def costs(request: AuthenticatedRequest) -> HttpResponse:
     """Every cost that enters ROI, in one place: what people's time costs, and per program its
     content, seat, delivery, learner-hours and coaching-hours costs. Admins only."""
-    if not can_edit_settings(request.user):
+    if not may_edit_settings(request.user):
         raise Http404("No such page")
     current = RoiSettings.current()
     # Queries: the settings row, then the programs with their costing joined.

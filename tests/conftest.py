@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import ApiKey, Role, User
+from accounts.models import ApiKey, User
+from accounts.roles import Role
 from tests.factories import CoachAssignmentFactory, TeamFactory, UserFactory, make_api_key
 
 # CI sets this so that a missing browser, Redis or PostgreSQL fails instead of skipping.

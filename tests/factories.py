@@ -3,7 +3,8 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Team, User
+from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Team, User
+from accounts.roles import Role
 
 PASSWORD = "correct horse battery"
 

@@ -2,17 +2,16 @@
 
 from django.http import Http404
 
-from accounts.models import User
+from accounts.access import Actor, Principal, is_admin, require
 from tools.models import Tool
 
 
-def tools_admin_check(viewer: User) -> None:
+def tools_admin_check(viewer: Actor | Principal) -> None:
     """Anyone but an active admin gets 404, the same as for a page that does not exist."""
-    if not (viewer.is_authenticated and viewer.is_active and viewer.is_admin_role):
-        raise Http404("No such page")
+    require(is_admin(viewer), message="No such page")
 
 
-def tool_get_for_admin(viewer: User, *, tool_id: int) -> Tool:
+def tool_get_for_admin(viewer: Actor | Principal, *, tool_id: int) -> Tool:
     tools_admin_check(viewer)
     try:
         return Tool.objects.prefetch_related("seats__user", "seats__team").get(pk=tool_id)

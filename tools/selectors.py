@@ -18,7 +18,8 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from deals.selectors import exchange_rates_load
 from tools.models import Tool, ToolPricing, ToolSeat
 

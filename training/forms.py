@@ -74,10 +74,17 @@ class ProgramForm(forms.ModelForm[Program]):
         ]
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # What the program costs: only whoever may edit costs changes these (accounts.access).
+    COST_FIELDS = ("content_cost", "cost_per_seat", "expected_learner_hours")
+
+    def __init__(self, *args: Any, may_edit_costs: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             del self.fields["slug"]
+        if not may_edit_costs:
+            # Shown, not editable: a disabled field keeps its current value whatever is posted.
+            for name in self.COST_FIELDS:
+                self.fields[name].disabled = True
         # Most programs have no anticipation window: an empty field means none.
         self.fields["anticipation_months"].required = False
 

@@ -2,7 +2,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 
 # A string, not an enum of the ~600 zone names: generators choke on that, and the list changes
 # with each tz database release.

@@ -5,22 +5,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.access import principal_may_grant_privileged_roles, user_get_visible
+from accounts.access import (
+    admins_only,
+    anyone,
+    principal_may_grant_privileged_roles,
+    user_get_visible,
+)
 from accounts.api.serializers import UserBulkRowSerializer, UserOutputSerializer
-from accounts.models import Role, Scope, User
-from accounts.permissions import ScopeOrRole, request_principal
+from accounts.models import Scope, User
+from accounts.permissions import ScopeOrRule, request_principal
 from accounts.selectors import user_list
 from accounts.services import user_bulk_upsert
 from core.api.bulk import BulkResultSerializer, bulk_rows
 from core.api.idempotency import idempotent_create
 
-ALL_ROLES = tuple(Role.values)
-
 
 class UserListApi(generics.ListAPIView[User]):
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.USERS_READ
-    allowed_roles = ALL_ROLES
+    person_rule = staticmethod(anyone)
     serializer_class = UserOutputSerializer
     filterset_fields = ["role", "team__name", "is_active"]
 
@@ -29,9 +32,9 @@ class UserListApi(generics.ListAPIView[User]):
 
 
 class UserDetailApi(generics.RetrieveAPIView[User]):
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.USERS_READ
-    allowed_roles = ALL_ROLES
+    person_rule = staticmethod(anyone)
     serializer_class = UserOutputSerializer
 
     def get_object(self) -> User:
@@ -43,9 +46,9 @@ class UserBulkApi(APIView):
     BULK_SYNC_MAX_ROWS rows per request (413 above). Granting or removing the admin or leader
     role needs a signed-in admin or a key with `users:admin`; other callers get a row error."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.USERS_WRITE
-    allowed_roles = ()  # admins only, among people
+    person_rule = staticmethod(admins_only)
 
     @extend_schema(
         operation_id="users_bulk_upsert",

@@ -3,17 +3,16 @@
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.access import user_get_visible, visible_users
+from accounts.access import sees_only_self, user_get_visible
 from accounts.http import AuthenticatedRequest
-from accounts.models import Role, User
+from accounts.models import User
 from coaching import selectors
-from coaching.access import bookable_rep_get, may_coach, sessions_visible
+from coaching.access import bookable_rep_get, may_coach, sessions_visible, visible_coachees
 from coaching.calendar_grid import monday, week_grid
 from coaching.models import Rubric
 from coaching.views.shared import visible_person
@@ -25,9 +24,9 @@ from core.validation import date_checked
 @login_required
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
-    if user.role == Role.REP and not user.is_superuser:
+    if sees_only_self(user):
         return _rep_history_page(request, rep=user)
-    if user.role == Role.LEADER:
+    if not may_coach(user):  # leaders: they read trends, they do not coach
         return redirect("coaching:trends")
     # Queries: coachees with summaries; upcoming; to close; unscored; overdue action items.
     raw_page = request.GET.get("page", "")
@@ -114,17 +113,12 @@ def rep_history(request: AuthenticatedRequest, rep_id: int) -> HttpResponse:
 @require_GET
 def trends(request: AuthenticatedRequest) -> HttpResponse:
     sessions = sessions_visible(request.user)
-    reps = list(
-        visible_users(request.user)
-        .filter(Q(role=Role.REP) | Q(coaching_sessions_received__isnull=False))
-        .distinct()
-        .order_by("full_name")[:500]
-    )
+    reps = list(visible_coachees(request.user).order_by("full_name")[:500])
     rep = None
     if request.GET.get("rep"):
         rep = visible_person(request.user, request.GET["rep"])
         sessions = sessions.filter(rep=rep)
-    elif request.user.role == Role.REP:
+    elif sees_only_self(request.user):
         rep = request.user
         sessions = sessions.filter(rep=rep)
     rubrics = list(Rubric.objects.filter(is_active=True))

@@ -49,7 +49,7 @@ from coaching.services.scorecards import scorecard_record
 from coaching.services.sessions import session_cancel, session_complete, session_reschedule
 from coaching.views.shared import add_service_errors, may_run_session
 from deals.models import DealStatus
-from training.access import can_edit_content
+from training.access import may_edit_content
 
 # One session
 
@@ -97,7 +97,7 @@ def _detail_context(
         # link that would answer "not found".
         "lesson_url": (
             _lesson_url(post_mortem.story_lesson_id)
-            if post_mortem and can_edit_content(user)
+            if post_mortem and may_edit_content(user)
             else ""
         ),
     }

@@ -6,7 +6,7 @@ from django.forms import Form
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.access import user_get_visible
+from accounts.access import principal_of, user_get_visible
 from accounts.models import User
 from coaching.access import may_coach
 from coaching.models import CoachingSession, RubricCriterion
@@ -43,4 +43,4 @@ def visible_person(viewer: User, raw_id: str) -> User:
 
 
 def may_run_session(user: User, session: CoachingSession) -> bool:
-    return user.is_admin_role or session.coach_id == user.pk
+    return principal_of(user).may_run_session(coach_id=session.coach_id)

@@ -11,8 +11,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiKey, Role, Scope
-from accounts.permissions import ScopeOrRole, request_principal
+from accounts.access import admins_only, anyone
+from accounts.models import ApiKey, Scope
+from accounts.permissions import ScopeOrRule, request_principal
 from core.api.bulk import json_content_type_required
 from core.api.errors import PayloadTooLarge
 from deals.access import deal_get_visible, deal_list_visible, ingest_job_get_visible
@@ -30,7 +31,6 @@ from deals.models import Deal, IngestEntity, IngestJob
 from deals.services import activities_ingest, deals_ingest
 from deals.services.jobs import ingest_job_create
 
-ALL_ROLES = tuple(Role.values)
 _READ_BLOCK = 1024 * 1024
 
 
@@ -81,9 +81,9 @@ class DealBulkApi(APIView):
     """Upsert deals by (source, external_id). Up to BULK_SYNC_MAX_ROWS rows are processed in the
     request (200); more, or ?async=true, become a job processed in the background (202)."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.DEALS_WRITE
-    allowed_roles = ()  # among people, admins only
+    person_rule = staticmethod(admins_only)
 
     @extend_schema(
         operation_id="deals_bulk_upsert",
@@ -118,9 +118,9 @@ class ActivityBulkApi(APIView):
     contract (same limits, counts, per-row errors and jobs; a job's status is read at the deals
     jobs URL)."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.DEALS_WRITE
-    allowed_roles = ()  # among people, admins only
+    person_rule = staticmethod(admins_only)
 
     @extend_schema(
         operation_id="activities_bulk_upsert",
@@ -154,9 +154,9 @@ class ActivityBulkApi(APIView):
 class IngestJobApi(generics.RetrieveAPIView[IngestJob]):
     """A bulk job's progress and counts (errors indexed over the whole body)."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.DEALS_WRITE
-    allowed_roles = ()
+    person_rule = staticmethod(admins_only)
     serializer_class = IngestJobOutputSerializer
 
     def get_object(self) -> IngestJob:
@@ -166,9 +166,9 @@ class IngestJobApi(generics.RetrieveAPIView[IngestJob]):
 
 
 class DealListApi(generics.ListAPIView[Deal]):
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.DEALS_READ
-    allowed_roles = ALL_ROLES
+    person_rule = staticmethod(anyone)
     serializer_class = DealOutputSerializer
     filterset_class = DealFilter
 
@@ -180,9 +180,9 @@ class DealListApi(generics.ListAPIView[Deal]):
 class DealDetailApi(generics.RetrieveAPIView[Deal]):
     """A deal with its history, oldest change first."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.DEALS_READ
-    allowed_roles = ALL_ROLES
+    person_rule = staticmethod(anyone)
     serializer_class = DealDetailOutputSerializer
 
     def get_object(self) -> Deal:

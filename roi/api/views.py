@@ -9,8 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiKey, Role, Scope
-from accounts.permissions import ScopeOrRole, request_principal
+from accounts.access import report_api_readers
+from accounts.models import Scope
+from accounts.permissions import ScopeOrRule, principal_of_request, request_principal
 from core.models import Organization
 from roi.access import coaching_kind_for_reports, program_get_for_reports
 from roi.api.serializers import ImpactSerializer, RoiSettingsSerializer
@@ -106,9 +107,9 @@ def _impact(kind: str, key: str, metric: str) -> dict[str, Any]:
 class ProgramImpactApi(APIView):
     """A program's effect on one metric, with its evidence, as the latest snapshot has it."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.REPORTS_READ
-    allowed_roles = (Role.LEADER, Role.ADMIN)
+    person_rule = staticmethod(report_api_readers)
 
     @extend_schema(parameters=[METRIC_PARAMETER], responses=ImpactSerializer)
     def get(self, request: Request, slug: str) -> Response:
@@ -121,9 +122,9 @@ class ProgramImpactApi(APIView):
 class CoachingImpactApi(APIView):
     """A kind of coaching's effect (from each rep's first completed session of that kind)."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.REPORTS_READ
-    allowed_roles = (Role.LEADER, Role.ADMIN)
+    person_rule = staticmethod(report_api_readers)
 
     @extend_schema(parameters=[METRIC_PARAMETER], responses=ImpactSerializer)
     def get(self, request: Request, kind: str) -> Response:
@@ -136,12 +137,7 @@ class IsAdminPerson(BasePermission):
     """Admins signed in; no API key (settings have no scope)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return (
-            not isinstance(request.auth, ApiKey)
-            and bool(user and user.is_authenticated)
-            and bool(getattr(user, "is_admin_role", False))
-        )
+        return principal_of_request(request).may_edit_settings
 
 
 def _settings_data() -> dict[str, Any]:

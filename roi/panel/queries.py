@@ -31,7 +31,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, TruncDate
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from deals.meetings import meetings_annotate_advanced
 from deals.models import Activity, Deal, DealChange, DealField, DealStatus, ExchangeRate
 from roi.months import UTC

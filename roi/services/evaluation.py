@@ -19,7 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, Team, User
+from accounts.models import Team, User
+from accounts.roles import Role
 from core.models import Organization
 from roi.models import EvaluationAssignment, EvaluationRollout
 from roi.months import add_months, month_start, shift_months

@@ -22,7 +22,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from core.models import Organization
 from roi.data_checks import WINSOR_PERCENTILE
 from roi.estimators.multiple import FDR_LEVEL, benjamini_hochberg, bh_adjusted, two_sided_p

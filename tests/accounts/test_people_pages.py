@@ -8,7 +8,8 @@ from auditlog.models import LogEntry
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Role, Team, User
+from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Team, User
+from accounts.roles import Role
 from tests.factories import CrmIdentityFactory, TeamFactory, UserFactory, make_api_key
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,8 @@ signed-in admin or a key with the users:admin scope (issue #11, item 3)."""
 import pytest
 from django.test import override_settings
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from accounts.models import Role
+from accounts.roles import Role
 from coaching.models import (
     ActionItem,
     AvailabilityWindow,

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from accounts.models import Role
+from accounts.roles import Role
 from coaching.errors import SessionConflict
 from coaching.models import CoachingSession, SessionKind, SessionParticipant, SessionStatus
 from coaching.services.sessions import (

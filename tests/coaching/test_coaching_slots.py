@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import Role
+from accounts.roles import Role
 from coaching.models import AvailabilityWindow
 from coaching.selectors import slot_list_free
 from coaching.services.availability import WindowInput, availability_replace

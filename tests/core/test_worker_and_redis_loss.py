@@ -21,7 +21,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from accounts.models import Role
+from accounts.roles import Role
 from core.models import OutboxMessage
 from deals.models import Deal, IngestJob
 from tests.deals.factories import deal_row

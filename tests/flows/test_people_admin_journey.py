@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import ApiKey, Role, User
+from accounts.models import ApiKey, User
+from accounts.roles import Role
 from tests.factories import PASSWORD
 from tests.flows.conftest import log_in
 from tests.roi.factories import ProgramFactory

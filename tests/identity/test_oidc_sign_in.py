@@ -6,7 +6,8 @@ import pytest
 import requests
 from auditlog.models import LogEntry
 
-from accounts.models import ExternalIdentity, Role, SignInRecord, SingleSignOn, User
+from accounts.models import ExternalIdentity, SignInRecord, SingleSignOn, User
+from accounts.roles import Role
 from tests.factories import UserFactory
 from tests.identity.conftest import DOWN_PORT, sign_in_at_provider
 

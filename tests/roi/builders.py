@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from deals.models import Deal, DealStatus
 from roi.estimators.simulate import SalesScenario, SimulatedSales, simulate_sales
 from roi.months import calendar_month

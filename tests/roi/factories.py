@@ -10,7 +10,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from accounts.models import Role
+from accounts.roles import Role
 from coaching.models import CoachingSession, SessionKind, SessionStatus
 from deals.models import Deal, DealChange, DealField, DealStatus, ExchangeRate
 from tests.factories import UserFactory

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.models import Role, Team
+from accounts.models import Team
+from accounts.roles import Role
 from deals.models import DealStatus
 from roi.models import EvaluationAssignment, EvaluationRollout
 from roi.services import RolloutAlreadyDrawn, evaluation_rollout_create

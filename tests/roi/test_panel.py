@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from accounts.models import Role
+from accounts.roles import Role
 from deals.models import DealStatus
 from roi.months import month_number
 from roi.panel import DataCoverage, PanelWindow, data_coverage, panel_build

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.roles import Role
 from core.models import Organization
 from deals.models import DealStatus
 from roi.models import EvaluationRollout, ReportSnapshot, RoiSettings

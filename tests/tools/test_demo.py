@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Min
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from deals.meetings import meetings_annotate_advanced
 from deals.models import Activity
 from tools.selectors import tool_spend_by_person_month

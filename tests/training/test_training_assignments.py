@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.roles import Role
 from notifications.models import Notification, NotificationDelivery
 from notifications.tasks import send_due_deliveries
 from tests.factories import TeamFactory, UserFactory

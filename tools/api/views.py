@@ -4,8 +4,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import admins_only
 from accounts.models import Scope
-from accounts.permissions import ScopeOrRole
+from accounts.permissions import ScopeOrRule
 from core.api.bulk import BulkResultSerializer, bulk_rows
 from tools.api.serializers import ToolBulkRowSerializer
 from tools.services import tools_upsert
@@ -15,9 +16,9 @@ class ToolBulkApi(APIView):
     """Create or update tools by name, each with its full list of seats. The bulk contract:
     counts, per-row errors, the good rows written whatever the bad ones hold; idempotent."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.TOOLS_WRITE
-    allowed_roles = ()  # admins only, among people
+    person_rule = staticmethod(admins_only)
 
     @extend_schema(
         operation_id="tools_bulk_upsert",

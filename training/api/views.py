@@ -1,6 +1,7 @@
 """Training API: one view per resource, thin. Reads need `training:read` (keys) or any role
-(people, within what they may see); writes need `training:write` or the admin role, except
-assigning, which managers may do for their own people."""
+(people, within what they may see); writes need `training:write` or, among people, whoever may
+edit costs (admins: a program's body carries its costs); assigning, managers for their own
+people."""
 
 import datetime as dt
 from typing import Any
@@ -15,19 +16,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import ApiKey, Role, Scope, Team, User
-from accounts.permissions import ScopeOrRole, request_principal
+from accounts.access import (
+    Principal,
+    admins_only,
+    anyone,
+    assigners,
+    report_api_readers,
+    training_api_writers,
+)
+from accounts.models import ApiKey, Scope, Team, User
+from accounts.permissions import PersonRule, ScopeOrRule, request_principal
 from core.api.bulk import BulkResultSerializer, bulk_rows
 from core.api.idempotency import idempotent_create
 from core.validation import InputInvalid, parse_query_datetime
 from training import selectors
 from training.access import (
-    assignable_teams_for_principal,
-    assignable_users_for_principal,
-    content_editor,
+    assignable_teams_named,
+    assignees_by_email,
     course_get_for_principal,
     lesson_get_for_learner,
-    principal_sees_drafts,
+    may_see_costs,
+    may_see_drafts,
     program_get_for_principal,
 )
 from training.api.serializers import (
@@ -59,8 +68,6 @@ from training.services import (
 )
 from training.xapi import XAPI_VERSION, Cursor, CursorError, statement_page
 
-ALL_ROLES = tuple(Role.values)
-
 
 def _editor(request: Request) -> User | None:
     """The person behind a request (None for an API key), for the plan-change record."""
@@ -84,16 +91,19 @@ def _person(request: Request) -> User:
 class ReadOrWrite(generics.GenericAPIView[Any]):
     """Reads: the read scope, any role. Writes: the write scope, admins among people."""
 
-    permission_classes = [ScopeOrRole]
-    write_roles: tuple[str, ...] = ()
+    permission_classes = [ScopeOrRule]
+    # Among people, who writes: admins (accounts.access.training_api_writers; the decision
+    # record on the access policy says why); assignments override it.
+    write_rule: PersonRule = staticmethod(training_api_writers)
 
     @property
     def required_scope(self) -> str:
         return Scope.TRAINING_READ if self.request.method in SAFE_METHODS else Scope.TRAINING_WRITE
 
-    @property
-    def allowed_roles(self) -> tuple[str, ...]:
-        return ALL_ROLES if self.request.method in SAFE_METHODS else self.write_roles
+    def person_rule(self, principal: Principal) -> bool:
+        if self.request.method in SAFE_METHODS:
+            return anyone(principal)
+        return self.write_rule(principal)
 
 
 # Courses
@@ -157,7 +167,7 @@ class LessonListApi(ReadOrWrite):
         principal = request_principal(request)
         course = course_get_for_principal(principal=principal, slug=slug)
         lessons = course.lessons.order_by("position", "pk").prefetch_related("questions__choices")
-        if not principal_sees_drafts(principal):
+        if not may_see_drafts(principal):
             lessons = lessons.filter(status=PublishStatus.PUBLISHED)
         # Queries: course, count, lessons, questions, choices.
         page = self.paginate_queryset(lessons)
@@ -215,7 +225,7 @@ class ProgramListApi(ReadOrWrite):
         principal = request_principal(request)
         # Queries: count, page of programs, their courses.
         page = self.paginate_queryset(selectors.program_list(principal=principal))
-        context = {"with_costs": content_editor(principal)}
+        context = {"with_costs": may_see_costs(principal)}
         return self.get_paginated_response(
             ProgramOutputSerializer(page, many=True, context=context).data
         )
@@ -255,7 +265,7 @@ class ProgramDetailApi(ReadOrWrite):
         principal = request_principal(request)
         program = program_get_for_principal(principal=principal, slug=slug)
         fresh = selectors.program_with_courses(pk=program.pk)
-        context = {"with_costs": content_editor(principal)}
+        context = {"with_costs": may_see_costs(principal)}
         return Response(ProgramOutputSerializer(fresh, context=context).data)
 
     @extend_schema(request=ProgramUpdateSerializer, responses=ProgramOutputSerializer)
@@ -280,7 +290,7 @@ class ProgramDetailApi(ReadOrWrite):
 class AssignmentListApi(ReadOrWrite):
     queryset = Assignment.objects.none()  # for the schema; the methods select
     serializer_class = AssignmentOutputSerializer
-    write_roles = (Role.MANAGER,)
+    write_rule = staticmethod(assigners)
 
     @extend_schema(responses=AssignmentOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -309,7 +319,7 @@ class AssignmentListApi(ReadOrWrite):
         if target is None:
             raise serializers.ValidationError({field: [f"No {field} {values[field]!r}."]})
         emails = [e.lower() for e in values.get("assignees", [])]
-        people = list(assignable_users_for_principal(principal).filter(email__in=emails))
+        people = list(assignees_by_email(principal=principal, emails=emails))
         unknown = sorted(set(emails) - {p.email.lower() for p in people})
         if unknown:
             # The same answer for a missing person and one the caller may not assign.
@@ -318,10 +328,7 @@ class AssignmentListApi(ReadOrWrite):
             )
         team: Team | None = None
         if values.get("team"):
-            team = next(
-                (t for t in assignable_teams_for_principal(principal) if t.name == values["team"]),
-                None,
-            )
+            team = assignable_teams_named(principal=principal, name=values["team"])
             if team is None:
                 raise serializers.ValidationError(
                     {"team": ["No team you may assign by that name."]}
@@ -377,9 +384,9 @@ class CompletionBulkApi(APIView):
     """Import historical completions by (email, course slug). Rows that fail are listed; the
     others land. Posting the same rows twice changes nothing."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.TRAINING_WRITE
-    allowed_roles = ()  # admins only, among people
+    person_rule = staticmethod(admins_only)
 
     @extend_schema(
         operation_id="completions_bulk_import",
@@ -401,9 +408,9 @@ def _parse_since(raw: str) -> dt.datetime:
 class XapiStatementsApi(APIView):
     """Completions and quiz results as xAPI 1.0.3 statements, a StatementResult per page."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.REPORTS_READ
-    allowed_roles = (Role.LEADER,)
+    person_rule = staticmethod(report_api_readers)
     DEFAULT_LIMIT, MAX_LIMIT = 100, 500
 
     @extend_schema(

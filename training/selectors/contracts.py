@@ -4,9 +4,7 @@ import datetime as dt
 
 from django.db.models import Count, Max, Prefetch, QuerySet
 
-from accounts.access import Principal, visible_users
-from accounts.models import ApiKey
-from training.access import content_editor
+from accounts.access import Actor, Principal, may_see_drafts, principal_of, visible_user_ids
 from training.models import Assignment, Completion, Course, Program, ProgramCourse, PublishStatus
 from training.selectors.progress import courses_with_lesson_counts
 
@@ -44,27 +42,30 @@ def course_with_counts(*, pk: int) -> Course:
     return courses_with_lesson_counts().get(pk=pk)
 
 
-def program_list(*, principal: Principal) -> QuerySet[Program]:
-    """Programs with their ordered courses (two queries). Learners see published ones."""
+def program_list(*, principal: Actor | Principal) -> QuerySet[Program]:
+    """Programs with their ordered courses (two queries). Drafts only for whoever sees drafts:
+    the same rule as the detail (training.access.program_get_for_learner)."""
     programs = _programs_with_courses()
-    if content_editor(principal):
+    if may_see_drafts(principal):
         return programs
     return programs.filter(status=PublishStatus.PUBLISHED)
 
 
-def course_list(*, principal: Principal) -> QuerySet[Course]:
-    """Courses with lesson counts (one query). Learners see published ones."""
+def course_list(*, principal: Actor | Principal) -> QuerySet[Course]:
+    """Courses with lesson counts (one query). Drafts only for whoever sees drafts: the same
+    rule as the detail (training.access.course_get_for_learner)."""
     courses = courses_with_lesson_counts().order_by("title", "pk")
-    if content_editor(principal):
+    if may_see_drafts(principal):
         return courses
     return courses.filter(status=PublishStatus.PUBLISHED)
 
 
-def assignment_list(*, principal: Principal) -> QuerySet[Assignment]:
+def assignment_list(*, principal: Actor | Principal) -> QuerySet[Assignment]:
     """Assignments of visible people (keys: with training:read, everyone's)."""
     assignments = Assignment.objects.select_related("assignee", "program", "course").order_by(
         "due_date", "pk"
     )
-    if isinstance(principal, ApiKey):
-        return assignments if principal.has_scope("training:read") else assignments.none()
-    return assignments.filter(assignee__in=visible_users(principal).values("pk"))
+    p = principal_of(principal)
+    if p.is_key:
+        return assignments if p.has_scope("training:read") else assignments.none()
+    return assignments.filter(assignee__in=visible_user_ids(p))

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from training.models import (
     Assignment,
     Course,

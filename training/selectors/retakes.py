@@ -4,7 +4,8 @@ coach or manager should answer."""
 from django.db.models import Q, QuerySet, Sum
 
 from accounts.access import coachable_users
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.roles import Role
 from training.models import Lesson, RetakeGrant, RetakeRequest
 
 

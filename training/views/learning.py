@@ -17,11 +17,11 @@ from accounts.http import AuthenticatedRequest
 from core.models import Organization
 from training import selectors
 from training.access import (
-    can_edit_content,
     completion_get_for_viewer,
     completion_get_public,
     course_get_for_learner,
     lesson_get_for_learner,
+    may_edit_content,
     program_get_for_learner,
 )
 from training.forms import RatingForm
@@ -42,7 +42,7 @@ def my_learning(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "training/my_learning.html",
-        {"learning": learning, "can_edit": can_edit_content(request.user)},
+        {"learning": learning, "can_edit": may_edit_content(request.user)},
     )
 
 

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.http import AuthenticatedRequest
 from training import selectors
 from training.access import (
-    can_grant_retakes,
     course_get_for_learner,
     lesson_get_for_learner,
+    may_grant_retakes,
     retake_request_get_for_granter,
 )
 from training.services import retake_grant, retake_request_create
@@ -37,7 +37,7 @@ def retake_request(request: AuthenticatedRequest, slug: str, lesson: str) -> Htt
 @login_required
 @require_GET
 def retake_requests(request: AuthenticatedRequest) -> HttpResponse:
-    if not can_grant_retakes(request.user):
+    if not may_grant_retakes(request.user):
         raise Http404("Not found")
     # Queries: session, user, open requests (with person, quiz and course).
     pending = selectors.retake_requests_open(viewer=request.user)

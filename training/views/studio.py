@@ -13,9 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
 from training.access import (
-    can_edit_content,
     course_get_for_editor,
     lesson_get_for_editor,
+    may_edit_content,
+    may_edit_costs,
     program_get_for_editor,
     question_get_for_editor,
 )
@@ -49,7 +50,7 @@ from training.services import (
 
 
 def _require_editor(request: AuthenticatedRequest) -> None:
-    if not can_edit_content(request.user):
+    if not may_edit_content(request.user):
         raise Http404("Not found")
 
 
@@ -276,7 +277,7 @@ def markdown_preview(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_new(request: AuthenticatedRequest) -> HttpResponse:
     _require_editor(request)
-    form = ProgramForm(request.POST or None)
+    form = ProgramForm(request.POST or None, may_edit_costs=may_edit_costs(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             program = program_create(**form.cleaned_data)
@@ -292,7 +293,9 @@ def program_new(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     program = program_get_for_editor(user=request.user, slug=slug)
-    form = ProgramForm(request.POST or None, instance=program)
+    form = ProgramForm(
+        request.POST or None, instance=program, may_edit_costs=may_edit_costs(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             program_update(program=program, changed_by=request.user, **form.cleaned_data)

@@ -10,9 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import user_get_visible
+from accounts.access import user_get_visible, visible_teams
 from accounts.http import AuthenticatedRequest
-from accounts.models import Team
 from core.csv_export import csv_text
 from core.validation import InputInvalid, parse_query_id
 from training import selectors
@@ -20,8 +19,8 @@ from training.access import (
     assignable_teams,
     assignable_users,
     assignment_get_for_manager,
-    can_assign,
-    can_see_team_progress,
+    may_assign,
+    may_see_team_progress,
     quiz_get_for_retake,
 )
 from training.forms import AssignForm, form_add_errors
@@ -41,7 +40,7 @@ ROWS_PER_PAGE = 100
 @login_required
 @require_GET
 def team_progress(request: AuthenticatedRequest) -> HttpResponse:
-    if not can_see_team_progress(request.user):
+    if not may_see_team_progress(request.user):
         raise Http404("Not found")
     status = request.GET.get("status", "")
     if status not in selectors.Status.LABELS:
@@ -67,13 +66,11 @@ def team_progress(request: AuthenticatedRequest) -> HttpResponse:
             "status": status,
             "target": target,
             "team_id": team_id,
-            "teams": list(Team.objects.order_by("name"))
-            if request.user.sees_everyone
-            else assignable_teams(request.user),
+            "teams": list(visible_teams(request.user)),
             "statuses": [
                 (key, label, progress.counts[key]) for key, label in selectors.Status.LABELS.items()
             ],
-            "can_assign": can_assign(request.user),
+            "can_assign": may_assign(request.user),
         },
     )
 
@@ -81,12 +78,12 @@ def team_progress(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assign(request: AuthenticatedRequest) -> HttpResponse:
-    if not can_assign(request.user):
+    if not may_assign(request.user):
         raise Http404("Not found")
     programs = list(Program.objects.filter(status=PublishStatus.PUBLISHED).order_by("title"))
     courses = list(Course.objects.filter(status=PublishStatus.PUBLISHED).order_by("title"))
-    teams = assignable_teams(request.user)
-    people = assignable_users(request.user)
+    teams = list(assignable_teams(request.user))
+    people = list(assignable_users(request.user).select_related("team").order_by("full_name", "pk"))
     form = AssignForm(
         request.POST or None,
         programs=programs,
@@ -146,7 +143,7 @@ def unassign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    if not can_see_team_progress(request.user):
+    if not may_see_team_progress(request.user):
         raise Http404("Not found")
     person = user_get_visible(request.user, user_id=pk)
     # Queries: session, user, person, assignments, program courses, progress, completions,
@@ -158,7 +155,7 @@ def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "progress": progress,
             "person": person,
-            "can_assign": can_assign(request.user) and person.pk != request.user.pk,
+            "can_assign": may_assign(request.user) and person.pk != request.user.pk,
             "can_grant": may_grant_retake(granter=request.user, user=person),
         },
     )
@@ -206,7 +203,7 @@ def person_retake(request: AuthenticatedRequest, pk: int, lesson_id: int) -> Htt
 def team_progress_csv(request: AuthenticatedRequest) -> HttpResponse:
     """Every assignment the viewer sees, filters applied, as machine-readable CSV: ISO dates,
     status keys, whole percents, scores with a dot."""
-    if not can_see_team_progress(request.user):
+    if not may_see_team_progress(request.user):
         raise Http404("Not found")
     status = request.GET.get("status", "")
     if status not in selectors.Status.LABELS:

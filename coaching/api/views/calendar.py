@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import anyone, coaches
 from accounts.models import ApiKey, Scope
-from accounts.permissions import ScopeOrRole, request_principal
+from accounts.permissions import ScopeOrRule, request_principal
 from coaching.access import (
     bookable_rep_get,
     coach_get_for_booking,
@@ -24,8 +25,6 @@ from coaching.api.serializers import (
     SlotSerializer,
 )
 from coaching.api.views.common import (
-    ALL_ROLES,
-    COACHING_ROLES,
     checked_param,
     person_or_none,
 )
@@ -41,9 +40,9 @@ from core.validation import MAX_BIGINT, parse_query_id
 class SlotListApi(APIView):
     """Free times for a coach and a rep inside the coach's weekly hours."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.COACHING_READ
-    allowed_roles = COACHING_ROLES
+    person_rule = staticmethod(coaches)
 
     @extend_schema(
         parameters=[
@@ -101,9 +100,9 @@ def _int_or_none(value: str | None) -> int | None:
 
 
 class RubricListApi(generics.ListAPIView[Rubric]):
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.COACHING_READ
-    allowed_roles = ALL_ROLES
+    person_rule = staticmethod(anyone)
     serializer_class = RubricSerializer
 
     def get_queryset(self) -> QuerySet[Rubric]:
@@ -114,7 +113,7 @@ class CalendarFeedApi(APIView):
     """POST: a new private feed address for the caller (the old one stops working); shown once.
     DELETE: revoke it."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = None  # people only: a key has no calendar
 
     @extend_schema(

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.views import APIView
 
-from accounts.models import Role, Scope, User
-from accounts.permissions import ScopeOrRole
+from accounts.access import anyone
+from accounts.models import Scope, User
+from accounts.permissions import ScopeOrRule
 from coaching.api.serializers import (
     SessionOutputSerializer,
 )
@@ -21,8 +22,6 @@ from coaching.models import (
 from core.api.errors import Conflict
 from core.validation import InputInvalid
 
-ALL_ROLES = tuple(Role.values)
-COACHING_ROLES = (Role.COACH, Role.MANAGER)
 T = TypeVar("T")
 
 
@@ -60,10 +59,10 @@ def session_out(session: CoachingSession) -> dict[str, Any]:
 
 
 class SessionWriteApi(APIView):
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.COACHING_WRITE
     # People's rights are per session (coaching.access); any role may try.
-    allowed_roles = ALL_ROLES
+    person_rule = staticmethod(anyone)
 
 
 def checked_param(name: str, check: Callable[[Any], T], value: Any) -> T:

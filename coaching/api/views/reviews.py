@@ -10,8 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import anyone
 from accounts.models import Scope
-from accounts.permissions import ScopeOrRole, request_principal
+from accounts.permissions import ScopeOrRule, request_principal
 from coaching.access import (
     commitments_visible,
     post_mortem_get_for_coach,
@@ -27,7 +28,6 @@ from coaching.api.serializers import (
     ScorecardOutputSerializer,
 )
 from coaching.api.views.common import (
-    ALL_ROLES,
     SessionWriteApi,
     checked_param,
     person_or_none,
@@ -71,8 +71,8 @@ def _scorecard_out(session: CoachingSession) -> dict[str, Any]:
 class ScorecardApi(APIView):
     """GET: the session's scorecard (whoever sees the session). PUT: score it (its coach)."""
 
-    permission_classes = [ScopeOrRole]
-    allowed_roles = ALL_ROLES
+    permission_classes = [ScopeOrRule]
+    person_rule = staticmethod(anyone)
 
     @property
     def required_scope(self) -> str:
@@ -125,8 +125,8 @@ class PostMortemApi(APIView):
     """GET: the session's post-mortem. PUT: write it, with commitments and action items to add
     (its coach); all or nothing."""
 
-    permission_classes = [ScopeOrRole]
-    allowed_roles = ALL_ROLES
+    permission_classes = [ScopeOrRule]
+    person_rule = staticmethod(anyone)
 
     @property
     def required_scope(self) -> str:
@@ -155,9 +155,9 @@ class PostMortemApi(APIView):
 
 
 class CommitmentListApi(generics.ListAPIView[Commitment]):
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.COACHING_READ
-    allowed_roles = ALL_ROLES
+    person_rule = staticmethod(anyone)
     serializer_class = CommitmentOutputSerializer
 
     @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("rep_id", int)])

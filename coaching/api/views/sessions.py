@@ -10,8 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import Principal, anyone, coaches
 from accounts.models import ApiKey, Scope
-from accounts.permissions import ScopeOrRole, request_principal
+from accounts.permissions import ScopeOrRule, request_principal
 from coaching.access import (
     bookable_rep_get,
     coach_get_for_booking,
@@ -27,8 +28,6 @@ from coaching.api.serializers import (
     SessionRescheduleSerializer,
 )
 from coaching.api.views.common import (
-    ALL_ROLES,
-    COACHING_ROLES,
     SessionWriteApi,
     checked_param,
     person_or_none,
@@ -56,16 +55,15 @@ class SessionListCreateApi(generics.ListAPIView[CoachingSession]):
     """GET: sessions the caller may see. POST: book a session (coaches with their coachees,
     managers with their team; admins and keys with coaching:write may name the coach)."""
 
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     serializer_class = SessionOutputSerializer
 
     @property
     def required_scope(self) -> str:
         return Scope.COACHING_WRITE if self.request.method == "POST" else Scope.COACHING_READ
 
-    @property
-    def allowed_roles(self) -> tuple[str, ...]:
-        return COACHING_ROLES if self.request.method == "POST" else ALL_ROLES
+    def person_rule(self, principal: Principal) -> bool:
+        return coaches(principal) if self.request.method == "POST" else anyone(principal)
 
     @extend_schema(
         parameters=[
@@ -143,9 +141,9 @@ class SessionListCreateApi(generics.ListAPIView[CoachingSession]):
 
 
 class SessionDetailApi(APIView):
-    permission_classes = [ScopeOrRole]
+    permission_classes = [ScopeOrRule]
     required_scope = Scope.COACHING_READ
-    allowed_roles = ALL_ROLES
+    person_rule = staticmethod(anyone)
 
     @extend_schema(responses=SessionOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
