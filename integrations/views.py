@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
+from core.forms import form_add_service_errors, service_error_messages
 from events.models import DeliveryStatus, EventType
 from events.selectors import webhook_delivery_log, webhook_subscription_list
 from events.services import (
@@ -113,8 +114,7 @@ def connection_settings(request: AuthenticatedRequest, source: str) -> HttpRespo
                 secrets={k: data.get(k) or "" for k in form.secret_fields},  # type: ignore[attr-defined]
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Connection settings saved."))
             return redirect("integrations:connection", source=crm)
@@ -147,10 +147,11 @@ def connection_maps(request: AuthenticatedRequest, source: str) -> HttpResponse:
                 connection=connection, stage_map=stage_map, field_map=field_form.cleaned_data
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
+            errors = service_error_messages(exc)
+            for field, messages_ in errors.items():
                 if field in field_form.fields:
-                    field_form.add_error(field, errors)
-            map_error = " ".join(exc.message_dict.get("stage_map", []))
+                    field_form.add_error(field, messages_)
+            map_error = " ".join(errors.get("stage_map", []))
             return _render_connection(
                 request,
                 connection,
@@ -227,8 +228,7 @@ def subscription_new(request: AuthenticatedRequest) -> HttpResponse:
                 created_by_id=request.user.pk,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("Subscriber added. Copy its signing secret to the receiver.")
@@ -261,8 +261,7 @@ def subscription_detail(request: AuthenticatedRequest, subscription_id: int) -> 
                 is_active=form.cleaned_data["is_active"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Subscriber saved."))
             return redirect("integrations:subscription", subscription_id=subscription.pk)

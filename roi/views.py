@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import sees_only_self, visible_reps
 from accounts.http import AuthenticatedRequest
+from core.forms import form_add_service_errors
 from core.models import Organization
 from roi.access import (
     may_edit_settings,
@@ -114,8 +115,7 @@ def program_rollout(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                 program=program, created_by=request.user, today=report_today(), **form.cleaned_data
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_errors(form, exc)
         except RolloutAlreadyDrawn:
             messages.error(request, _("This program's rollout was drawn already."))
             return redirect("roi:program", slug=slug)
@@ -214,8 +214,7 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
         try:
             roi_settings_update(actor=request.user, changes=form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved. Reports use the new settings at the next refresh."))
             return redirect("roi:settings")

@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,15 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Team, User
 from training.models import Course, Lesson, LessonKind, Program, QuestionKind
 from training.services import MAX_CHOICES_IN_FORM, ChoiceInput
-
-
-def form_add_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Put a service's errors on the form: on the field when the form has it, else on top."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, messages in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class TagsField(forms.CharField):

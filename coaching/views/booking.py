@@ -22,7 +22,8 @@ from coaching.models import AvailabilityWindow
 from coaching.services.agenda import agenda_prefill
 from coaching.services.availability import WindowInput, availability_replace
 from coaching.services.sessions import session_book
-from coaching.views.shared import active_criteria, add_service_errors, require_coach
+from coaching.views.shared import FIELD_ALIASES, active_criteria, require_coach
+from core.forms import form_add_service_errors, service_error_messages
 
 # Finding a slot and booking
 
@@ -109,7 +110,7 @@ def book(request: AuthenticatedRequest) -> HttpResponse:
                 deal=data["deal"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_service_errors(form, exc, aliases=FIELD_ALIASES)
         except SessionConflict as exc:
             form.add_error(None, exc.message)
             status = 409
@@ -150,7 +151,7 @@ def availability(request: AuthenticatedRequest) -> HttpResponse:
                 ],
             )
         except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
+            for key, errors in service_error_messages(exc).items():
                 # "windows[3].end_time" -> the form field of the fourth filled window
                 index = (
                     int(key[len("windows[") :].split("]")[0])

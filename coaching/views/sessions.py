@@ -47,7 +47,8 @@ from coaching.services.post_mortems import (
 )
 from coaching.services.scorecards import scorecard_record
 from coaching.services.sessions import session_cancel, session_complete, session_reschedule
-from coaching.views.shared import add_service_errors, may_run_session
+from coaching.views.shared import FIELD_ALIASES, may_run_session
+from core.forms import form_add_service_errors, service_error_messages
 from deals.models import DealStatus
 from training.access import may_edit_content
 
@@ -160,7 +161,7 @@ def _detail_form_post(
         try:
             save(form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_service_errors(form, exc, aliases=FIELD_ALIASES)
         else:
             messages.success(request, success)
             return redirect("coaching:session_detail", pk=session.pk)
@@ -207,7 +208,7 @@ def session_reschedule_view(request: AuthenticatedRequest, pk: int) -> HttpRespo
                 by=request.user,
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_service_errors(form, exc, aliases=FIELD_ALIASES)
         except SessionConflict as exc:
             form.add_error(None, exc.message)
             status = 409
@@ -227,7 +228,7 @@ def session_cancel_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             session_cancel(session=session, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            form_add_service_errors(form, exc, aliases=FIELD_ALIASES)
         else:
             messages.success(request, _("Cancelled. Both people are told, with your reason."))
             return redirect("coaching:session_detail", pk=session.pk)
@@ -305,13 +306,7 @@ def post_mortem_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 commitments=commitments,
             )
         except ValidationError as exc:
-            for key, errors in exc.message_dict.items():
-                target_form: Form = form
-                name = key
-                if key.startswith("commitments["):
-                    target_form, name = commitment_form, key.split(".", 1)[1]
-                for error in errors:
-                    target_form.add_error(name if name in target_form.fields else None, error)
+            form_add_service_errors(form, exc, subforms={"commitments": commitment_form})
         else:
             messages.success(request, _("Post-mortem saved."))
             return redirect("coaching:session_detail", pk=session.pk)
@@ -376,7 +371,7 @@ def story_lesson_create(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     try:
         lesson = post_mortem_to_story_lesson(post_mortem=post_mortem, author=request.user)
     except ValidationError as exc:
-        for errors in exc.message_dict.values():
+        for errors in service_error_messages(exc).values():
             for error in errors:
                 messages.error(request, error)
     else:

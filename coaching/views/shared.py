@@ -1,8 +1,7 @@
 """What the coaching pages share: who may book, fetching a person, showing service errors."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.forms import Form
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -13,14 +12,6 @@ from coaching.models import CoachingSession, RubricCriterion
 
 # Services name fields as the API does; forms name some differently.
 FIELD_ALIASES = {"rep_id": "rep", "deal_id": "deal", "reason": "reason"}
-
-
-def add_service_errors(form: Form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: known fields at the field, the rest on top."""
-    for key, errors in exc.message_dict.items():
-        name = FIELD_ALIASES.get(key, key)
-        for error in errors:
-            form.add_error(name if name in form.fields else None, error)
 
 
 def require_coach(user: User) -> None:

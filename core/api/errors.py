@@ -6,19 +6,22 @@
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as ServiceValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.forms import service_error_messages
+
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
     if isinstance(detail, dict):
         out: list[dict[str, str]] = []
         for key, value in detail.items():
-            name = "" if key == "non_field_errors" else str(key)
+            name = "" if key in ("non_field_errors", NON_FIELD_ERRORS) else str(key)
             out += _flatten(value, f"{prefix}.{name}" if prefix and name else prefix or name)
         return out
     if isinstance(detail, list):
@@ -33,7 +36,11 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, Http404):
+    if isinstance(exc, ServiceValidationError):
+        # The one mapping of a service's refusal to the API: 400, each message at its field
+        # (core.forms.form_add_service_errors does the same for pages).
+        exc = exceptions.ValidationError(service_error_messages(exc))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -161,8 +160,5 @@ class RoiSettingsApi(APIView):
     def put(self, request: Request) -> Response:
         serializer = RoiSettingsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            roi_settings_update(actor=request.user, changes=dict(serializer.validated_data))  # type: ignore[arg-type]
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from None
+        roi_settings_update(actor=request.user, changes=dict(serializer.validated_data))  # type: ignore[arg-type]
         return Response(RoiSettingsSerializer(_settings_data()).data)

@@ -6,7 +6,6 @@ people."""
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
@@ -74,13 +73,6 @@ def _editor(request: Request) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
-def _invalid(exc: DjangoValidationError) -> serializers.ValidationError:
-    """A service's ValidationError as the API's 400 (field and reason)."""
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"": exc.messages})
-
-
 def _person(request: Request) -> User:
     """The signed-in person; keys have no learning of their own."""
     if isinstance(request.auth, ApiKey):
@@ -125,10 +117,7 @@ class CourseListApi(ReadOrWrite):
         data = CourseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         author = request.user if isinstance(request.user, User) else None
-        try:
-            course = course_create(created_by=author, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise _invalid(exc) from None
+        course = course_create(created_by=author, **data.validated_data)
         return Response(_course_out(course), status=status.HTTP_201_CREATED)
 
 
@@ -151,10 +140,7 @@ class CourseDetailApi(ReadOrWrite):
             raise Http404("No such course")
         data = CourseUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            course_update(course=course, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise _invalid(exc) from None
+        course_update(course=course, **data.validated_data)
         return Response(_course_out(course))
 
 
@@ -186,10 +172,7 @@ class QuizAttemptApi(APIView):
         found = lesson_get_for_learner(user=user, course=course, slug=lesson)
         data = QuizAttemptInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            outcome = quiz_submit(user=user, lesson=found, answers=data.validated_data["answers"])
-        except DjangoValidationError as exc:
-            raise _invalid(exc) from None
+        outcome = quiz_submit(user=user, lesson=found, answers=data.validated_data["answers"])
         attempt = outcome.attempt
         left = max(0, selectors.quiz_attempt_limit(user=user, lesson=found) - attempt.number)
         reveal = attempt.passed or left == 0
@@ -237,10 +220,7 @@ class ProgramListApi(ReadOrWrite):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         courses = _courses_by_slug(fields.pop("courses", []))
-        try:
-            program = program_create(courses=courses, **fields)
-        except DjangoValidationError as exc:
-            raise _invalid(exc) from None
+        program = program_create(courses=courses, **fields)
         return Response(_program_out(program), status=status.HTTP_201_CREATED)
 
 
@@ -277,10 +257,7 @@ class ProgramDetailApi(ReadOrWrite):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         courses = _courses_by_slug(fields.pop("courses")) if "courses" in fields else None
-        try:
-            program_update(program=program, courses=courses, changed_by=_editor(request), **fields)
-        except DjangoValidationError as exc:
-            raise _invalid(exc) from None
+        program_update(program=program, courses=courses, changed_by=_editor(request), **fields)
         return Response(_program_out(program))
 
 
@@ -334,16 +311,13 @@ class AssignmentListApi(ReadOrWrite):
                     {"team": ["No team you may assign by that name."]}
                 )
             people += [p for p in team_reps(team=team) if p.pk not in {q.pk for q in people}]
-        try:
-            result = assignment_create(
-                target=target,
-                assignees=people,
-                due_date=values["due_date"],
-                assigned_by=principal if isinstance(principal, User) else None,
-                team=team,
-            )
-        except DjangoValidationError as exc:
-            raise _invalid(exc) from None
+        result = assignment_create(
+            target=target,
+            assignees=people,
+            due_date=values["due_date"],
+            assigned_by=principal if isinstance(principal, User) else None,
+            team=team,
+        )
         return Response(AssignResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
+from core.forms import form_add_service_errors
 from core.models import Organization
 from training import selectors
 from training.access import (
@@ -134,7 +135,7 @@ def course_rating(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            form_add_service_errors(form, exc)
             status = 400
         else:
             if not request.headers.get("HX-Request"):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
+from core.forms import form_add_service_errors
 from training.access import (
     course_get_for_editor,
     lesson_get_for_editor,
@@ -25,7 +26,6 @@ from training.forms import (
     ProgramCourseAddForm,
     ProgramForm,
     QuestionForm,
-    form_add_errors,
     lesson_form_class,
 )
 from training.models import Course, LessonKind, Program
@@ -76,7 +76,7 @@ def course_new(request: AuthenticatedRequest) -> HttpResponse:
         try:
             course = course_create(created_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _saved(request)
             return redirect("training:studio_course", slug=course.slug)
@@ -104,7 +104,7 @@ def course_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         try:
             course_update(course=course, **form.cleaned_data)
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _saved(request)
             return redirect("training:studio_course", slug=course.slug)
@@ -131,7 +131,7 @@ def lesson_new(request: AuthenticatedRequest, slug: str, kind: str) -> HttpRespo
                 course=course, kind=kind, created_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _saved(request)
             if kind == LessonKind.QUIZ:
@@ -153,7 +153,7 @@ def lesson_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         try:
             lesson_update(lesson=lesson, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _saved(request)
             return redirect("training:studio_lesson", pk=lesson.pk)
@@ -203,7 +203,7 @@ def question_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 choices=form.choices(),
             )
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _saved(request)
             return redirect("training:studio_lesson", pk=lesson.pk)
@@ -236,7 +236,7 @@ def question_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 choices=form.choices(),
             )
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _saved(request)
             return redirect("training:studio_lesson", pk=question.lesson_id)
@@ -282,7 +282,7 @@ def program_new(request: AuthenticatedRequest) -> HttpResponse:
         try:
             program = program_create(**form.cleaned_data)
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _saved(request)
             return redirect("training:studio_program", slug=program.slug)
@@ -300,7 +300,7 @@ def program_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         try:
             program_update(program=program, changed_by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             _saved(request)
             return redirect("training:studio_program", slug=program.slug)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import user_get_visible, visible_teams
 from accounts.http import AuthenticatedRequest
 from core.csv_export import csv_text
+from core.forms import form_add_service_errors
 from core.validation import InputInvalid, parse_query_id
 from training import selectors
 from training.access import (
@@ -23,7 +24,7 @@ from training.access import (
     may_see_team_progress,
     quiz_get_for_retake,
 )
-from training.forms import AssignForm, form_add_errors
+from training.forms import AssignForm
 from training.models import Course, Program, PublishStatus
 from training.services import (
     assignment_create,
@@ -112,7 +113,7 @@ def assign(request: AuthenticatedRequest) -> HttpResponse:
                 team=team,
             )
         except ValidationError as exc:
-            form_add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(
                 request,
