@@ -340,6 +340,14 @@ def team_get_visible(actor: "Actor | Principal", *, team_id: int) -> Team:
 # The predicates as functions, for code that holds an actor rather than a principal.
 
 
+def anyone_signed_in(actor: "Actor | Principal") -> bool:
+    return principal_of(actor).is_person
+
+
+def may_list_people(actor: "Actor | Principal") -> bool:
+    return principal_of(actor).may_list_people
+
+
 def is_admin(actor: "Actor | Principal") -> bool:
     return principal_of(actor).is_admin
 
