@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -40,14 +39,10 @@ from accounts.people import (
 )
 from accounts.selectors import PeopleFilters, api_key_list, people_search, team_list
 from accounts.services import api_key_create, api_key_revoke, crm_identity_create
+from core.forms import form_add_service_errors
 from core.validation import InputInvalid, parse_query_id
 
 PEOPLE_PAGE_SIZE = 50
-
-
-def _form_errors(form: Form, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -91,7 +86,7 @@ def person_invite(request: AuthenticatedRequest) -> HttpResponse:
         try:
             person = user_invite(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": person.email})
             return redirect("accounts:person", user_id=person.pk)
@@ -130,7 +125,7 @@ def person_edit(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
                 ),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("accounts:person", user_id=person.pk)
@@ -224,7 +219,7 @@ def teams(request: AuthenticatedRequest) -> HttpResponse:
         try:
             team = team_save(team=None, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
             return redirect("accounts:teams")
@@ -241,7 +236,7 @@ def team_edit(request: AuthenticatedRequest, team_id: int) -> HttpResponse:
         try:
             team_save(team=team, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, _("Team %(name)s saved.") % {"name": team.name})
             return redirect("accounts:teams")

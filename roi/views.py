@@ -258,8 +258,7 @@ def costs(request: AuthenticatedRequest) -> HttpResponse:
         try:
             roi_settings_update(actor=request.user, changes=hourly.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                hourly.add_error(field if field in hourly.fields else None, errors)
+            form_add_service_errors(hourly, exc)
         else:
             messages.success(request, _("Saved. Reports use the new costs at the next refresh."))
             return redirect("roi:costs")
