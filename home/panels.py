@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from accounts.access import may_assign, may_grant_retakes
 from accounts.models import User
 from accounts.roles import Role
 from coaching.selectors import next_session_for as coaching_next_session_for
@@ -56,7 +57,7 @@ def _welcome(user: User) -> Panel | None:
 def _learning(user: User) -> Panel | None:
     """A rep's most urgent assignment with a resume link; a manager's overdue count."""
     summary = training_home_summary(user=user)
-    if user.role in (Role.MANAGER, Role.ADMIN):
+    if may_assign(user):
         if not summary.overdue_count:
             return None
         return Panel(
@@ -92,7 +93,7 @@ def _learning(user: User) -> Panel | None:
 
 def _retakes(user: User) -> Panel | None:
     """Coaches, managers, admins: open retake requests from their people (one query)."""
-    if user.role not in (Role.COACH, Role.MANAGER, Role.ADMIN):
+    if not may_grant_retakes(user):
         return None
     pending = training_retake_requests_open(viewer=user)
     if not pending:

@@ -474,7 +474,7 @@ MATRIX: dict[str, Row] = {
     "training:quiz_attempt": (
         "POST",
         "/learn/courses/{course}/{quiz}/quiz/",
-        (302, 302, 302, 302, 302, 302, 302, 302),
+        (302, 400, 400, 400, 400, 400, 400, 400),
     ),
     "training:studio": ("GET", "/learn/studio/", (302, 404, 404, 404, 200, 200, 404, 200)),
     "training:studio_course": (

@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 
+from accounts.access import may_assign
 from accounts.models import User
-from accounts.roles import Role
 from training.models import (
     Assignment,
     Course,
@@ -387,7 +387,7 @@ def home_summary(*, user: User, today: dt.date | None = None) -> HomeSummary:
     """For the home page. A rep: their most urgent open assignment (5 queries). A manager or
     admin: how many of their people's assignments are overdue (4 queries)."""
     today = today or timezone.localdate()
-    if user.role in (Role.MANAGER, Role.ADMIN):
+    if may_assign(user):
         assignments = list(team_progress_assignments(viewer=user).filter(due_date__lt=today))
         states = assignment_states(assignments=assignments, today=today)
         return HomeSummary(overdue_count=sum(s.status == Status.OVERDUE for s in states.values()))
