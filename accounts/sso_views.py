@@ -37,6 +37,7 @@ from accounts.sso import (
     sso_settings_update,
     sso_user_resolve,
 )
+from core.forms import form_add_service_errors
 
 SESSION_NEXT = "sso_next"
 SIGN_INS_PAGE_SIZE = 50
@@ -207,8 +208,7 @@ def sso_settings(request: AuthenticatedRequest) -> HttpResponse:
                 try:
                     sso_settings_update(actor=request.user, changes=data, rules=rules)
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    form_add_service_errors(form, exc)
                 else:
                     messages.success(request, _("Single sign-on settings saved."))
                     return redirect("accounts:sso_settings")

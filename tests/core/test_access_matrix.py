@@ -13,6 +13,7 @@ gets the form's answer (400, 200 with errors, or a redirect), whoever may not ge
 and nobody changes anything with an empty form.
 """
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,7 @@ from tests.training.factories import (
     ProgramFactory,
     make_quiz,
 )
+from tools.models import Tool, ToolCategory, ToolPricing
 from training.models import RetakeRequest
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +89,14 @@ def _world(cast: Any) -> World:
         subscription=subscription, event_id=uuid.uuid4(), event_type=EventType.values[0], body="{}"
     )
     retake_request = RetakeRequest.objects.create(user=cast.rep, lesson=quiz)
+    tool = Tool.objects.create(
+        name="Outreach",
+        category=ToolCategory.values[0],
+        pricing=ToolPricing.values[0],
+        monthly_cost=100,
+        currency="EUR",
+        starts_on=dt.date(2026, 1, 1),
+    )
     api_key, _raw = make_api_key("deals:read")
     token = "feed-token-of-the-rep"
     CalendarFeed.objects.create(
@@ -115,6 +125,7 @@ def _world(cast: Any) -> World:
             "token": token,
             "quiz_id": quiz.pk,
             "retake_request": retake_request.pk,
+            "tool": tool.pk,
             "api_key": api_key.pk,
         }
     )
@@ -145,6 +156,24 @@ def _all_patterns() -> set[str]:
 Row = tuple[str, str, tuple[int, int, int, int, int, int, int, int]]
 
 MATRIX: dict[str, Row] = {
+    "accounts:oidc_callback": (
+        "GET",
+        "/accounts/sso/oidc/callback/",
+        (404, 404, 404, 404, 404, 404, 404, 404),
+    ),  # no single sign-on configured: 404 for all
+    "accounts:oidc_login": (
+        "GET",
+        "/accounts/sso/oidc/login/",
+        (404, 404, 404, 404, 404, 404, 404, 404),
+    ),  # no single sign-on configured: 404 for all
+    "accounts:sign_ins": ("GET", "/accounts/sign-ins/", (302, 404, 404, 404, 404, 404, 404, 200)),
+    "accounts:sso_settings": ("GET", "/accounts/sso/", (302, 404, 404, 404, 404, 404, 404, 200)),
+    "tool-bulk": ("POST", "/api/v1/tools/bulk", (401, 403, 403, 403, 403, 403, 403, 400)),
+    "tools:delete": ("POST", "/tools/{tool}/delete", (302, 404, 404, 404, 404, 404, 404, 302)),
+    "tools:edit": ("GET", "/tools/{tool}/", (302, 404, 404, 404, 404, 404, 404, 200)),
+    "tools:import": ("POST", "/tools/import/", (302, 404, 404, 404, 404, 404, 404, 400)),
+    "tools:list": ("GET", "/tools/", (302, 404, 404, 404, 404, 404, 404, 200)),
+    "tools:new": ("POST", "/tools/new/", (302, 404, 404, 404, 404, 404, 404, 400)),
     "accounts:api_key_revoke": (
         "POST",
         "/accounts/api-keys/{api_key}/revoke/",
