@@ -64,7 +64,7 @@ class IdempotencyKey(models.Model):
 
 class OutboxMessage(models.Model):
     """A Celery task to send once the transaction that wrote this row commits (transactional
-    outbox, see core/outbox.py and docs/decisions/0007-transactional-outbox-for-celery.md)."""
+    outbox, see core/outbox.py and docs/decisions/0009-transactional-outbox-for-celery.md)."""
 
     task = models.CharField(max_length=200)
     args = models.JSONField(default=list, blank=True)
