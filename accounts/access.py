@@ -483,7 +483,7 @@ def api_key_get_for_admin(viewer: "Actor | Principal", *, key_id: str) -> ApiKey
         raise Http404("No such key") from None
 
 
-def team_get_for_admin(viewer: User, *, team_id: int) -> Team:
+def team_get_for_admin(viewer: "Actor | Principal", *, team_id: int) -> Team:
     people_admin_check(viewer)
     try:
         return Team.objects.select_related("manager").get(pk=team_id)

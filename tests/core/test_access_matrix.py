@@ -156,6 +156,13 @@ def _all_patterns() -> set[str]:
 Row = tuple[str, str, tuple[int, int, int, int, int, int, int, int]]
 
 MATRIX: dict[str, Row] = {
+    "accounts:person_crm_identity": (
+        "POST",
+        "/accounts/people/{rep}/crm-ids/",
+        (302, 404, 404, 404, 404, 404, 404, 302),
+    ),
+    "accounts:team": ("GET", "/accounts/teams/{team}/", (302, 404, 404, 404, 404, 404, 404, 200)),
+    "accounts:teams": ("GET", "/accounts/teams/", (302, 404, 404, 404, 404, 404, 404, 200)),
     "accounts:oidc_callback": (
         "GET",
         "/accounts/sso/oidc/callback/",
