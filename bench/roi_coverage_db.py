@@ -65,7 +65,7 @@ from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import Team, User  # noqa: E402
-from accounts.roles import Role
+from accounts.roles import Role  # noqa: E402
 from deals.models import Deal, DealStatus  # noqa: E402
 from integrations.models import CrmConnection  # noqa: E402
 from roi.estimators.simulate import (  # noqa: E402

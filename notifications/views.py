@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
+from core.forms import service_error_messages
 from notifications import selectors
 from notifications.channels.slack import slack_is_configured
 from notifications.kinds import Channel, Kind
@@ -69,7 +70,7 @@ def settings_page(request: AuthenticatedRequest) -> HttpResponse:
         try:
             teams_webhook_set(user=request.user, url=teams_url)
         except ValidationError as exc:
-            errors = exc.message_dict
+            errors = service_error_messages(exc)
         else:
             preferences_set(user=request.user, enabled={(k, c) for k, c in chosen})
             messages.success(request, _("Your notification settings are saved."))
