@@ -156,6 +156,47 @@ def _all_patterns() -> set[str]:
 Row = tuple[str, str, tuple[int, int, int, int, int, int, int, int]]
 
 MATRIX: dict[str, Row] = {
+    "notifications:badge": (
+        "GET",
+        "/notifications/badge/",
+        (302, 200, 200, 200, 200, 200, 200, 200),
+    ),
+    "notifications:centre": ("GET", "/notifications/", (302, 200, 200, 200, 200, 200, 200, 200)),
+    "notifications:open": (
+        "POST",
+        "/notifications/999999/open/",
+        (302, 404, 404, 404, 404, 404, 404, 404),
+    ),  # nobody's notification: 404 for all
+    "notifications:read_all": (
+        "POST",
+        "/notifications/read-all/",
+        (302, 302, 302, 302, 302, 302, 302, 302),
+    ),
+    "notifications:settings": (
+        "GET",
+        "/notifications/settings/",
+        (302, 200, 200, 200, 200, 200, 200, 200),
+    ),
+    "training:nudge": (
+        "POST",
+        "/learn/team/assignments/{assignment}/nudge/",
+        (302, 404, 404, 404, 302, 404, 404, 302),
+    ),
+    "training:person_progress": (
+        "GET",
+        "/learn/team/people/{rep}/",
+        (302, 404, 404, 404, 200, 404, 200, 200),
+    ),
+    "training:person_retake": (
+        "POST",
+        "/learn/team/people/{rep}/quizzes/{quiz_id}/retake/",
+        (302, 302, 404, 302, 302, 404, 302, 302),
+    ),
+    "training:team_progress_csv": (
+        "GET",
+        "/learn/team/progress.csv",
+        (302, 404, 404, 404, 200, 200, 200, 200),
+    ),
     "accounts:person_crm_identity": (
         "POST",
         "/accounts/people/{rep}/crm-ids/",
