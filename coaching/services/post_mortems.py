@@ -251,16 +251,9 @@ def commitment_check(*, commitment_id: int, today: dt.date | None = None) -> boo
         start=commitment.window_start,
         end=commitment.check_date,
     )
-    if measured.value is None:
-        status = CommitmentStatus.NO_DATA
-    elif commitment.metric in LOWER_IS_BETTER:
-        status = (
-            CommitmentStatus.MET if measured.value <= commitment.target else CommitmentStatus.MISSED
-        )
-    else:
-        status = (
-            CommitmentStatus.MET if measured.value >= commitment.target else CommitmentStatus.MISSED
-        )
+    status = _commitment_verdict(
+        metric=commitment.metric, target=commitment.target, value=measured.value
+    )
     now = timezone.now()
     with transaction.atomic():
         recorded = Commitment.objects.filter(
@@ -303,6 +296,14 @@ def commitment_check(*, commitment_id: int, today: dt.date | None = None) -> boo
             own_email=True,  # notify_commitment_result emails the measurements
         )
     return True
+
+
+def _commitment_verdict(*, metric: str, target: Decimal, value: Decimal | None) -> str:
+    """Met, missed or no data; for cycle-time-like metrics a lower value meets the target."""
+    if value is None:
+        return CommitmentStatus.NO_DATA
+    met = value <= target if metric in LOWER_IS_BETTER else value >= target
+    return CommitmentStatus.MET if met else CommitmentStatus.MISSED
 
 
 # Closing the loop: a post-mortem becomes a story lesson

@@ -50,16 +50,9 @@ def assignment_create(
 
     The caller has checked that `assigned_by` may assign to these people (training.access).
     """
-    today = today or timezone.localdate()
-    errors: dict[str, list[str]] = {}
-    if due_date < today:
-        errors["due_date"] = [_("Choose today or a later date.")]
-    if not assignees:
-        errors["assignees"] = [_("Choose at least one person.")]
-    if target.status != PublishStatus.PUBLISHED:
-        errors["target"] = [_("Publish it before assigning it.")]
-    if errors:
-        raise ValidationError(errors)
+    _assignment_validate(
+        target=target, assignees=assignees, due_date=due_date, today=today or timezone.localdate()
+    )
     key: dict[str, Any] = {"program": target} if isinstance(target, Program) else {"course": target}
     result = AssignResult()
     with transaction.atomic():
@@ -95,18 +88,47 @@ def assignment_create(
         # ignore_conflicts: a parallel request assigning the same person wins; nothing doubles.
         Assignment.objects.bulk_create(new, ignore_conflicts=True)
         result.created = len(new)
-        notify(
-            recipients=[a.assignee for a in new],
-            kind=Kind.ASSIGNED,
-            params={
-                "title": target.title,
-                "due": due_date.isoformat(),
-                "actor": assigned_by.full_name if assigned_by else "",
-            },
-            url=_target_path(target),
-            actor=assigned_by,
-        )
+        _notify_assigned(target=target, new=new, due_date=due_date, assigned_by=assigned_by)
     return result
+
+
+def _assignment_validate(
+    *,
+    target: Program | Course,
+    assignees: Sequence[User],
+    due_date: dt.date,
+    today: dt.date,
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if due_date < today:
+        errors["due_date"] = [_("Choose today or a later date.")]
+    if not assignees:
+        errors["assignees"] = [_("Choose at least one person.")]
+    if target.status != PublishStatus.PUBLISHED:
+        errors["target"] = [_("Publish it before assigning it.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _notify_assigned(
+    *,
+    target: Program | Course,
+    new: list[Assignment],
+    due_date: dt.date,
+    assigned_by: User | None,
+) -> None:
+    """Tell each newly assigned person at once (inside the transaction: a rollback tells nobody)."""
+    notify(
+        recipients=[a.assignee for a in new],
+        kind=Kind.ASSIGNED,
+        params={
+            "title": target.title,
+            "due": due_date.isoformat(),
+            "actor": assigned_by.full_name if assigned_by else "",
+        },
+        url=_target_path(target),
+        actor=assigned_by,
+    )
 
 
 def _target_path(target: Program | Course) -> str:
