@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -29,6 +30,7 @@ from deals.api.serializers import (
 from deals.filters import DealFilter
 from deals.models import Deal, IngestEntity, IngestJob
 from deals.services import activities_ingest, deals_ingest
+from deals.services.ingest import IngestResult
 from deals.services.jobs import ingest_job_create
 
 _READ_BLOCK = 1024 * 1024
@@ -77,6 +79,30 @@ def _decode_rows(raw_rows: list[msgspec.Raw]) -> list[Any]:
     return msgspec.json.decode(b"[" + b",".join(raw_rows) + b"]")
 
 
+def _bulk_post(
+    request: Request, *, entity: IngestEntity, ingest: Callable[..., IngestResult]
+) -> Response:
+    """The bulk contract shared by deals and activities: up to BULK_SYNC_MAX_ROWS rows are
+    written in the request (200); more, or ?async=true, become a job (202) whose status is read
+    at the deals jobs URL."""
+    json_content_type_required(request)
+    rows = _decode_raw_rows(_read_body(request, settings.DEALS_BULK_MAX_BYTES))
+    run_async = request.query_params.get("async", "").lower() in ("1", "true", "yes")
+    if run_async or len(rows) > settings.BULK_SYNC_MAX_ROWS:
+        principal = request_principal(request)
+        job = ingest_job_create(
+            rows=rows,
+            entity=entity,
+            created_by=None if isinstance(principal, ApiKey) else principal,
+            created_by_key=principal if isinstance(principal, ApiKey) else None,
+        )
+        status_url = request.build_absolute_uri(reverse("deal-job", args=[job.pk]))
+        return Response(
+            {"job": str(job.pk), "status_url": status_url}, status=status.HTTP_202_ACCEPTED
+        )
+    return Response(ingest(rows=_decode_rows(rows)).as_api_dict())
+
+
 class DealBulkApi(APIView):
     """Upsert deals by (source, external_id). Up to BULK_SYNC_MAX_ROWS rows are processed in the
     request (200); more, or ?async=true, become a job processed in the background (202)."""
@@ -96,21 +122,7 @@ class DealBulkApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        json_content_type_required(request)
-        rows = _decode_raw_rows(_read_body(request, settings.DEALS_BULK_MAX_BYTES))
-        run_async = request.query_params.get("async", "").lower() in ("1", "true", "yes")
-        if run_async or len(rows) > settings.BULK_SYNC_MAX_ROWS:
-            principal = request_principal(request)
-            job = ingest_job_create(
-                rows=rows,
-                created_by=None if isinstance(principal, ApiKey) else principal,
-                created_by_key=principal if isinstance(principal, ApiKey) else None,
-            )
-            status_url = request.build_absolute_uri(reverse("deal-job", args=[job.pk]))
-            return Response(
-                {"job": str(job.pk), "status_url": status_url}, status=status.HTTP_202_ACCEPTED
-            )
-        return Response(deals_ingest(rows=_decode_rows(rows)).as_api_dict())
+        return _bulk_post(request, entity=IngestEntity.DEALS, ingest=deals_ingest)
 
 
 class ActivityBulkApi(APIView):
@@ -133,22 +145,7 @@ class ActivityBulkApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        json_content_type_required(request)
-        rows = _decode_raw_rows(_read_body(request, settings.DEALS_BULK_MAX_BYTES))
-        run_async = request.query_params.get("async", "").lower() in ("1", "true", "yes")
-        if run_async or len(rows) > settings.BULK_SYNC_MAX_ROWS:
-            principal = request_principal(request)
-            job = ingest_job_create(
-                rows=rows,
-                entity=IngestEntity.ACTIVITIES,
-                created_by=None if isinstance(principal, ApiKey) else principal,
-                created_by_key=principal if isinstance(principal, ApiKey) else None,
-            )
-            status_url = request.build_absolute_uri(reverse("deal-job", args=[job.pk]))
-            return Response(
-                {"job": str(job.pk), "status_url": status_url}, status=status.HTTP_202_ACCEPTED
-            )
-        return Response(activities_ingest(rows=_decode_rows(rows)).as_api_dict())
+        return _bulk_post(request, entity=IngestEntity.ACTIVITIES, ingest=activities_ingest)
 
 
 class IngestJobApi(generics.RetrieveAPIView[IngestJob]):
