@@ -1,8 +1,8 @@
 """Reads over deals: visibility, slips, days in stage, pipeline hygiene, currency conversion.
 
 Definitions (DESIGN.md §4), computed from the stored history so they hold as they were at the time:
-- slipped: an open deal whose expected close date has passed, or a deal whose expected close
-  date was pushed later (a change with new > old) without closing by the old date;
+- slipped: deals.slips (one definition: an expected close date pushed later or passed without
+  the deal closing by it);
 - days in stage: from the change that entered the stage to the next stage change (or today);
 - stuck: an open deal longer in its stage than the usual time of its owner's team there, i.e.
   the 75th percentile of that team's finished stays in that stage over the last year (at
@@ -19,12 +19,8 @@ from typing import Any, Final
 
 from django.db.models import (
     Count,
-    DateField,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
-    Func,
     Max,
     OuterRef,
     Q,
@@ -32,8 +28,7 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Coalesce, Lead, RowNumber, TruncDate
-from django.db.models.lookups import GreaterThan, IsNull
+from django.db.models.functions import Coalesce, Lead, RowNumber
 
 from accounts.access import Actor, Principal
 from accounts.models import CrmIdentity, User
@@ -41,6 +36,7 @@ from core.models import Organization
 from deals.access import deal_get_visible, deal_list_visible
 from deals.models import Deal, DealChange, DealField, DealStatus, ExchangeRate
 from deals.services.rows import value_text
+from deals.slips import deal_is_slipped, deals_pushed_changes, deals_slipped_q
 
 __all__ = [
     "AtRiskDeal",
@@ -75,46 +71,6 @@ REASONS: Final = (
 )
 
 
-class TextDate(Func):
-    """A history value (ISO text, '' for none) as a date, on PostgreSQL and SQLite alike."""
-
-    output_field = DateField()
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(compiler, connection, template="NULLIF(%(expressions)s, '')::date")
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # SQLite keeps dates as ISO text; date('') is NULL.
-        return self.as_sql(compiler, connection, template="date(%(expressions)s)")
-
-
-def _outer_closed_at() -> ExpressionWrapper[OuterRef]:
-    return ExpressionWrapper(OuterRef("closed_at"), output_field=DateTimeField())
-
-
-def _pushed_changes() -> QuerySet[DealChange]:
-    """Close-date changes of the outer deal that pushed the date later and were not followed by
-    closing on or before the old date. ISO dates compare correctly as text."""
-    # The outer deal's closing time is read through OuterRef, not by joining the deal again:
-    # a condition on an outer column besides the key keeps PostgreSQL from turning the EXISTS
-    # into a hashed scan of every close-date change (it estimates the calls before LIMIT), so
-    # a page of 50 deals probes the (deal, field) index 50 times whatever the table's size.
-    return (
-        DealChange.objects.filter(deal=OuterRef("pk"), field=DealField.EXPECTED_CLOSE_DATE)
-        .exclude(old_value="")
-        .exclude(new_value="")
-        .filter(new_value__gt=F("old_value"))
-        .filter(
-            Q(IsNull(OuterRef("closed_at"), True))
-            | Q(GreaterThan(TruncDate(_outer_closed_at()), TextDate("old_value")))
-        )
-    )
-
-
-def deals_slipped_q(*, today: dt.date) -> Q:
-    return Q(status=DealStatus.OPEN, expected_close_date__lt=today) | Q(Exists(_pushed_changes()))
-
-
 def deals_annotate_pipeline(deals: QuerySet[Deal]) -> QuerySet[Deal]:
     """Adds is_pushed (close date pushed, see module doc) and stage_since (when the deal
     entered its current stage: the last stage change, else its creation)."""
@@ -127,27 +83,9 @@ def deals_annotate_pipeline(deals: QuerySet[Deal]) -> QuerySet[Deal]:
         .values("last")
     )
     return deals.annotate(
-        is_pushed=Exists(_pushed_changes()),
+        is_pushed=Exists(deals_pushed_changes()),
         stage_since=Coalesce(Subquery(last_stage_change), F("created_at")),
     )
-
-
-def deal_is_slipped(*, deal: Deal, today: dt.date) -> bool:
-    """For a deal loaded with its `changes` (deal_get_visible does), without a query."""
-    if (
-        deal.status == DealStatus.OPEN
-        and deal.expected_close_date
-        and (deal.expected_close_date < today)
-    ):
-        return True
-    closed_on = deal.closed_at.date() if deal.closed_at else None
-    for change in deal.changes.all():
-        if change.field != DealField.EXPECTED_CLOSE_DATE or not change.old_value:
-            continue
-        pushed_later = bool(change.new_value) and change.new_value > change.old_value
-        if pushed_later and (closed_on is None or closed_on.isoformat() > change.old_value):
-            return True
-    return False
 
 
 @dataclass(frozen=True)

@@ -4,23 +4,26 @@
   buyer is identified (`has_economic_buyer` is true; unknown counts as not identified).
 - compelling_deadline_share: the same with `has_compelling_deadline`.
 - win_rate: won / (won + lost) among the rep's deals *closed* in the window (DESIGN.md §4).
-- slip_rate: among the rep's deals that were *due* in the window (an expected close date in the
-  window that had passed by the end of it: the current date, or an earlier one recorded in the
-  deal's history), the share that slipped: not closed by a due date (still open after it, pushed
-  past it, or closed later). Lower is better.
+- slip_rate: among the rep's deals with an expected close date in the window that came due
+  (deals.slips, the one definition hygiene also uses: passed, pushed later or closed), the share
+  that missed one of those dates (still open after it, pushed past it, or closed later). Lower is
+  better.
 
 Each metric reads the deals tables only (two queries at most); nothing is written.
 """
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from accounts.models import User
 from coaching.models import CommitmentMetric
 from deals.models import Deal, DealChange, DealField, DealStatus
+from deals.slips import deal_due_dates
 
 
 @dataclass(frozen=True)
@@ -56,41 +59,47 @@ def _win_rate(*, rep: User, start: dt.date, end: dt.date) -> Measurement:
     return _percent(statuses.count(DealStatus.WON), len(statuses))
 
 
-def _slip_rate(*, rep: User, start: dt.date, end: dt.date) -> Measurement:
-    # Query 1: earlier expected close dates in the window, from the history (ISO text compares
-    # in date order).
-    history = DealChange.objects.filter(
-        deal__owner=rep,
-        field=DealField.EXPECTED_CLOSE_DATE,
-        old_value__gte=start.isoformat(),
-        old_value__lt=end.isoformat(),
-    ).values_list("deal_id", "old_value")
-    due: dict[int, set[dt.date]] = {}
-    for deal_id, old_value in history:
-        try:
-            due.setdefault(deal_id, set()).add(dt.date.fromisoformat(old_value))
-        except ValueError:
-            continue
-    # Query 2: the deals, those due now in the window and those found in the history.
-    deals = Deal.objects.filter(
-        Q(expected_close_date__gte=start, expected_close_date__lt=end) | Q(pk__in=list(due)),
-        owner=rep,
-    ).values_list("pk", "expected_close_date", "status", "closed_at")
+def _slip_rate(*, rep: User, start: dt.date, end: dt.date, today: dt.date) -> Measurement:
+    in_window = {"old_value__gte": start.isoformat(), "old_value__lte": end.isoformat()}
+    held_in_window = DealChange.objects.filter(
+        deal=OuterRef("pk"), field=DealField.EXPECTED_CLOSE_DATE, **in_window
+    )
+    # Query 1: the rep's deals that held an expected close date in the window.
+    deals = list(
+        Deal.objects.filter(
+            Q(expected_close_date__gte=start, expected_close_date__lte=end)
+            | Q(Exists(held_in_window)),
+            owner=rep,
+        ).values_list("pk", "status", "expected_close_date", "closed_at")
+    )
+    # Query 2: their close-date history.
+    changes: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for deal_id, old_value, new_value in DealChange.objects.filter(
+        deal_id__in=[row[0] for row in deals], field=DealField.EXPECTED_CLOSE_DATE
+    ).values_list("deal_id", "old_value", "new_value"):
+        changes[deal_id].append((old_value, new_value))
     slipped = total = 0
-    for pk, expected, status, closed_at in deals:
-        dates = set(due.get(pk, ()))
-        if expected is not None and start <= expected < end:
-            dates.add(expected)
-        if not dates:
-            continue
-        total += 1
-        closed_on = closed_at.date() if status != DealStatus.OPEN and closed_at else None
-        if any(closed_on is None or closed_on > day for day in dates):
-            slipped += 1
+    for pk, status, expected, closed_at in deals:
+        due = [
+            d
+            for d in deal_due_dates(
+                status=status,
+                expected_close_date=expected,
+                closed_at=closed_at,
+                close_date_changes=changes[pk],
+                today=today,
+            )
+            if start <= d.day <= end
+        ]
+        total += bool(due)
+        slipped += any(d.missed for d in due)
     return _percent(slipped, total)
 
 
-def metric_measure(*, rep: User, metric: str, start: dt.date, end: dt.date) -> Measurement:
+def metric_measure(
+    *, rep: User, metric: str, start: dt.date, end: dt.date, today: dt.date | None = None
+) -> Measurement:
+    """`today` (default: the current UTC day) decides which close dates have come due."""
     if metric == CommitmentMetric.ECONOMIC_BUYER_SHARE:
         return _share_of_new_deals(rep=rep, start=start, end=end, flag="has_economic_buyer")
     if metric == CommitmentMetric.COMPELLING_DEADLINE_SHARE:
@@ -98,5 +107,5 @@ def metric_measure(*, rep: User, metric: str, start: dt.date, end: dt.date) -> M
     if metric == CommitmentMetric.WIN_RATE:
         return _win_rate(rep=rep, start=start, end=end)
     if metric == CommitmentMetric.SLIP_RATE:
-        return _slip_rate(rep=rep, start=start, end=end)
+        return _slip_rate(rep=rep, start=start, end=end, today=today or timezone.now().date())
     raise ValueError(f"Unknown metric {metric!r}")

@@ -1,0 +1,200 @@
+"""One definition of a slipped deal (deals.slips): the SQL predicate, the per-deal answer and the
+coaching slip rate agree on the edge cases."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from coaching.services.metrics import Measurement, metric_measure
+from deals.models import Deal, DealStatus
+from deals.slips import DueDate, deal_due_dates, deal_is_slipped, deals_slipped_q
+from tests.deals.factories import DealChangeFactory, DealFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2025, 6, 1)
+CREATED = dt.datetime(2025, 1, 2, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def rep():
+    return UserFactory()
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+
+
+def _deal(name: str, rep, **fields) -> Deal:
+    return DealFactory(name=name, owner=rep, created_at=CREATED, **fields)
+
+
+def _push(deal: Deal, old: str, new: str, day: dt.date) -> None:
+    DealChangeFactory(
+        deal=deal, field="expected_close_date", old_value=old, new_value=new, changed_at=at(day)
+    )
+
+
+def _edge_cases(rep) -> dict[str, bool]:
+    """Deals covering every rule, with the verdict the definition gives each."""
+    cases: dict[str, bool] = {}
+    _deal("no date", rep, expected_close_date=None)
+    cases["no date"] = False
+    _deal("open, date passed, no history", rep, expected_close_date=dt.date(2025, 3, 1))
+    cases["open, date passed, no history"] = True
+    _deal("open, date ahead", rep, expected_close_date=dt.date(2025, 7, 1))
+    cases["open, date ahead"] = False
+    _deal("open, due today", rep, expected_close_date=TODAY)
+    cases["open, due today"] = False
+    moved = _deal("moved out, date ahead", rep, expected_close_date=dt.date(2025, 8, 1))
+    _push(moved, "2025-07-01", "2025-08-01", dt.date(2025, 5, 1))
+    cases["moved out, date ahead"] = True  # pushed before the day came: still a slip
+    pulled = _deal("pulled in", rep, expected_close_date=dt.date(2025, 7, 1))
+    _push(pulled, "2025-09-01", "2025-07-01", dt.date(2025, 4, 1))
+    cases["pulled in"] = False
+    first = _deal("first recorded", rep, expected_close_date=dt.date(2025, 7, 1))
+    _push(first, "", "2025-07-01", dt.date(2025, 1, 2))
+    cases["first recorded"] = False
+    _deal(
+        "closed late",
+        rep,
+        expected_close_date=dt.date(2025, 3, 1),
+        status=DealStatus.WON,
+        closed_at=at(dt.date(2025, 3, 20)),
+    )
+    cases["closed late"] = True
+    _deal(
+        "closed on its day",
+        rep,
+        expected_close_date=dt.date(2025, 3, 1),
+        status=DealStatus.LOST,
+        closed_at=at(dt.date(2025, 3, 1), hour=23),
+    )
+    cases["closed on its day"] = False
+    tidy = _deal(
+        "pushed after closing",
+        rep,
+        expected_close_date=dt.date(2025, 4, 1),
+        status=DealStatus.WON,
+        closed_at=at(dt.date(2025, 2, 1)),
+    )
+    _push(tidy, "2025-02-15", "2025-04-01", dt.date(2025, 2, 2))
+    cases["pushed after closing"] = False
+    pushed_won = _deal(
+        "moved out, then won by the new date",
+        rep,
+        expected_close_date=dt.date(2025, 4, 1),
+        status=DealStatus.WON,
+        closed_at=at(dt.date(2025, 3, 30)),
+    )
+    _push(pushed_won, "2025-03-01", "2025-04-01", dt.date(2025, 2, 20))
+    cases["moved out, then won by the new date"] = True
+    # Won on time, then reopened in the CRM: open again, with the old close time kept.
+    _deal(
+        "reopened",
+        rep,
+        expected_close_date=dt.date(2025, 3, 1),
+        status=DealStatus.OPEN,
+        closed_at=at(dt.date(2025, 2, 25)),
+    )
+    cases["reopened"] = True
+    reopened_pushed = _deal(
+        "reopened, date moved out",
+        rep,
+        expected_close_date=dt.date(2025, 9, 1),
+        status=DealStatus.OPEN,
+        closed_at=at(dt.date(2025, 2, 25)),
+    )
+    _push(reopened_pushed, "2025-03-01", "2025-09-01", dt.date(2025, 3, 5))
+    cases["reopened, date moved out"] = True
+    return cases
+
+
+def test_sql_and_loaded_deal_give_the_definitions_verdicts(rep):
+    cases = _edge_cases(rep)
+
+    in_sql = set(Deal.objects.filter(deals_slipped_q(today=TODAY)).values_list("name", flat=True))
+    loaded = {
+        d.name: deal_is_slipped(deal=d, today=TODAY)
+        for d in Deal.objects.prefetch_related("changes")
+    }
+
+    assert in_sql == {name for name, slipped in cases.items() if slipped}
+    assert loaded == cases
+
+
+def test_coaching_slip_rate_counts_the_same_slips(rep):
+    cases = _edge_cases(rep)
+    # Every case has a date in 2025; the ones with none due by TODAY are not counted.
+    not_due = {"no date", "open, date ahead", "open, due today", "pulled in", "first recorded"}
+
+    measured = metric_measure(
+        rep=rep,
+        metric="slip_rate",
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 12, 31),
+        today=TODAY,
+    )
+
+    slipped = sum(cases.values())
+    total = len(cases) - len(not_due)
+    assert measured == Measurement(
+        value=(Decimal(slipped) * 100 / total).quantize(Decimal("0.1")), count=total
+    )
+
+
+def test_window_counts_only_dates_due_inside_it_both_ends_included(rep):
+    _deal("due on the last day", rep, expected_close_date=dt.date(2025, 3, 31))
+    _deal("due after", rep, expected_close_date=dt.date(2025, 4, 1))
+    pushed = _deal("pushed out of the window", rep, expected_close_date=dt.date(2025, 5, 1))
+    _push(pushed, "2025-01-01", "2025-05-01", dt.date(2024, 12, 20))
+
+    measured = metric_measure(
+        rep=rep,
+        metric="slip_rate",
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 3, 31),
+        today=TODAY,
+    )
+
+    assert measured == Measurement(value=Decimal("100.0"), count=2)
+
+
+def test_a_date_not_yet_due_is_not_counted_as_a_slip(rep):
+    _deal("open, ahead", rep, expected_close_date=dt.date(2025, 6, 20))
+
+    measured = metric_measure(
+        rep=rep,
+        metric="slip_rate",
+        start=dt.date(2025, 6, 1),
+        end=dt.date(2025, 6, 30),
+        today=TODAY,
+    )
+
+    assert measured == Measurement(value=None, count=0)
+
+
+def test_close_day_is_the_utc_day():
+    # 23:30 in New York on 1 March is 2 March in UTC: a day late.
+    late = dt.datetime(2025, 3, 1, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    due = deal_due_dates(
+        status=DealStatus.WON,
+        expected_close_date=dt.date(2025, 3, 1),
+        closed_at=late,
+        close_date_changes=[],
+        today=TODAY,
+    )
+    assert due == [DueDate(dt.date(2025, 3, 1), missed=True)]
+
+
+def test_unreadable_history_values_are_ignored():
+    due = deal_due_dates(
+        status=DealStatus.OPEN,
+        expected_close_date=None,
+        closed_at=None,
+        close_date_changes=[("not a date", "2025-05-01"), ("2025-02-30", "2025-05-01")],
+        today=TODAY,
+    )
+    assert due == []
