@@ -6,7 +6,7 @@ from auditlog.models import LogEntry
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.access import Actor, Principal, visible_users
+from accounts.access import Actor, Principal, principal_of, visible_users
 from accounts.models import ApiKey, CoachAssignment, SignInRecord, Team, User
 
 
@@ -45,6 +45,20 @@ def people_search(*, principal: Actor | Principal, filters: PeopleFilters) -> Qu
     if filters.status:
         people = people.filter(is_active=filters.status == "active")
     return people
+
+
+def people_find(
+    *, principal: Actor | Principal, words: tuple[str, ...], limit: int = 10
+) -> list[User]:
+    """Visible active people (not the caller) whose name or email holds every word. One query."""
+    if not words:
+        return []
+    people = visible_users(principal).filter(is_active=True).select_related("team")
+    if (p := principal_of(principal)).is_person:
+        people = people.exclude(pk=p.user_id)
+    for word in words:
+        people = people.filter(Q(full_name__icontains=word) | Q(email__icontains=word))
+    return list(people.order_by("full_name", "pk")[:limit])
 
 
 def api_key_list() -> QuerySet[ApiKey]:

@@ -25,6 +25,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", home_views.home, name="home"),
+    path("search/", home_views.search, name="search"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("csp-report/", csp_reports.csp_report, name="csp-report"),

@@ -410,3 +410,16 @@ def exchange_rates_load() -> RateTable:
     ).values_list("currency", "valid_from", "rate"):
         rates[currency].append((valid_from, rate))
     return RateTable(Organization.current().home_currency, dict(rates))
+
+
+def deal_search(
+    *, principal: Actor | Principal, words: tuple[str, ...], limit: int = 10
+) -> list[Deal]:
+    """Visible deals whose name or account holds every word (names are labels, not prose:
+    a substring match, newest first). One query."""
+    if not words:
+        return []
+    deals = deal_list_visible(principal=principal).select_related("owner")
+    for word in words:
+        deals = deals.filter(Q(name__icontains=word) | Q(account_name__icontains=word))
+    return list(deals.order_by("-source_updated_at", "-pk")[:limit])

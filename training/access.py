@@ -56,6 +56,36 @@ def _assigned_course_q(p: Principal) -> Q:
     return Q(assignments__assignee=p.user_id) | Q(programs__assignments__assignee=p.user_id)
 
 
+def courses_visible(*, user: Actor | Principal) -> QuerySet[Course]:
+    """Every course `user` may open: the set `course_get_for_learner` answers for, as a query
+    (search narrows it further)."""
+    if may_see_drafts(user):
+        return Course.objects.all()
+    p = principal_of(user)
+    published = Q(status=PublishStatus.PUBLISHED)
+    if not p.is_person:
+        return Course.objects.filter(published)
+    return Course.objects.filter(pk__in=Course.objects.filter(published | _assigned_course_q(p)))
+
+
+def lessons_visible(*, user: Actor | Principal) -> QuerySet[Lesson]:
+    """Lessons `user` may open: published ones (all, for whoever sees drafts) of visible courses."""
+    lessons = Lesson.objects.filter(course__in=courses_visible(user=user))
+    return lessons if may_see_drafts(user) else lessons.published()
+
+
+def programs_visible(*, user: Actor | Principal) -> QuerySet[Program]:
+    """Programs `user` may open: the set `program_get_for_learner` answers for."""
+    if may_see_drafts(user):
+        return Program.objects.all()
+    p = principal_of(user)
+    published = Q(status=PublishStatus.PUBLISHED)
+    if not p.is_person:
+        return Program.objects.filter(published)
+    assigned = Assignment.objects.filter(assignee=p.user_id).values("program_id")
+    return Program.objects.filter(published | Q(pk__in=assigned))
+
+
 def course_get_for_learner(*, user: Actor | Principal, slug: str) -> Course:
     """A published course, or one assigned to `user` (directly or in a program), or any course
     for whoever sees drafts (the same rule as `course_list`)."""

@@ -405,6 +405,7 @@ MATRIX: dict[str, Row] = {
     "deals:list": ("GET", "/deals/", (302, 200, 200, 200, 200, 200, 200, 200)),
     "healthz": ("GET", "/healthz", (200, 200, 200, 200, 200, 200, 200, 200)),
     "home": ("GET", "/", (302, 200, 200, 200, 200, 200, 200, 200)),
+    "search": ("GET", "/search/?q=pipeline", (302, 200, 200, 200, 200, 200, 200, 200)),
     "integrations:connection": (
         "GET",
         "/integrations/hubspot/",
