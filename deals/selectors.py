@@ -40,6 +40,7 @@ from deals.slips import deal_is_slipped, deals_pushed_changes, deals_slipped_q
 
 __all__ = [
     "AtRiskDeal",
+    "SlipFigure",
     "PipelineHygiene",
     "RateTable",
     "UnmatchedOwner",
@@ -51,6 +52,7 @@ __all__ = [
     "deal_list_visible",
     "deal_pipeline_counts",
     "deal_pipeline_hygiene",
+    "deal_slip_figure",
     "deal_stage_stays",
     "deals_annotate_pipeline",
     "deals_slipped_q",
@@ -266,8 +268,9 @@ class PipelineHygiene:
     figure: SlipFigure | None = None
 
 
-def _slip_figure(deals: QuerySet[Deal], today: dt.date) -> SlipFigure:
-    """Over deals created in the last two years; one aggregate query."""
+def deal_slip_figure(*, deals: QuerySet[Deal], today: dt.date) -> SlipFigure:
+    """Over `deals` created in the last two years; one aggregate query. Descriptive: the org's
+    own figure, never an industry number."""
     lacking = ~Q(has_compelling_deadline=True) | ~Q(has_economic_buyer=True)
     since = today - dt.timedelta(days=730)
     slipped = deals_slipped_q(today=today)
@@ -307,7 +310,7 @@ def deal_pipeline_hygiene(
     report.missing_facts, report.missing_facts_total = missing[:HYGIENE_ROWS], len(missing)
     report.slipped, report.slipped_total = slipped[:HYGIENE_ROWS], len(slipped)
     report.stuck, report.stuck_total = stuck[:HYGIENE_ROWS], len(stuck)
-    report.figure = _slip_figure(deals, today)
+    report.figure = deal_slip_figure(deals=deals, today=today)
     return report
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from roi import views
+from roi.efficiency import views as efficiency_views
 
 app_name = "roi"
 
@@ -27,4 +28,6 @@ urlpatterns = [
     path("reps/<int:rep_id>/<slug:table>.csv", views.rep_csv, name="rep_csv"),
     path("settings/", views.settings_page, name="settings"),
     path("costs/", views.costs, name="costs"),
+    path("efficiency/", efficiency_views.efficiency, name="efficiency"),
+    path("efficiency/<slug:table>.csv", efficiency_views.efficiency_csv, name="efficiency_csv"),
 ]

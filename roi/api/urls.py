@@ -1,6 +1,7 @@
 from django.urls import path
 
 from roi.api import views
+from roi.api.efficiency import EfficiencyApi
 
 urlpatterns = [
     path(
@@ -13,5 +14,6 @@ urlpatterns = [
         views.CoachingImpactApi.as_view(),
         name="roi-coaching-impact",
     ),
+    path("roi/efficiency", EfficiencyApi.as_view(), name="roi-efficiency"),
     path("roi/settings", views.RoiSettingsApi.as_view(), name="roi-settings"),
 ]

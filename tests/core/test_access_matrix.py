@@ -479,6 +479,16 @@ MATRIX: dict[str, Row] = {
         "/impact/dashboard/programs.csv",
         (302, 404, 404, 404, 200, 200, 200, 200),
     ),
+    "roi:efficiency": (
+        "GET",
+        "/impact/efficiency/",
+        (302, 404, 404, 404, 200, 200, 200, 200),
+    ),  # managers see their own teams only (tests/roi/test_efficiency.py)
+    "roi:efficiency_csv": (
+        "GET",
+        "/impact/efficiency/groups.csv",
+        (302, 404, 404, 404, 200, 200, 200, 200),
+    ),
     "roi:people": ("GET", "/impact/reps/", (302, 200, 200, 200, 200, 200, 200, 200)),
     "roi:program": ("GET", "/impact/programs/{program}/", (302, 404, 404, 404, 200, 200, 200, 200)),
     "roi:program_csv": (
@@ -745,6 +755,7 @@ MATRIX: dict[str, Row] = {
         "/api/v1/roi/coaching/one_on_one/impact",
         (401, 403, 403, 403, 403, 403, 200, 200),
     ),
+    "roi-efficiency": ("GET", "/api/v1/roi/efficiency", (401, 403, 403, 403, 403, 403, 200, 200)),
     "roi-program-impact": (
         "GET",
         "/api/v1/roi/programs/{program}/impact",
