@@ -18,6 +18,7 @@ from accounts.roles import Role
 from deals.models import DealField, DealStatus
 from deals.stages import stage_advances
 from roi.efficiency.stats import MIN_REPS, Figure, median_figure, ratio_figure
+from roi.models import ReportSnapshot
 from roi.months import add_months, month_start
 from tests.deals.factories import ActivityFactory
 from tests.factories import TeamFactory, UserFactory
@@ -60,7 +61,7 @@ def _rep_history(rep, *, wins: int, losses: int, months_back: int = 2) -> None:
         ActivityFactory(deal=deal, owner=rep, occurred_at=closed - dt.timedelta(days=3))
 
 
-def _org(reps_per_team: int = 3):
+def build_org(reps_per_team: int = 3):
     """Team A (the cast's) holds a $500 per-seat tool; Team B none."""
     tool = Tool.objects.create(
         name="Dialer",
@@ -86,7 +87,7 @@ def _names(rows):
 
 
 def test_leader_sees_every_team_with_spend_beside_outcomes(cast, client):
-    _org()
+    build_org()
     client.force_login(cast.leader)
 
     response = client.get(PAGE)
@@ -115,7 +116,7 @@ def test_leader_sees_every_team_with_spend_beside_outcomes(cast, client):
 
 
 def test_manager_sees_only_their_team_and_not_another(cast, client):
-    _org()
+    build_org()
     client.force_login(cast.manager)
 
     report = client.get(PAGE).context["report"]
@@ -127,7 +128,7 @@ def test_manager_sees_only_their_team_and_not_another(cast, client):
 
 
 def test_one_team_lists_its_reps(cast, client):
-    _org()
+    build_org()
     client.force_login(cast.leader)
     team = TeamFactory(name="Team A")
 
@@ -159,7 +160,7 @@ def test_bad_period_is_a_clear_400(cast, client, client_for):
 
 
 def test_api_answers_leaders_with_intervals_and_refuses_managers(cast, client_for):
-    _org()
+    build_org()
 
     answer = client_for("leader").get(API, {"period": "12m"})
     manager = client_for("manager").get(API)
@@ -175,7 +176,7 @@ def test_api_answers_leaders_with_intervals_and_refuses_managers(cast, client_fo
 
 
 def test_csv_exports_the_tables_the_page_shows(cast, client):
-    _org()
+    build_org()
     client.force_login(cast.leader)
 
     response = client.get("/impact/efficiency/groups.csv", {"period": "12m"})
@@ -208,7 +209,7 @@ def _queries(client, **params) -> int:
 
 def test_queries_do_not_grow_with_reps_or_teams(cast, client):
     client.force_login(cast.leader)
-    _org(reps_per_team=1)
+    build_org(reps_per_team=1)
     client.get(PAGE)  # first visit: the ROI settings row is created
     small = _queries(client)
     team_small = _queries(client, team=TeamFactory(name="Team A").pk)
@@ -225,10 +226,9 @@ def test_queries_do_not_grow_with_reps_or_teams(cast, client):
     assert small == 29
 
 
-def test_graded_estimate_shows_effect_per_dollar(cast, client):
-    from roi.models import ReportSnapshot
-
-    _org()
+def graded_snapshot() -> None:
+    """A program's bookings report with a grade-B finding: +600 (200 to 1,000) per trained
+    rep-month, for 24,000 over 120 trained rep-months."""
     ReportSnapshot.objects.create(
         subject_kind="program",
         subject_key="discovery",
@@ -250,6 +250,11 @@ def test_graded_estimate_shows_effect_per_dollar(cast, client):
         computed_at=timezone.now(),
         inputs_hash="x",
     )
+
+
+def test_graded_estimate_shows_effect_per_dollar(cast, client):
+    build_org()
+    graded_snapshot()
     client.force_login(cast.leader)
 
     report = client.get(PAGE).context["report"]
