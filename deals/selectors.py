@@ -268,11 +268,13 @@ class PipelineHygiene:
     figure: SlipFigure | None = None
 
 
-def deal_slip_figure(*, deals: QuerySet[Deal], today: dt.date) -> SlipFigure:
-    """Over `deals` created in the last two years; one aggregate query. Descriptive: the org's
-    own figure, never an industry number."""
+def deal_slip_figure(
+    *, deals: QuerySet[Deal], today: dt.date, since: dt.date | None = None
+) -> SlipFigure:
+    """Over `deals` created since `since` (default: the last two years); one aggregate query.
+    Descriptive: the org's own figure, never an industry number."""
     lacking = ~Q(has_compelling_deadline=True) | ~Q(has_economic_buyer=True)
-    since = today - dt.timedelta(days=730)
+    since = since if since is not None else today - dt.timedelta(days=730)
     slipped = deals_slipped_q(today=today)
     counts = deals.filter(created_at__date__gte=since).aggregate(
         slipped=Count("pk", filter=slipped),

@@ -12,6 +12,7 @@ Queries: a fixed number whatever the number of reps (pinned at two sizes in the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -23,7 +24,7 @@ from accounts.access import Actor, Principal
 from core.models import Organization
 from deals.models import Deal
 from deals.selectors import SlipFigure, deal_slip_figure
-from deals.stages import StageAdvance, stage_advances
+from deals.stages import StageAdvances, stage_advances
 from roi.efficiency.inputs import (
     Enablement,
     Estimate,
@@ -200,21 +201,30 @@ def _estimate_rows(estimates: list[Estimate]) -> list[EstimateRow]:
     return rows
 
 
-def _stage_rows(advances: list[StageAdvance]) -> list[StageRow]:
-    by_stage: dict[str, list[int]] = {}
+def _days(advances: Iterable[StageAdvances]) -> list[int]:
+    """Every advance's days, from the counted rows."""
+    counted = list(advances)
+    days = np.repeat([a.days for a in counted], [a.count for a in counted])
+    return [int(d) for d in days]
+
+
+def _stage_rows(advances: list[StageAdvances]) -> list[StageRow]:
+    by_stage: dict[str, list[StageAdvances]] = {}
     for a in advances:
-        by_stage.setdefault(a.stage, []).append(a.days)
-    rows = [StageRow(stage, median_figure(days)) for stage, days in by_stage.items()]
+        by_stage.setdefault(a.stage, []).append(a)
+    rows = [StageRow(stage, median_figure(_days(counted))) for stage, counted in by_stage.items()]
     return sorted(rows, key=lambda r: (-r.days.n, r.stage))
 
 
-def _groups(sums: _Sums, scope: Scope, advances: list[StageAdvance]) -> list[Row]:
+def _groups(sums: _Sums, scope: Scope, advances: list[StageAdvances]) -> list[Row]:
     """One row per team, or per rep when the scope is one team."""
     position = {int(pk): i for i, pk in enumerate(sums.panel.rep_ids.tolist())}
     every_month = np.arange(sums.panel.months.size)
-    days_of: dict[int, list[int]] = {}
+    # Advances come per rep when the scope is one team, else per team (efficiency_report_build).
+    by_group: dict[int | None, list[StageAdvances]] = {}
     for a in advances:
-        days_of.setdefault(a.owner_id, []).append(a.days)
+        by_group.setdefault(a.group_id, []).append(a)
+    days_of = {group: _days(counted) for group, counted in by_group.items()}
     rows = []
     if scope.team is not None:
         for rep in scope.reps:
@@ -232,7 +242,7 @@ def _groups(sums: _Sums, scope: Scope, advances: list[StageAdvance]) -> list[Row
         return rows
     for team in scope.teams:
         members = [r.pk for r in scope.reps if r.team_id == team.pk and r.pk in position]
-        days = [d for pk in members for d in days_of.get(pk, [])]
+        days = days_of.get(team.pk, [])
         row = sums.row(
             f"team-{team.pk}", team.name, [position[pk] for pk in members], every_month, days
         )
@@ -275,7 +285,12 @@ def efficiency_report_build(
     enablement = enablement_load(
         rep_ids=rep_ids, window=window, estimates=estimates, settings=settings
     )
-    advances = stage_advances(owner_ids=rep_ids, start_at=window.start_at, end_at=window.end_at)
+    advances = stage_advances(
+        owner_ids=rep_ids,
+        start_at=window.start_at,
+        end_at=window.end_at,
+        by="owner" if scope.team is not None else "team",
+    )
     sums = _Sums(panel, tools, enablement)
     everyone = np.arange(panel.rep_ids.size)
     total = sums.row(
@@ -283,7 +298,7 @@ def efficiency_report_build(
         _("Everyone in view"),
         everyone,
         np.arange(panel.months.size),
-        [a.days for a in advances],
+        _days(advances),
     )
     return EfficiencyReport(
         period=period,
@@ -296,7 +311,9 @@ def efficiency_report_build(
         months=_months(sums),
         stages=_stage_rows(advances),
         estimates=_estimate_rows(estimates),
-        slips=deal_slip_figure(deals=Deal.objects.filter(owner_id__in=rep_ids), today=today),
+        slips=deal_slip_figure(
+            deals=Deal.objects.filter(owner_id__in=rep_ids), today=today, since=window.first
+        ),
         tool_months_unconverted=tools.unconverted,
         uncosted_seats=enablement.uncosted_seats,
         today=today,

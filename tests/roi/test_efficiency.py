@@ -296,7 +296,8 @@ def test_median_interval_from_order_statistics():
 
 
 def test_stage_advances_from_creation_or_the_previous_move_leaving_out_losses():
-    rep = UserFactory(role=Role.REP)
+    team = TeamFactory(name="Counted")
+    rep = UserFactory(role=Role.REP, team=team)
     created = dt.datetime(2025, 1, 1, 9, tzinfo=dt.UTC)
     deal = DealFactory(owner=rep, created_at=created)
     DealChangeFactory(
@@ -325,7 +326,7 @@ def test_stage_advances_from_creation_or_the_previous_move_leaving_out_losses():
     DealChangeFactory(
         deal=lost, field=DealField.STATUS, old_value="open", new_value="lost", changed_at=when
     )
-    other = DealFactory(created_at=created)
+    other = DealFactory(owner=UserFactory(role=Role.REP, team=team), created_at=created)
     DealChangeFactory(
         deal=other,
         field=DealField.STAGE,
@@ -334,8 +335,16 @@ def test_stage_advances_from_creation_or_the_previous_move_leaving_out_losses():
         changed_at=created + dt.timedelta(days=3),
     )
 
-    advances = stage_advances(
-        owner_ids=[rep.pk], start_at=created, end_at=created + dt.timedelta(days=365)
-    )
+    window = {"start_at": created, "end_at": created + dt.timedelta(days=365)}
+    advances = stage_advances(owner_ids=[rep.pk], **window)
+    by_team = stage_advances(owner_ids=[rep.pk, other.owner_id], by="team", **window)
 
-    assert sorted((a.stage, a.days) for a in advances) == [("Demo", 12), ("Discovery", 7)]
+    assert sorted((a.group_id, a.stage, a.days, a.count) for a in advances) == [
+        (rep.pk, "Demo", 12, 1),
+        (rep.pk, "Discovery", 7, 1),
+    ]
+    assert sorted((a.group_id, a.stage, a.days, a.count) for a in by_team) == [
+        (team.pk, "Demo", 12, 1),
+        (team.pk, "Discovery", 3, 1),
+        (team.pk, "Discovery", 7, 1),
+    ]
