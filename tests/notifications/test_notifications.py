@@ -17,7 +17,7 @@ from notifications.services import (
 )
 from notifications.tasks import send_due_deliveries
 from tests.fakes.server import Reply
-from tests.training.factories import CourseFactory
+from tests.training.factories import course_with_lesson
 from training.services import assignment_create
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ DUE = timezone.localdate() + dt.timedelta(days=14)
 
 
 def _assign(cast, *people):
-    course = CourseFactory(slug="discovery", title="Discovery conversations")
+    course = course_with_lesson(slug="discovery", title="Discovery conversations")
     return assignment_create(
         target=course, assignees=list(people), due_date=DUE, assigned_by=cast.manager
     )

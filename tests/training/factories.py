@@ -149,3 +149,10 @@ class AssignmentFactory(DjangoModelFactory[Assignment]):
     assignee = factory.SubFactory(UserFactory)
     course = factory.SubFactory(CourseFactory)
     due_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=14))
+
+
+def course_with_lesson(**fields: Any) -> Course:
+    """A course with one published lesson: something to assign, complete and rate."""
+    course = CourseFactory(**fields)
+    LessonFactory(course=course)
+    return course

@@ -13,6 +13,7 @@ from tests.training.factories import (
     ProgramFactory,
     StoryLessonFactory,
     answers,
+    course_with_lesson,
     make_quiz,
     program_with,
 )
@@ -367,7 +368,7 @@ def test_assignment_list_runs_constant_queries(cast, key_client, django_assert_m
 
 
 def test_a_manager_assigns_a_program_to_their_team_by_api(cast, client_for):
-    program_with(CourseFactory(), slug="found")
+    program_with(course_with_lesson(), slug="found")
     due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
 
     response = client_for("manager").post(
@@ -401,7 +402,7 @@ def test_a_manager_cannot_assign_another_teams_rep_by_api(cast, client_for):
 
 @pytest.mark.parametrize(("who", "status"), [("rep", 403), ("leader", 403), ("admin", 201)])
 def test_who_may_assign_by_api(cast, client_for, who, status):
-    CourseFactory(slug="c")
+    course_with_lesson(slug="c")
     due = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
 
     response = client_for(who).post(

@@ -14,6 +14,7 @@ from tests.training.factories import (
     CompletionFactory,
     CourseFactory,
     LessonFactory,
+    course_with_lesson,
     program_with,
 )
 from training.models import Assignment, LessonProgress, PublishStatus
@@ -32,7 +33,7 @@ def test_assigning_a_team_creates_one_assignment_per_rep():
     reps = [UserFactory(team=team) for _ in range(3)]
     UserFactory(team=team, role=Role.COACH)  # coaches are not reps
     UserFactory(team=team, is_active=False)
-    course = CourseFactory()
+    course = course_with_lesson()
 
     result = assignment_create(
         target=course,
@@ -51,7 +52,7 @@ def test_assigning_a_team_creates_one_assignment_per_rep():
 
 
 def test_assigning_again_moves_the_due_date_and_rearms_reminders():
-    rep, course = UserFactory(), CourseFactory()
+    rep, course = UserFactory(), course_with_lesson()
     assignment = AssignmentFactory(
         assignee=rep,
         course=course,
@@ -240,3 +241,20 @@ def test_the_daily_task_sends_reminders(settings, django_capture_on_commit_callb
 
     assert result == {"due_soon": 0, "overdue": 1, "failed": 0}
     assert len(mail.outbox) == 1
+
+
+def test_a_course_or_program_without_lessons_cannot_be_assigned():
+    rep = UserFactory()
+    empty = CourseFactory(title="Negotiation essentials")
+    draft_only = CourseFactory(title="Drafts only")
+    LessonFactory(course=draft_only, status="draft")
+    program = program_with(course_with_lesson(), empty)
+
+    for target in (empty, draft_only, program):
+        with pytest.raises(ValidationError) as caught:
+            assignment_create(
+                target=target, assignees=[rep], due_date=TODAY, assigned_by=None, today=TODAY
+            )
+        assert "no lessons yet" in caught.value.message_dict["target"][0]
+
+    assert not Assignment.objects.exists()

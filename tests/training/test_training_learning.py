@@ -221,6 +221,7 @@ def test_completion_events_reach_subscribers_after_commit(django_capture_on_comm
 
 def test_a_rating_needs_a_completion_and_can_be_changed():
     user, course = UserFactory(), CourseFactory()
+    LessonFactory(course=course)
 
     with pytest.raises(ValidationError):
         course_rate(user=user, course=course, stars=5)
@@ -238,5 +239,15 @@ def test_ratings_are_one_to_five(stars):
 
     with pytest.raises(ValidationError):
         course_rate(user=user, course=course, stars=stars)
+
+    assert not CourseRating.objects.exists()
+
+
+def test_a_course_without_lessons_cannot_be_rated_even_with_an_imported_completion():
+    user, course = UserFactory(), CourseFactory()
+    CompletionFactory(user=user, course=course)
+
+    with pytest.raises(ValidationError, match="no lessons yet"):
+        course_rate(user=user, course=course, stars=5)
 
     assert not CourseRating.objects.exists()

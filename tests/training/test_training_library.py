@@ -132,7 +132,7 @@ def test_a_broken_folder_is_refused_whole(tmp_path, change, message):
 def test_the_starter_library_is_complete():
     courses = demo.load_library()
 
-    assert len(courses) >= 3
+    assert len(courses) >= 5
     for course in courses:
         lessons = list(course.lessons.all())
         assert course.status == "published" and course.summary and course.tags
@@ -233,4 +233,10 @@ def test_course_commands_report_bad_input(tmp_path):
 def test_the_importer_reads_the_shipped_folder_layout():
     folders = sorted(p.name for p in Path(demo.CONTENT).iterdir() if p.is_dir())
 
-    assert folders == ["discovery-conversations", "qualification-that-holds-up", "win-loss-stories"]
+    assert folders == [
+        "discovery-conversations",
+        "inside-sales-playbook",
+        "negotiation-essentials",
+        "qualification-that-holds-up",
+        "win-loss-stories",
+    ]

@@ -11,6 +11,7 @@ from tests.training.factories import (
     CompletionFactory,
     CourseFactory,
     LessonFactory,
+    course_with_lesson,
     make_quiz,
     program_with,
 )
@@ -193,7 +194,7 @@ def test_the_status_in_sql_is_the_status_assignment_states_gives(cast):
 
 
 def test_a_manager_assigns_a_course_to_the_team(cast, client):
-    course = CourseFactory(slug="qualify", title="Qualify")
+    course = course_with_lesson(slug="qualify", title="Qualify")
     team = cast.manager.managed_teams.get()
     client.force_login(cast.manager)
     due = (timezone.localdate() + dt.timedelta(days=7)).isoformat()

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count
-from django.utils.formats import number_format
+from django.db.models import Avg, Count, Sum
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
+from core.formats import rating_text
 from training.models import Course, CourseRating, Lesson, PublishStatus
 from training.selectors.progress import (
     CompletionFact,
@@ -26,6 +26,14 @@ class CourseCard:
     completion: CompletionFact | None
     rating_avg: float | None = None
     rating_count: int = 0
+    # The sum of the published lessons' minutes (what the course page says); None: not loaded.
+    lesson_minutes: int | None = None
+
+    @property
+    def minutes(self) -> int:
+        if self.lesson_minutes is not None:
+            return self.lesson_minutes
+        return self.course.estimated_minutes
 
     @property
     def percent(self) -> int:
@@ -43,15 +51,15 @@ class CourseCard:
         template tags per card are what a catalog page spends its time on."""
         return [
             ngettext("%(n)d lesson", "%(n)d lessons", self.lesson_count) % {"n": self.lesson_count},
-            gettext("%(n)d min") % {"n": self.course.estimated_minutes},
+            gettext("%(n)d min") % {"n": self.minutes},
         ]
 
     @property
     def rating_display(self) -> str:
-        return "" if self.rating_avg is None else number_format(self.rating_avg, 1)
+        return rating_text(self.rating_avg)
 
 
-def _catalog_courses() -> list[tuple[CourseInfo, int, float | None, int]]:
+def _catalog_courses() -> list[tuple[CourseInfo, tuple[int, int], float | None, int]]:
     """Published courses with (lesson count, mean rating, ratings). Three plain queries (the
     courses, lessons per course, ratings per course): much cheaper than correlated subqueries
     once a catalog has a few dozen courses."""
@@ -62,13 +70,16 @@ def _catalog_courses() -> list[tuple[CourseInfo, int, float | None, int]]:
         .order_by("title", "pk")
         .values_list("pk", "slug", "title", "summary", "tags", "estimated_minutes")
     ]
-    lessons = dict(
-        Lesson.objects.filter(status=published, course__status=published)
+    lessons = {
+        course_id: (n, minutes or 0)
+        for course_id, n, minutes in Lesson.objects.filter(
+            status=published, course__status=published
+        )
         .order_by()
         .values("course_id")
-        .annotate(n=Count("pk"))
-        .values_list("course_id", "n")
-    )
+        .annotate(n=Count("pk"), minutes=Sum("minutes"))
+        .values_list("course_id", "n", "minutes")
+    }
     ratings = {
         course_id: (avg, n)
         for course_id, avg, n in CourseRating.objects.filter(course__status=published)
@@ -77,7 +88,7 @@ def _catalog_courses() -> list[tuple[CourseInfo, int, float | None, int]]:
         .annotate(avg=Avg("stars"), n=Count("pk"))
         .values_list("course_id", "avg", "n")
     }
-    return [(c, lessons.get(c.pk, 0), *ratings.get(c.pk, (None, 0))) for c in courses]
+    return [(c, lessons.get(c.pk, (0, 0)), *ratings.get(c.pk, (None, 0))) for c in courses]
 
 
 @dataclass
@@ -99,7 +110,7 @@ def catalog(
     tags: dict[str, str] = {}
     needle = query.strip().casefold()
     wanted_tag = tag.strip().casefold()
-    for course, lesson_count, rating_avg, rating_count in courses:
+    for course, (lesson_count, lesson_minutes), rating_avg, rating_count in courses:
         folded = {t.casefold(): t for t in course.tags}
         for folded_tag, spelling in folded.items():
             tags.setdefault(folded_tag, spelling)
@@ -112,6 +123,7 @@ def catalog(
             CourseCard(
                 course=course,
                 lesson_count=lesson_count,
+                lesson_minutes=lesson_minutes,
                 done_count=facts.done_count(*key),
                 completion=facts.completed.get(key),
                 rating_avg=rating_avg,

@@ -30,8 +30,8 @@ from training.selectors.progress import (
     Status,
     courses_of_programs,
     learner_facts,
-    lesson_count_by_course,
     lesson_stubs,
+    lesson_totals_by_course,
     percent_of,
     resume_lesson,
 )
@@ -356,12 +356,13 @@ def program_outline(*, user: User, program: Program) -> ProgramOutline:
     """Queries: program courses, lesson counts, progress, completions, assignment (+ its
     state: 4)."""
     courses = courses_of_programs([program.pk]).get(program.pk, [])
-    counts = lesson_count_by_course(c.pk for c in courses)
+    totals = lesson_totals_by_course(c.pk for c in courses)
     facts = learner_facts(user_ids=[user.pk], course_ids=[c.pk for c in courses])
     cards = [
         CourseCard(
             course=c,
-            lesson_count=counts.get(c.pk, 0),
+            lesson_count=totals.get(c.pk, (0, 0))[0],
+            lesson_minutes=totals.get(c.pk, (0, 0))[1],
             done_count=facts.done_count(user.pk, c.pk),
             completion=facts.completed.get((user.pk, c.pk)),
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -182,14 +182,21 @@ def courses_of_programs(program_ids: Iterable[int]) -> dict[int, list[CourseInfo
 
 def lesson_count_by_course(course_ids: Iterable[int]) -> dict[int, int]:
     """Published lessons per course. One query (none for no courses)."""
+    return {pk: n for pk, (n, _minutes) in lesson_totals_by_course(course_ids).items()}
+
+
+def lesson_totals_by_course(course_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """(published lessons, their minutes) per course: a course's duration is the sum of its
+    lessons' minutes, on cards and on its page alike. One query (none for no courses)."""
     ids = list(course_ids)
     if not ids:
         return {}
-    return dict(
+    rows = (
         Lesson.objects.published()
         .filter(course_id__in=ids)
         .order_by()
         .values("course_id")
-        .annotate(n=Count("pk"))
-        .values_list("course_id", "n")
+        .annotate(n=Count("pk"), minutes=Sum("minutes"))
+        .values_list("course_id", "n", "minutes")
     )
+    return {pk: (n, minutes or 0) for pk, n, minutes in rows}

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,8 +106,26 @@ def _assignment_validate(
         errors["assignees"] = [_("Choose at least one person.")]
     if target.status != PublishStatus.PUBLISHED:
         errors["target"] = [_("Publish it before assigning it.")]
+    elif empty := _courses_without_lessons(target):
+        errors["target"] = [
+            _("%(courses)s has no lessons yet: add lessons before assigning it.")
+            % {"courses": ", ".join(empty)}
+        ]
     if errors:
         raise ValidationError(errors)
+
+
+def _courses_without_lessons(target: Program | Course) -> list[str]:
+    """Titles of the target's courses with no published lesson: nothing to learn, so nothing to
+    assign (nor to rate or complete). One query."""
+    courses = (
+        Course.objects.filter(pk=target.pk)
+        if isinstance(target, Course)
+        else Course.objects.filter(program_links__program=target)
+    )
+    published = Q(lessons__status=PublishStatus.PUBLISHED)
+    empty = courses.annotate(n=Count("lessons", filter=published)).filter(n=0)
+    return list(empty.order_by("title").values_list("title", flat=True))
 
 
 def _notify_assigned(

@@ -294,6 +294,10 @@ def course_rate(*, user: User, course: Course, stars: int, comment: str = "") ->
     """Record (or change) the learner's reaction to a course they completed."""
     if not 1 <= stars <= 5:
         raise ValidationError({"stars": [_("Choose 1 to 5 stars.")]})
+    if not course.lessons.published().exists():
+        raise ValidationError(
+            {"stars": [_("This course has no lessons yet, so there is nothing to rate.")]}
+        )
     if not Completion.objects.filter(user=user, course=course).exists():
         raise ValidationError({"stars": [_("Rate a course once you have completed it.")]})
     rating, _created = CourseRating.objects.update_or_create(
