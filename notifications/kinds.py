@@ -6,6 +6,7 @@ the notification; nothing is stored translated.
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import models
@@ -67,73 +68,108 @@ def _datetime(value: str) -> str:
     return formats.date_format(moment, "DATETIME_FORMAT")
 
 
+def _assigned(p: dict[str, str]) -> Text:
+    return Text(
+        _("New training for you: %(title)s") % {"title": p["title"]},
+        _("%(actor)s assigned it to you. Due %(date)s.")
+        % {"actor": p["actor"] or _("Your manager"), "date": _date(p.get("due", ""))},
+    )
+
+
+def _due_soon(p: dict[str, str]) -> Text:
+    return Text(
+        _("Due soon: %(title)s") % {"title": p["title"]},
+        _("Finish it by %(date)s.") % {"date": _date(p.get("due", ""))},
+    )
+
+
+def _overdue(p: dict[str, str]) -> Text:
+    return Text(
+        _("Overdue: %(title)s") % {"title": p["title"]},
+        _("It was due %(date)s.") % {"date": _date(p.get("due", ""))},
+    )
+
+
+def _session_booked(p: dict[str, str]) -> Text:
+    return Text(
+        _("Coaching session booked: %(title)s") % {"title": p["title"]},
+        _("With %(person)s on %(when)s.")
+        % {"person": p.get("with", ""), "when": _datetime(p.get("start", ""))},
+    )
+
+
+def _session_changed(p: dict[str, str]) -> Text:
+    when = {"person": p.get("with", ""), "when": _datetime(p.get("start", ""))}
+    if p.get("change") == "cancelled":
+        return Text(
+            _("Coaching session cancelled: %(title)s") % {"title": p["title"]},
+            _("The session with %(person)s on %(when)s will not take place.") % when,
+        )
+    return Text(
+        _("Coaching session moved: %(title)s") % {"title": p["title"]},
+        _("Now with %(person)s on %(when)s.") % when,
+    )
+
+
+def _commitment_checked(p: dict[str, str]) -> Text:
+    return Text(
+        _("Commitment checked: %(title)s") % {"title": p["title"]},
+        _("Result: %(result)s.") % {"result": p.get("result", "")},
+    )
+
+
+def _story_published(p: dict[str, str]) -> Text:
+    return Text(
+        _("New story: %(title)s") % {"title": p["title"]},
+        _("A win or loss story was published in %(course)s.") % {"course": p.get("course", "")},
+    )
+
+
+def _retake_requested(p: dict[str, str]) -> Text:
+    return Text(
+        _("%(actor)s asks for a retake of %(title)s") % {"actor": p["actor"], "title": p["title"]},
+        p["note"] or _("They used every attempt at this quiz."),
+    )
+
+
+def _retake_granted(p: dict[str, str]) -> Text:
+    note = p["note"]
+    return Text(
+        _("Retake granted: %(title)s") % {"title": p["title"]},
+        (
+            _("%(actor)s gave you %(n)s more attempt(s).")
+            % {"actor": p["actor"], "n": p.get("n", "1")}
+        )
+        + (f" {note}" if note else ""),
+    )
+
+
+def _nudge(p: dict[str, str]) -> Text:
+    return Text(
+        _("%(actor)s nudged you about %(title)s") % {"actor": p["actor"], "title": p["title"]},
+        p["note"] or _("A reminder to keep going."),
+    )
+
+
+# One writer per kind; each reads the stored params (title, actor and note always present).
+_WRITERS: dict[str, Callable[[dict[str, str]], Text]] = {
+    Kind.ASSIGNED: _assigned,
+    Kind.DUE_SOON: _due_soon,
+    Kind.OVERDUE: _overdue,
+    Kind.SESSION_BOOKED: _session_booked,
+    Kind.SESSION_CHANGED: _session_changed,
+    Kind.COMMITMENT_CHECKED: _commitment_checked,
+    Kind.STORY_PUBLISHED: _story_published,
+    Kind.RETAKE_REQUESTED: _retake_requested,
+    Kind.RETAKE_GRANTED: _retake_granted,
+    Kind.NUDGE: _nudge,
+}
+
+
 def notification_text(*, kind: str, params: dict[str, str]) -> Text:
     """Title and body of a notification in the active language."""
     p = {k: str(v) for k, v in params.items()}
-    title = p.get("title", "")
-    actor = p.get("actor", "")
-    note = p.get("note", "")
-    if kind == Kind.ASSIGNED:
-        return Text(
-            _("New training for you: %(title)s") % {"title": title},
-            _("%(actor)s assigned it to you. Due %(date)s.")
-            % {"actor": actor or _("Your manager"), "date": _date(p.get("due", ""))},
-        )
-    if kind == Kind.DUE_SOON:
-        return Text(
-            _("Due soon: %(title)s") % {"title": title},
-            _("Finish it by %(date)s.") % {"date": _date(p.get("due", ""))},
-        )
-    if kind == Kind.OVERDUE:
-        return Text(
-            _("Overdue: %(title)s") % {"title": title},
-            _("It was due %(date)s.") % {"date": _date(p.get("due", ""))},
-        )
-    if kind == Kind.SESSION_BOOKED:
-        return Text(
-            _("Coaching session booked: %(title)s") % {"title": title},
-            _("With %(person)s on %(when)s.")
-            % {"person": p.get("with", ""), "when": _datetime(p.get("start", ""))},
-        )
-    if kind == Kind.SESSION_CHANGED:
-        if p.get("change") == "cancelled":
-            return Text(
-                _("Coaching session cancelled: %(title)s") % {"title": title},
-                _("The session with %(person)s on %(when)s will not take place.")
-                % {"person": p.get("with", ""), "when": _datetime(p.get("start", ""))},
-            )
-        return Text(
-            _("Coaching session moved: %(title)s") % {"title": title},
-            _("Now with %(person)s on %(when)s.")
-            % {"person": p.get("with", ""), "when": _datetime(p.get("start", ""))},
-        )
-    if kind == Kind.COMMITMENT_CHECKED:
-        return Text(
-            _("Commitment checked: %(title)s") % {"title": title},
-            _("Result: %(result)s.") % {"result": p.get("result", "")},
-        )
-    if kind == Kind.STORY_PUBLISHED:
-        return Text(
-            _("New story: %(title)s") % {"title": title},
-            _("A win or loss story was published in %(course)s.") % {"course": p.get("course", "")},
-        )
-    if kind == Kind.RETAKE_REQUESTED:
-        return Text(
-            _("%(actor)s asks for a retake of %(title)s") % {"actor": actor, "title": title},
-            note or _("They used every attempt at this quiz."),
-        )
-    if kind == Kind.RETAKE_GRANTED:
-        return Text(
-            _("Retake granted: %(title)s") % {"title": title},
-            (
-                _("%(actor)s gave you %(n)s more attempt(s).")
-                % {"actor": actor, "n": p.get("n", "1")}
-            )
-            + (f" {note}" if note else ""),
-        )
-    if kind == Kind.NUDGE:
-        return Text(
-            _("%(actor)s nudged you about %(title)s") % {"actor": actor, "title": title},
-            note or _("A reminder to keep going."),
-        )
-    return Text(title, note)
+    for key in ("title", "actor", "note"):
+        p.setdefault(key, "")
+    writer = _WRITERS.get(kind)
+    return writer(p) if writer else Text(p["title"], p["note"])

@@ -198,62 +198,81 @@ def sample_table(payload: dict[str, Any]) -> Table:
     )
 
 
-def kirkpatrick_table(payload: dict[str, Any]) -> Table:
-    chain = payload.get("kirkpatrick") or {}
+def _row(level: str, measure: str, value: Any, kind: str = "number") -> dict[str, Any]:
+    return {"level": level, "measure": measure, "value": value, "kind": kind}
+
+
+def _reaction_learning_rows(chain: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-
-    def add(level: str, measure: str, value: Any, kind: str = "number") -> None:
-        rows.append({"level": level, "measure": measure, "value": value, "kind": kind})
-
     reaction = chain.get("reaction")
     if reaction is not None:
-        add(_("1 Reaction"), _("Course ratings"), reaction["ratings"], "int")
-        add(_("1 Reaction"), _("Average rating (1-5)"), reaction["mean_stars"])
+        rows.append(_row(_("1 Reaction"), _("Course ratings"), reaction["ratings"], "int"))
+        rows.append(_row(_("1 Reaction"), _("Average rating (1-5)"), reaction["mean_stars"]))
     learning = chain.get("learning")
     if learning is not None:
-        add(_("2 Learning"), _("Quiz attempts"), learning["quiz_attempts"], "int")
-        add(_("2 Learning"), _("Average quiz score (%)"), learning["mean_quiz_score"])
-        add(_("2 Learning"), _("Passed at first attempt (%)"), learning["first_attempt_pass_pct"])
-        add(_("2 Learning"), _("Course completions"), learning["course_completions"], "int")
-        add(_("2 Learning"), _("Average completion score (%)"), learning["mean_completion_score"])
+        level = _("2 Learning")
+        rows += [
+            _row(level, _("Quiz attempts"), learning["quiz_attempts"], "int"),
+            _row(level, _("Average quiz score (%)"), learning["mean_quiz_score"]),
+            _row(level, _("Passed at first attempt (%)"), learning["first_attempt_pass_pct"]),
+            _row(level, _("Course completions"), learning["course_completions"], "int"),
+            _row(level, _("Average completion score (%)"), learning["mean_completion_score"]),
+        ]
+    return rows
+
+
+def _behaviour_rows(chain: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    level = _("3 Behaviour")
     behaviour = chain.get("behaviour")
     if behaviour is not None:
-        add(
-            _("3 Behaviour"),
-            _("Scorecard average, 6 months before training"),
-            behaviour["mean_before"],
-        )
-        add(
-            _("3 Behaviour"),
-            _("Scorecard average, 6 months after training"),
-            behaviour["mean_after"],
-        )
-        for criterion in behaviour.get("criteria", []):
-            add(
-                _("3 Behaviour"),
+        rows += [
+            _row(level, _("Scorecard average, 6 months before training"), behaviour["mean_before"]),
+            _row(level, _("Scorecard average, 6 months after training"), behaviour["mean_after"]),
+        ]
+        rows += [
+            _row(
+                level,
                 _("%(criterion)s: before → after") % {"criterion": criterion["name"]},
                 _pair(criterion["mean_before"], criterion["mean_after"]),
                 "text",
             )
+            for criterion in behaviour.get("criteria", [])
+        ]
     leading = chain.get("leading")
     if leading is not None:
-        add(
-            _("3 Behaviour"),
-            _("Leading indicator: qualified new deals (points)"),
-            leading["att"] if leading["status"] == ReportStatus.OK else None,
-            "points",
+        rows.append(
+            _row(
+                level,
+                _("Leading indicator: qualified new deals (points)"),
+                leading["att"] if leading["status"] == ReportStatus.OK else None,
+                "points",
+            )
         )
-    for result in chain.get("results", []):
-        add(
+    return rows
+
+
+def _results_roi_rows(chain: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [
+        _row(
             _("4 Results"),
             metric_label(result["metric"]),
             result["att"] if result["status"] == ReportStatus.OK else None,
             "metric:" + result["metric"],
         )
+        for result in chain.get("results", [])
+    ]
     roi = chain.get("roi")
     if roi is not None:
-        add(_("5 ROI"), _("Return on investment (%)"), roi["roi_pct"])
-        add(_("5 ROI"), _("Chance the ROI is positive (%)"), _pct(roi["p_roi_positive"]))
+        rows.append(_row(_("5 ROI"), _("Return on investment (%)"), roi["roi_pct"]))
+        rows.append(
+            _row(_("5 ROI"), _("Chance the ROI is positive (%)"), _pct(roi["p_roi_positive"]))
+        )
+    return rows
+
+
+def kirkpatrick_table(payload: dict[str, Any]) -> Table:
+    chain = payload.get("kirkpatrick") or {}
     return Table(
         "kirkpatrick",
         _("Kirkpatrick chain"),
@@ -262,7 +281,7 @@ def kirkpatrick_table(payload: dict[str, Any]) -> Table:
             Column("measure", _("Measure")),
             Column("value", _("Value"), "cell"),
         ],
-        rows,
+        _reaction_learning_rows(chain) + _behaviour_rows(chain) + _results_roi_rows(chain),
     )
 
 

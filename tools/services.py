@@ -212,25 +212,52 @@ def tools_upsert(*, rows: list[Any]) -> BulkResult:
         good[row.name.lower()] = row
     if not good:
         return result
+    for attempt in range(_WRITE_ATTEMPTS):
+        try:
+            created, updated, unchanged = _tools_write(good)
+        except IntegrityError:
+            # Another request created one of these names between our read and our insert
+            # (the lock below covers only stored tools): read again, it is now an update.
+            if attempt == _WRITE_ATTEMPTS - 1:
+                raise
+            continue
+        result.created += created
+        result.updated += updated
+        result.unchanged += unchanged
+        break
+    return result
+
+
+# A retry reads the competing request's tool; a third conflict on the same call is a bug.
+_WRITE_ATTEMPTS = 2
+
+
+def _stored_tools() -> dict[str, Tool]:
+    """Every tool, locked, by lower-cased name (a tool stack is tens of tools; names differing
+    only in case are one tool)."""
+    return {
+        t.name.lower(): t
+        for t in Tool.objects.select_for_update().order_by("pk").prefetch_related("seats")
+    }
+
+
+def _tools_write(good: dict[str, ToolRow]) -> tuple[int, int, int]:
+    """Write the parsed rows in one transaction; (created, updated, unchanged)."""
+    created = updated = unchanged = 0
     with transaction.atomic():
-        # A tool stack is tens of tools: lock and read them all (names differing only in case
-        # are one tool).
-        stored = {
-            t.name.lower(): t
-            for t in Tool.objects.select_for_update().order_by("pk").prefetch_related("seats")
-        }
+        stored = _stored_tools()
         for key, row in good.items():
             tool = stored.get(key)
             if tool is not None and _stored_state(tool) == _row_state(row):
-                result.unchanged += 1
+                unchanged += 1
                 continue
             if tool is None:
                 tool = Tool(name=row.name)
-                result.created += 1
+                created += 1
             else:
-                result.updated += 1
+                updated += 1
             _write(tool, row)
-    return result
+    return created, updated, unchanged
 
 
 def _write(tool: Tool, row: ToolRow) -> None:

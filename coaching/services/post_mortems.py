@@ -25,7 +25,7 @@ from coaching.models import (
     PostMortem,
     SessionStatus,
 )
-from coaching.services.metrics import metric_measure
+from coaching.services.metrics import Measurement, metric_measure
 from core.outbox import outbox_enqueue
 from deals.models import Deal, DealStatus
 from notifications.kinds import Kind
@@ -237,8 +237,6 @@ def commitment_check(*, commitment_id: int, today: dt.date | None = None) -> boo
     Idempotent: the result is written by a conditional UPDATE (status still pending), so a
     second run, or two workers at once, record and notify once. Returns whether this call did.
     """
-    from events.services import event_emit
-
     today = today or timezone.localdate()
     commitment = Commitment.objects.select_related("rep", "post_mortem__session__coach").get(
         pk=commitment_id
@@ -267,35 +265,42 @@ def commitment_check(*, commitment_id: int, today: dt.date | None = None) -> boo
         )
         if not recorded:
             return False
-        event_emit(
-            event_type="coaching.commitment_checked",
-            payload={
-                "commitment_id": commitment.pk,
-                "session_id": commitment.post_mortem.session_id,
-                "rep_id": commitment.rep_id,
-                "metric": commitment.metric,
-                "target": commitment.target,
-                "status": status,
-                "measured_value": measured.value,
-                "deals_measured": measured.count,
-                "window_start": commitment.window_start,
-                "check_date": commitment.check_date,
-            },
-        )
-        outbox_enqueue(task="coaching.tasks.notify_commitment_result", args=[commitment.pk])
-        session = commitment.post_mortem.session
-        notify(
-            recipients=[commitment.rep]
-            + ([session.coach] if session.coach_id != commitment.rep_id else []),
-            kind=Kind.COMMITMENT_CHECKED,
-            params={
-                "title": str(commitment.get_metric_display()),
-                "result": str(CommitmentStatus(status).label),
-            },
-            url=reverse("coaching:session_detail", args=[session.pk]),
-            own_email=True,  # notify_commitment_result emails the measurements
-        )
+        _commitment_announce(commitment=commitment, status=status, measured=measured)
     return True
+
+
+def _commitment_announce(*, commitment: Commitment, status: str, measured: Measurement) -> None:
+    """Inside the recording transaction: the event, the results email and the notices."""
+    from events.services import event_emit
+
+    event_emit(
+        event_type="coaching.commitment_checked",
+        payload={
+            "commitment_id": commitment.pk,
+            "session_id": commitment.post_mortem.session_id,
+            "rep_id": commitment.rep_id,
+            "metric": commitment.metric,
+            "target": commitment.target,
+            "status": status,
+            "measured_value": measured.value,
+            "deals_measured": measured.count,
+            "window_start": commitment.window_start,
+            "check_date": commitment.check_date,
+        },
+    )
+    outbox_enqueue(task="coaching.tasks.notify_commitment_result", args=[commitment.pk])
+    session = commitment.post_mortem.session
+    notify(
+        recipients=[commitment.rep]
+        + ([session.coach] if session.coach_id != commitment.rep_id else []),
+        kind=Kind.COMMITMENT_CHECKED,
+        params={
+            "title": str(commitment.get_metric_display()),
+            "result": str(CommitmentStatus(status).label),
+        },
+        url=reverse("coaching:session_detail", args=[session.pk]),
+        own_email=True,  # notify_commitment_result emails the measurements
+    )
 
 
 def _commitment_verdict(*, metric: str, target: Decimal, value: Decimal | None) -> str:

@@ -74,6 +74,32 @@ def _run_start(connection_id: int, *, now: dt.datetime) -> tuple[CrmConnection, 
     return connection, run
 
 
+class _PendingPages:
+    """Deal pages read and not yet committed; committed together once they hold `commit_rows`
+    rows (and at the end, or when the CRM fails mid-way)."""
+
+    def __init__(self, *, connection: CrmConnection, run: SyncRun, commit_rows: int) -> None:
+        self.connection = connection
+        self.run = run
+        self.commit_rows = commit_rows
+        self.batch: MappedPage | None = None
+
+    def add(self, page: MappedPage) -> None:
+        if self.batch is None:
+            self.batch = page
+        else:
+            self.batch.extend(page)
+        if len(self.batch.external_ids) >= self.commit_rows:
+            self.commit()
+
+    def commit(self) -> None:
+        if self.batch is not None:
+            sync_page_commit(
+                connection=self.connection, run=self.run, page=self.batch, move_watermark=True
+            )
+            self.batch = None
+
+
 def _commit_read_pages(commit: Callable[[], None], *, connection_id: int) -> None:
     try:
         commit()
@@ -100,28 +126,16 @@ def connection_sync(
     connection, run = started
     since = connection.watermark - WATERMARK_OVERLAP if connection.watermark else None
     client: CrmApi | None = None
-    batch: MappedPage | None = None
+    pending = _PendingPages(connection=connection, run=run, commit_rows=commit_rows)
     error, status = "", SyncStatus.SUCCEEDED
-
-    def commit() -> None:
-        nonlocal batch
-        if batch is not None:
-            sync_page_commit(connection=connection, run=run, page=batch, move_watermark=True)
-            batch = None
-
     pages: Prefetched[MappedPage] | None = None
     try:
         client = connection_client(connection, http=http, sleep=sleep)
         mapper = connection_mapper(connection)
         pages = Prefetched(_pages(client, mapper, since=since))
         for page in pages:
-            if batch is None:
-                batch = page
-            else:
-                batch.extend(page)
-            if len(batch.external_ids) >= commit_rows:
-                commit()
-        commit()
+            pending.add(page)
+        pending.commit()
         _sync_activities(
             connection=connection, run=run, client=client, commit_rows=commit_rows, now=now
         )
@@ -129,7 +143,7 @@ def connection_sync(
         error = str(exc)
         status = SyncStatus.RATE_LIMITED if isinstance(exc, CrmRateLimited) else SyncStatus.FAILED
         # Whole pages read before the failure are good: keep them, so the next run starts later.
-        _commit_read_pages(commit, connection_id=connection_id)
+        _commit_read_pages(pending.commit, connection_id=connection_id)
     except Exception as exc:  # a bug must not wedge the connection: record it, log it
         logger.exception("CRM sync of connection %s failed", connection_id)
         error = f"Unexpected error ({exc.__class__.__name__}); see the worker log."

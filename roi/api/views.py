@@ -40,6 +40,44 @@ def _metric(request: Request, default: str) -> str:
     return metric
 
 
+def _impact_before_first_report(key: str, metric: str) -> dict[str, Any]:
+    """Before the first refresh the answer is "collecting evidence", saying so."""
+    return {
+        "subject": key,
+        "metric": metric,
+        "status": "collecting_evidence",
+        "reasons": [_("The first report is being computed.")],
+        "evidence_grade": "D",
+        "gates": [],
+        "estimate": None,
+        "event_study": [],
+        "naive": {"before_after": None, "trained_vs_untrained": None},
+        "sample": {
+            "treated_reps": 0,
+            "comparison_reps": 0,
+            "closed_deals": 0,
+            "pre_months": None,
+            "post_months": None,
+            "mde": None,
+        },
+        "money": {
+            "benefit": None,
+            "cost": None,
+            "roi_pct": None,
+            "roi_ci_low": None,
+            "roi_ci_high": None,
+            "p_roi_positive": None,
+            "break_even_effect": None,
+            "currency": Organization.current().home_currency,
+        },
+        "robustness": None,
+        "coverage": None,
+        "notes": [],
+        "data_as_of": None,
+        "computed_at": None,
+    }
+
+
 def _impact(kind: str, key: str, metric: str) -> dict[str, Any]:
     """The answer from the subject's latest snapshot. Before the first refresh the answer is
     "collecting evidence", saying so, never an error."""
@@ -47,40 +85,7 @@ def _impact(kind: str, key: str, metric: str) -> dict[str, Any]:
         (s for s in snapshot_list_for_subject(kind=kind, key=key) if s.metric == metric), None
     )
     if snapshot is None:
-        return {
-            "subject": key,
-            "metric": metric,
-            "status": "collecting_evidence",
-            "reasons": [_("The first report is being computed.")],
-            "evidence_grade": "D",
-            "gates": [],
-            "estimate": None,
-            "event_study": [],
-            "naive": {"before_after": None, "trained_vs_untrained": None},
-            "sample": {
-                "treated_reps": 0,
-                "comparison_reps": 0,
-                "closed_deals": 0,
-                "pre_months": None,
-                "post_months": None,
-                "mde": None,
-            },
-            "money": {
-                "benefit": None,
-                "cost": None,
-                "roi_pct": None,
-                "roi_ci_low": None,
-                "roi_ci_high": None,
-                "p_roi_positive": None,
-                "break_even_effect": None,
-                "currency": Organization.current().home_currency,
-            },
-            "robustness": None,
-            "coverage": None,
-            "notes": [],
-            "data_as_of": None,
-            "computed_at": None,
-        }
+        return _impact_before_first_report(key, metric)
     payload = snapshot.payload
     gate = payload.get("money_gate") or {}
     return {

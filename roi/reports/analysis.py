@@ -90,21 +90,14 @@ def analyse(
     analysis (trained reps and comparisons alike). With `clusters` ({rep: team}) the bootstrap
     resamples teams. A randomised subject with `assigned` ({rep: month their wave started})
     headlines the intention-to-treat effect of assignment; completion is then secondary."""
+    context = _restricted(context, audience)
     panel = context.panel
-    if audience is not None:
-        panel = panel.subset(np.isin(panel.rep_ids, np.fromiter(audience, dtype=np.int64)))
-        context = replace(context, panel=panel)
     outcome = panel.outcome(metric)
     is_itt = subject.is_randomised and assigned is not None
     groups = first_treated_vector(panel, assigned if is_itt and assigned else first_treated)
     est_panel = estimator_panel(panel, outcome, groups)
     sample, baseline = _sample(panel, outcome, groups)
-    options = _EstimateOptions(
-        n_boot=context.n_boot,
-        anticipation=subject.anticipation_months,
-        base_window=RATIO_BASE_MONTHS if metric in RATIO_METRICS else 1,
-        cluster=cluster_rows(panel, clusters),
-    )
+    options = _estimate_options(subject, metric, context, clusters)
     result = _estimate(est_panel, seed=_seed(subject, metric), **options)
     se = result.simple.se if result is not None and result.simple is not None else None
     mde_pct = _mde_into(sample, se=se, baseline=baseline, context=context)
@@ -126,13 +119,12 @@ def analyse(
         sample=sample,
         naive=_naive(est_panel),
         status=verdict.status,
-        grade=evidence_grade(
-            gates_passed=verdict.status == ReportStatus.OK,
-            pre_trend_clean=None if check is None else check.is_clean,
-            pre_periods_checked=check is not None
-            and check.n_pre_periods >= context.gate_settings.min_pre_months,
+        grade=_grade(
+            status=verdict.status,
+            check=check,
+            context=context,
             is_randomised=is_itt and compliance is not None,
-            is_powered=bool(power and power["is_powered"]),
+            power=power,
         ),
         pre_trend=_pre_trend_block(check),
         baseline=baseline,
@@ -143,6 +135,44 @@ def analyse(
         completion_effect=completion_effect,
         compliance=compliance,
         clustered_by="rep" if clusters is None else "team",
+    )
+
+
+def _estimate_options(
+    subject: Subject, metric: str, context: ReportContext, clusters: dict[int, int] | None
+) -> _EstimateOptions:
+    return _EstimateOptions(
+        n_boot=context.n_boot,
+        anticipation=subject.anticipation_months,
+        base_window=RATIO_BASE_MONTHS if metric in RATIO_METRICS else 1,
+        cluster=cluster_rows(context.panel, clusters),
+    )
+
+
+def _restricted(context: ReportContext, audience: set[int] | None) -> ReportContext:
+    """`context` with its panel cut to the reps in `audience` (all of them without one)."""
+    if audience is None:
+        return context
+    panel = context.panel
+    panel = panel.subset(np.isin(panel.rep_ids, np.fromiter(audience, dtype=np.int64)))
+    return replace(context, panel=panel)
+
+
+def _grade(
+    *,
+    status: str,
+    check: PreTrendCheck | None,
+    context: ReportContext,
+    is_randomised: bool,
+    power: dict[str, Any] | None,
+) -> str:
+    return evidence_grade(
+        gates_passed=status == ReportStatus.OK,
+        pre_trend_clean=None if check is None else check.is_clean,
+        pre_periods_checked=check is not None
+        and check.n_pre_periods >= context.gate_settings.min_pre_months,
+        is_randomised=is_randomised,
+        is_powered=bool(power and power["is_powered"]),
     )
 
 

@@ -86,6 +86,51 @@ def evaluation_rollout_create(
     `n_waves` consecutive teams; within a stratum the teams are spread over the waves at random.
     Raises ValidationError for bad input, RolloutAlreadyDrawn when the program has a rollout.
     """
+    teams = list(
+        Team.objects.filter(members__role=Role.REP, members__is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+    _rollout_validate(
+        program=program,
+        first_wave_starts_on=first_wave_starts_on,
+        n_waves=n_waves,
+        wave_spacing_months=wave_spacing_months,
+        prior_months=prior_months,
+        n_teams=len(teams),
+        today=today,
+    )
+    if EvaluationRollout.objects.filter(program=program).exists():
+        raise RolloutAlreadyDrawn
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    prior = team_prior_bookings(teams=teams, before=first_wave_starts_on, months=prior_months)
+    waves = stratified_waves(
+        [(team.pk, prior.get(team.pk, Decimal(0))) for team in teams], n_waves=n_waves, seed=seed
+    )
+    rollout = EvaluationRollout(
+        program=program,
+        seed=seed,
+        first_wave_starts_on=first_wave_starts_on,
+        wave_spacing_months=wave_spacing_months,
+        n_waves=n_waves,
+        prior_months=prior_months,
+        created_by=created_by,
+    )
+    _rollout_record(rollout=rollout, waves=waves, prior=prior)
+    evaluation_waves_assign_due(today=today)
+    return rollout
+
+
+def _rollout_validate(
+    *,
+    program: Program,
+    first_wave_starts_on: dt.date,
+    n_waves: int,
+    wave_spacing_months: int,
+    prior_months: int,
+    n_teams: int,
+    today: dt.date,
+) -> None:
     errors: dict[str, list[str]] = {}
     if not program.is_evaluation:
         errors["program"] = [_("Turn on evaluation mode for this program first.")]
@@ -97,36 +142,25 @@ def evaluation_rollout_create(
         errors["wave_spacing_months"] = [_("Choose from 1 to 12 months.")]
     if not 1 <= prior_months <= 24:
         errors["prior_months"] = [_("Choose from 1 to 24 months.")]
-    teams = list(
-        Team.objects.filter(members__role=Role.REP, members__is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
-    if not errors and len(teams) < n_waves:
+    if not errors and n_teams < n_waves:
         errors["n_waves"] = [
             _("There are %(teams)s teams with reps: choose at most that many waves.")
-            % {"teams": len(teams)}
+            % {"teams": n_teams}
         ]
     if errors:
         raise ValidationError(errors)
-    if EvaluationRollout.objects.filter(program=program).exists():
-        raise RolloutAlreadyDrawn
-    seed = secrets.randbelow(2**31) if seed is None else seed
-    prior = team_prior_bookings(teams=teams, before=first_wave_starts_on, months=prior_months)
-    waves = stratified_waves(
-        [(team.pk, prior.get(team.pk, Decimal(0))) for team in teams], n_waves=n_waves, seed=seed
-    )
+
+
+def _rollout_record(
+    *,
+    rollout: EvaluationRollout,
+    waves: list[tuple[int, int, int]],
+    prior: dict[int, Decimal],
+) -> None:
+    """Save the rollout and its team assignments, or RolloutAlreadyDrawn when another won."""
     try:
         with transaction.atomic():
-            rollout = EvaluationRollout.objects.create(
-                program=program,
-                seed=seed,
-                first_wave_starts_on=first_wave_starts_on,
-                wave_spacing_months=wave_spacing_months,
-                n_waves=n_waves,
-                prior_months=prior_months,
-                created_by=created_by,
-            )
+            rollout.save(force_insert=True)
             EvaluationAssignment.objects.bulk_create(
                 EvaluationAssignment(
                     rollout=rollout,
@@ -134,15 +168,15 @@ def evaluation_rollout_create(
                     stratum=stratum,
                     prior_bookings_per_rep=prior.get(team_id, Decimal(0)),
                     wave=wave,
-                    starts_on=shift_months(first_wave_starts_on, (wave - 1) * wave_spacing_months),
+                    starts_on=shift_months(
+                        rollout.first_wave_starts_on, (wave - 1) * rollout.wave_spacing_months
+                    ),
                 )
                 for team_id, stratum, wave in waves
             )
     except IntegrityError:
         # Another admin drew the same program's rollout a moment earlier.
         raise RolloutAlreadyDrawn from None
-    evaluation_waves_assign_due(today=today)
-    return rollout
 
 
 def stratified_waves(

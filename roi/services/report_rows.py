@@ -145,6 +145,23 @@ def program_rows(
         "plan": _plan_block(program, freeze, plan_changes or []),
         **checks,
     }
+    return _program_report_rows(
+        analyses, money, context, program=program, plan=plan, freeze=freeze, extra=extra
+    )
+
+
+def _program_report_rows(
+    analyses: dict[str, Analysis],
+    money: Money,
+    context: ReportContext,
+    *,
+    program: Program,
+    plan: dict[str, Any],
+    freeze: ProgramPlanFreeze | None,
+    extra: dict[str, Any],
+) -> list[ReportRow]:
+    """One row per metric, the plan's primary metric the headline; the first finding freezes
+    the plan."""
     has_finding = any(a.is_ok for a in analyses.values())
     to_freeze = {"program_id": program.pk, "plan": plan} if freeze is None and has_finding else None
     rows = [
