@@ -1,24 +1,33 @@
-"""{% session_items sessions show_coach %}: session list items, written in Python.
+"""{% session_items sessions show_coach %} and {% week_blocks blocks owner_id %}: the session
+list items and the week grid's blocks, written in Python.
 
-The week calendar and the coach dashboard list dozens of sessions; through an `{% include %}`
-per item, Django's template language spent about half of those pages' time on them. This
-writes the same markup as `coaching/_session_item.html` did, every value escaped, the dates in
-the viewer's zone and language, with the same translated strings.
+The week calendar and the coach dashboard list dozens of sessions (the calendar each one twice:
+on the grid and in the day list); through an `{% include %}` per item, or a template loop with a
+dozen lookups per block, Django's template language spent most of those pages' time on them.
+This writes the same markup the templates did (`coaching/_session_item.html`, the grid loop of
+`coaching/calendar.html`), every value escaped, the dates in the viewer's zone and language,
+with the same translated strings. Labels come from core.display.choice_label (get_FOO_display()
+translates every choice on each call) and the session links from one reverse() per list
+(core.links).
 """
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django import template
-from django.urls import reverse
-from django.utils.formats import date_format, localize, time_format
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from coaching.models import CoachingSession, SessionStatus
-from core.display import localtime_or_stored
+from coaching.calendar_grid import Block
+from coaching.models import CoachingSession, SessionKind, SessionStatus
+from core.display import choice_label, localtime_or_stored
+from core.links import link_by_id
 
 register = template.Library()
+
+_CANCELLED = mark_safe(' class="cancelled-text"')  # a constant, no input
 
 BADGES = {
     SessionStatus.SCHEDULED: "info",
@@ -27,32 +36,54 @@ BADGES = {
 }
 
 
-def session_item(session: CoachingSession, *, show_coach: bool) -> SafeString:
+class _ItemText:
+    """What every item of one list shares, worked out once per list: the translated phrases,
+    the link pattern, and each day's label (a week holds many sessions on few days)."""
+
+    def __init__(self) -> None:
+        self.url = link_by_id("coaching:session_detail")
+        self.with_coach = gettext("with coach %(name)s")
+        self.with_rep = gettext("with %(name)s")
+        self.score = gettext("score %(score)s")
+        self._days: dict[dt.date, str] = {}
+
+    def day(self, moment: dt.datetime) -> str:
+        key = moment.date()
+        if key not in self._days:
+            self._days[key] = date_format(moment, "D j M")
+        return self._days[key]
+
+
+def session_item(
+    session: CoachingSession, *, show_coach: bool, text: _ItemText | None = None
+) -> SafeString:
+    text = text or _ItemText()
     # An extreme stored time (year 1 or 9999) cannot move to the viewer's zone; show it as stored
     # instead of answering 500, as the templates' |date filter does (core/display.py).
     start, end = localtime_or_stored(session.start), localtime_or_stored(session.end)
     if show_coach:
-        sub = gettext("with coach %(name)s") % {"name": session.coach.full_name}
+        sub = text.with_coach % {"name": session.coach.full_name}
     else:
-        sub = gettext("with %(name)s") % {"name": session.rep.full_name}
+        sub = text.with_rep % {"name": session.rep.full_name}
     if session.deal_id is not None and session.deal is not None:
         sub += f" · {session.deal.name}"
     scorecard = getattr(session, "scorecard", None)
     if scorecard is not None:
-        sub += " · " + gettext("score %(score)s") % {"score": localize(scorecard.overall)}
+        sub += " · " + text.score % {"score": localize(scorecard.overall)}
     return format_html(
         '<li>\n  <span class="session-when"><span class="day">{}</span>'
         '<span class="time">{}–{}</span></span>\n  <span class="session-what">\n'
         '    <a href="{}"{}>{}</a>\n    <span class="badge {}">{}</span>\n'
         '    <span class="cell-sub">{}</span>\n  </span>\n</li>',
-        date_format(start, "D j M"),
-        time_format(start, "H:i"),
-        time_format(end, "H:i"),
-        reverse("coaching:session_detail", args=[session.pk]),
-        format_html(' class="cancelled-text"') if session.status == SessionStatus.CANCELLED else "",
-        session.get_kind_display(),
+        text.day(start),
+        # "H:i" in every language: hours and minutes, two digits each.
+        f"{start:%H:%M}",
+        f"{end:%H:%M}",
+        text.url(session.pk),
+        _CANCELLED if session.status == SessionStatus.CANCELLED else "",
+        choice_label(SessionKind, session.kind),
         BADGES.get(SessionStatus(session.status), "bad"),
-        session.get_status_display(),
+        choice_label(SessionStatus, session.status),
         sub,
     )
 
@@ -63,6 +94,7 @@ def session_items(
 ) -> SafeString:
     """List items for `sessions`; with `owner_id`, the coach is named on the sessions where the
     owner is not the coach (the calendar of someone who is coach in some, rep in others)."""
+    text = _ItemText()
     return format_html_join(
         "\n",
         "{}",
@@ -72,8 +104,41 @@ def session_items(
                     session,
                     show_coach=show_coach
                     or (owner_id is not None and session.coach_id != owner_id),
+                    text=text,
                 ),
             )
             for session in sessions
         ),
+    )
+
+
+def _week_block(block: Block[CoachingSession], *, owner_id: int, url: str) -> SafeString:
+    session = block.session
+    other = session.rep if session.coach_id == owner_id else session.coach
+    what = choice_label(SessionKind, session.kind)
+    if session.status != SessionStatus.SCHEDULED:
+        what += " · " + choice_label(SessionStatus, session.status)
+    return format_html(
+        '<a class="block {} c-{} r-{} rs-{}" href="{}">\n'
+        "    <strong>{} {}</strong>\n    <span>{}</span>\n  </a>",
+        session.status,
+        block.column,
+        block.row,
+        block.span,
+        url,
+        f"{localtime_or_stored(session.start):%H:%M}",
+        other.full_name,
+        what,
+    )
+
+
+@register.simple_tag
+def week_blocks(blocks: Iterable[Block[CoachingSession]], owner_id: int) -> SafeString:
+    """The week grid's session blocks: each links to the session and names the other person
+    (the rep where the owner coaches, else the coach)."""
+    url = link_by_id("coaching:session_detail")
+    return format_html_join(
+        "\n  ",
+        "{}",
+        ((_week_block(block, owner_id=owner_id, url=url(block.session.pk)),) for block in blocks),
     )

@@ -2,6 +2,7 @@
 counts for the calendar, the dashboard and a rep's history."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.core import mail
@@ -729,3 +730,36 @@ def test_session_items_name_the_other_person_escaped_in_the_viewers_language(cas
     assert f"mit Coach {cast.other_coach.full_name}" in page
     assert 'class="cancelled-text">' in page and '<span class="badge bad">' in page
     assert '<span class="badge ok">Abgeschlossen</span>' in page
+
+
+def test_week_blocks_name_the_other_person_escaped_with_kind_and_status(cast, client):
+    """The grid's blocks are written in Python (coaching/templatetags/session_items.py)."""
+    cast.rep.full_name = "Remy <b>Rep</b>"
+    cast.rep.save()
+    monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    start = dt.datetime.combine(monday, dt.time(9), tzinfo=dt.UTC)
+    mine = SessionFactory(
+        coach=cast.coach, rep=cast.rep, start=start, end=start + H, kind="role_play"
+    )
+    SessionFactory(
+        coach=cast.other_coach,
+        rep=cast.coach,
+        start=start + 2 * H,
+        end=start + 3 * H,
+        status="cancelled",
+        cancelled_at=timezone.now(),
+    )
+    cast.coach.language = "de"
+    cast.coach.save()
+    client.force_login(cast.coach)
+
+    with translation.override(None):
+        page = client.get("/coaching/calendar/").content.decode()
+
+    local = timezone.localtime(start, zoneinfo.ZoneInfo(cast.coach.time_zone))
+    assert (
+        f'href="/coaching/sessions/{mine.pk}/">\n    <strong>{local:%H:%M} '
+        "Remy &lt;b&gt;Rep&lt;/b&gt;</strong>\n    <span>Rollenspiel</span>" in page
+    )
+    assert f"<strong>{local + 2 * H:%H:%M} {cast.other_coach.full_name}</strong>" in page
+    assert "· Abgesagt</span>" in page

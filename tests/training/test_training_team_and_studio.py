@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import UserFactory
 from tests.training.factories import (
@@ -443,3 +443,26 @@ def test_progress_rows_survive_only_for_kept_lessons(cast, client):
     client.post(f"/learn/studio/lessons/{lesson.pk}/delete/")
 
     assert not LessonProgress.objects.exists()
+
+
+def test_team_progress_rows_escape_and_speak_the_managers_language(cast, client):
+    """The rows are written in Python (training/templatetags/team_rows.py): names and titles
+    escaped, phrases and dates in the viewer's language, the program's course count."""
+    cast.rep.full_name = "Remy <b>Rep</b>"
+    cast.rep.save()
+    courses = [CourseFactory(title=f"C{n}") for n in range(2)]
+    program = program_with(*courses, title="Sell & Grow")
+    AssignmentFactory(assignee=cast.rep, course=None, program=program, due_date=dt.date(2031, 3, 4))
+    CompletionFactory(user=cast.rep, course=courses[0])
+    cast.manager.language = "de"
+    cast.manager.save()
+    client.force_login(cast.manager)
+
+    with translation.override(None):  # the middleware activates German for the thread
+        body = client.get("/learn/team/").content.decode()
+
+    assert ">Remy &lt;b&gt;Rep&lt;/b&gt;</a>" in body
+    assert '<span class="cell-main">Sell &amp; Grow</span>' in body
+    assert '<span class="badge kind">Programm</span> 1/2 Kurse</span>' in body
+    assert '<td data-label="Fällig">4. März 2031</td>' in body
+    assert 'aria-label="Sell &amp; Grow bei Remy &lt;b&gt;Rep&lt;/b&gt; entfernen">' in body
