@@ -173,6 +173,10 @@ def test_api_answers_leaders_with_intervals_and_refuses_managers(cast, client_fo
     assert data["groups"][0]["tool_spend_per_rep_month"] == pytest.approx(500.0)
     assert data["stages"][0]["days"]["value"] == 10
     assert manager.status_code == 403
+    assert client_for("leader").get(API, {"team": 999999}).status_code == 404
+    one_team = client_for("leader").get(API, {"team": TeamFactory(name="Team B").pk}).json()
+    assert one_team["team_id"] and len(one_team["groups"]) == 4
+    assert all(g["rep_id"] for g in one_team["groups"])
 
 
 def test_csv_exports_the_tables_the_page_shows(cast, client):
