@@ -219,6 +219,12 @@ MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
 
+# SCORM packages (docs/content-standards.md): the zip as uploaded, its files unpacked, and how
+# many files it may hold. Their files go to the default storage above, under scorm/<key>/.
+SCORM_MAX_PACKAGE_BYTES = env_int("SCORM_MAX_PACKAGE_BYTES", 500 * 1024 * 1024)
+SCORM_MAX_UNPACKED_BYTES = env_int("SCORM_MAX_UNPACKED_BYTES", 2 * 1024 * 1024 * 1024)
+SCORM_MAX_FILES = env_int("SCORM_MAX_FILES", 20_000)
+
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:

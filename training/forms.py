@@ -98,12 +98,14 @@ _LESSON_FIELDS: dict[str, list[str]] = {
     ],
     LessonKind.VIDEO: ["title", "minutes", "status", "video_url", "body"],
     LessonKind.QUIZ: ["title", "minutes", "status", "pass_mark_pct", "max_attempts", "body"],
+    LessonKind.SCORM: ["title", "minutes", "status", "body"],
 }
 _BODY_LABELS: dict[str, Any] = {
     LessonKind.METHOD: _("Lesson (Markdown)"),
     LessonKind.STORY: _("Context (Markdown, optional)"),
     LessonKind.VIDEO: _("Notes under the video (Markdown, optional)"),
     LessonKind.QUIZ: _("Introduction (Markdown, optional)"),
+    LessonKind.SCORM: _("Introduction (Markdown, optional)"),
 }
 _MARKDOWN_FIELDS = ("body", "story_what_happened", "story_what_we_learned")
 
@@ -138,6 +140,14 @@ def lesson_form_class(kind: str) -> type[forms.ModelForm[Lesson]]:
                 self.fields["video_url"].help_text = _("A link to YouTube, Vimeo, Loom or Wistia.")
 
     return LessonForm
+
+
+class ScormUploadForm(forms.Form):
+    package = forms.FileField(
+        label=_("SCORM package (zip)"),
+        help_text=_("SCORM 1.2 or 2004, as exported by Articulate, Lectora, iSpring and others."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )
 
 
 class QuestionForm(forms.Form):

@@ -44,6 +44,7 @@ urlpatterns = [
         studio.lesson_new,
         name="studio_lesson_new",
     ),
+    path("studio/courses/<slug:slug>/scorm/", studio.scorm_import_view, name="studio_scorm_import"),
     path("studio/lessons/<int:pk>/", studio.lesson_edit, name="studio_lesson"),
     path("studio/lessons/<int:pk>/move/", studio.lesson_move_view, name="studio_lesson_move"),
     path("studio/lessons/<int:pk>/delete/", studio.lesson_delete_view, name="studio_lesson_delete"),

@@ -595,6 +595,11 @@ MATRIX: dict[str, Row] = {
         "/learn/studio/courses/{course}/lessons/new/method/",
         (302, 404, 404, 404, 200, 200, 404, 200),
     ),
+    "training:studio_scorm_import": (
+        "POST",
+        "/learn/studio/courses/{course}/scorm/",
+        (302, 404, 404, 404, 400, 400, 404, 400),
+    ),
     "training:studio_preview": (
         "POST",
         "/learn/studio/preview/",

@@ -23,6 +23,8 @@ from training.models.content import (
     LessonQuerySet,
     Question,
     QuestionKind,
+    ScormPackage,
+    ScormVersion,
     StoryOutcome,
 )
 from training.models.learning import (
@@ -34,7 +36,9 @@ from training.models.learning import (
     QuizAttempt,
     RetakeGrant,
     RetakeRequest,
+    ScormAttempt,
     new_certificate_code,
+    new_commit_token,
 )
 
 __all__ = [
@@ -59,6 +63,10 @@ __all__ = [
     "QuizAttempt",
     "RetakeGrant",
     "RetakeRequest",
+    "ScormAttempt",
+    "ScormPackage",
+    "ScormVersion",
     "StoryOutcome",
     "new_certificate_code",
+    "new_commit_token",
 ]

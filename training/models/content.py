@@ -1,4 +1,7 @@
-"""What a course is made of: lessons (text, video, stories), quiz questions and choices."""
+"""What a course is made of: lessons (text, video, stories, SCORM), quiz questions and choices,
+imported SCORM packages."""
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -14,11 +17,49 @@ class LessonKind(models.TextChoices):
     STORY = "story", _("Story")
     VIDEO = "video", _("Video")
     QUIZ = "quiz", _("Quiz")
+    SCORM = "scorm", _("SCORM module")
 
 
 class StoryOutcome(models.TextChoices):
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
+
+
+class ScormVersion(models.TextChoices):
+    SCORM_12 = "1.2", _("SCORM 1.2")
+    SCORM_2004 = "2004", _("SCORM 2004")
+
+
+class ScormPackage(TimeStampedModel):
+    """An imported SCORM zip: its files live in the default storage under `scorm/<key>/`; each
+    launchable item of its manifest became a lesson of kind `scorm` pointing here."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="scorm_packages")
+    # The storage folder; random so that a re-import never overwrites files in use.
+    key = models.UUIDField(_("storage key"), default=uuid.uuid4, unique=True, editable=False)
+    version = models.CharField(_("SCORM version"), max_length=4, choices=ScormVersion.choices)
+    title = models.CharField(_("title"), max_length=200)
+    manifest_identifier = models.CharField(_("manifest identifier"), max_length=200, blank=True)
+    file_count = models.PositiveIntegerField(_("files"))
+    size_bytes = models.PositiveBigIntegerField(_("unpacked size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("SCORM package")
+        verbose_name_plural = _("SCORM packages")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(version__in=ScormVersion.values), name="training_scorm_version_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def storage_name(self, path: str) -> str:
+        return f"scorm/{self.key}/{path}"
 
 
 class LessonQuerySet(models.QuerySet["Lesson"]):
@@ -56,6 +97,14 @@ class Lesson(TimeStampedModel):
 
     video_url = models.URLField(_("video link"), max_length=500, blank=True)
 
+    scorm_package = models.ForeignKey(
+        ScormPackage, null=True, blank=True, on_delete=models.RESTRICT, related_name="lessons"
+    )
+    # The item's launch file inside the package, with the manifest's parameters ("a/b.html?x=1").
+    scorm_launch = models.CharField(_("launch file"), max_length=1000, blank=True)
+    # The manifest item's identifier, reported to the SCO as cmi.core.lesson_id / cmi.launch_data.
+    scorm_item = models.CharField(_("manifest item"), max_length=200, blank=True)
+
     pass_mark_pct = models.PositiveSmallIntegerField(_("pass mark (%)"), default=80)
     max_attempts = models.PositiveSmallIntegerField(_("attempt limit"), default=3)
 
@@ -83,6 +132,12 @@ class Lesson(TimeStampedModel):
                 | (~Q(kind=LessonKind.STORY) & Q(story_outcome="")),
                 name="training_lesson_story_outcome",
             ),
+            # A SCORM lesson launches a file of a package; no other kind has one.
+            models.CheckConstraint(
+                condition=(Q(kind="scorm") & Q(scorm_package__isnull=False) & ~Q(scorm_launch=""))
+                | (~Q(kind="scorm") & Q(scorm_package__isnull=True) & Q(scorm_launch="")),
+                name="training_lesson_scorm_launch",
+            ),
             models.CheckConstraint(
                 condition=Q(pass_mark_pct__gte=1) & Q(pass_mark_pct__lte=100),
                 name="training_lesson_pass_mark_range",
@@ -98,6 +153,10 @@ class Lesson(TimeStampedModel):
     @property
     def is_quiz(self) -> bool:
         return self.kind == LessonKind.QUIZ
+
+    @property
+    def is_scorm(self) -> bool:
+        return self.kind == LessonKind.SCORM
 
 
 class QuestionKind(models.TextChoices):

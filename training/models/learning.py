@@ -261,3 +261,54 @@ class RetakeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.lesson}"
+
+
+def new_commit_token() -> str:
+    # The commit URL carries it: a page elsewhere cannot guess it, so the endpoint needs no
+    # CSRF header (scorm-again's last commit may go out as a beacon, which cannot send one).
+    return secrets.token_urlsafe(24)
+
+
+class ScormAttempt(TimeStampedModel):
+    """One attempt of a learner at a SCORM lesson: the run-time data the SCO last committed.
+
+    An attempt stays open while the SCO exits with "suspend" (or not at all); a launch after a
+    normal exit starts attempt number + 1. `total_seconds` adds up the sessions that ended."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scorm_attempts"
+    )
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="scorm_attempts")
+    number = models.PositiveSmallIntegerField(_("attempt"), default=1)
+    commit_token = models.CharField(max_length=40, unique=True, default=new_commit_token)
+    # The whole `cmi` object of the last commit, in scorm-again's JSON form, for resuming.
+    cmi = models.JSONField(_("run-time data"), default=dict)
+    location = models.CharField(_("bookmark"), max_length=1000, blank=True)
+    suspend_data = models.TextField(_("suspend data"), blank=True)
+    completion_status = models.CharField(_("completion status"), max_length=16, blank=True)
+    success_status = models.CharField(_("success status"), max_length=16, blank=True)
+    score = models.DecimalField(
+        _("score (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    session_seconds = models.PositiveIntegerField(_("this session (s)"), default=0)
+    total_seconds = models.PositiveIntegerField(_("time spent (s)"), default=0)
+    exit = models.CharField(_("exit"), max_length=16, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "lesson", "number"]
+        verbose_name = _("SCORM attempt")
+        verbose_name_plural = _("SCORM attempts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson", "number"], name="training_scorm_attempt_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                name="training_scorm_attempt_score_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.lesson} #{self.number}"

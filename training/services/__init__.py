@@ -58,8 +58,21 @@ from training.services.retakes import (
     retake_grant,
     retake_request_create,
 )
+from training.services.scorm_import import ScormImport, scorm_package_import
+from training.services.scorm_runtime import (
+    CommitResult,
+    scorm_attempt_open,
+    scorm_commit,
+    scorm_initial_cmi,
+)
 
 __all__ = [
+    "CommitResult",
+    "ScormImport",
+    "scorm_attempt_open",
+    "scorm_commit",
+    "scorm_initial_cmi",
+    "scorm_package_import",
     "may_grant_retake",
     "retake_grant",
     "retake_request_create",

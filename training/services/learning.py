@@ -27,6 +27,7 @@ from training.models import (
     Question,
     QuestionKind,
     QuizAttempt,
+    ScormAttempt,
 )
 from training.selectors.retakes import quiz_attempt_limit
 
@@ -55,6 +56,8 @@ def lesson_complete(*, user: User, lesson: Lesson) -> Completion | None:
     the last lesson of the course. Quizzes are completed by passing them, not by this."""
     if lesson.kind == LessonKind.QUIZ:
         raise _refuse("lesson", _("Pass the quiz to complete it."), "quiz")
+    if lesson.kind == LessonKind.SCORM:
+        raise _refuse("lesson", _("This module completes when you finish it."), "scorm")
     with transaction.atomic():
         now = timezone.now()
         _progress_mark_done(user=user, lesson=lesson, at=now)
@@ -205,6 +208,24 @@ def _attempt_create(
     )
 
 
+def _best_scores(*, user: User, course: Course) -> list[Decimal]:
+    """The best score of each published quiz and scored SCORM lesson of the course."""
+    published = {"lesson__course": course, "lesson__status": PublishStatus.PUBLISHED}
+    quizzes = (
+        QuizAttempt.objects.filter(user=user, lesson__kind=LessonKind.QUIZ, **published)
+        .values("lesson_id")
+        .annotate(best=Max("score"))
+        .values_list("best", flat=True)
+    )
+    modules = (
+        ScormAttempt.objects.filter(user=user, score__isnull=False, **published)
+        .values("lesson_id")
+        .annotate(best=Max("score"))
+        .values_list("best", flat=True)
+    )
+    return [*quizzes, *modules]
+
+
 def _course_complete_if_done(*, user: User, course: Course, at: dt.datetime) -> Completion | None:
     """Write the course completion when every published lesson is done. Returns it only when
     this call created it, so events go out once."""
@@ -218,17 +239,7 @@ def _course_complete_if_done(*, user: User, course: Course, at: dt.datetime) -> 
     )
     if done != lesson_ids:
         return None
-    best_scores = list(
-        QuizAttempt.objects.filter(
-            user=user,
-            lesson__course=course,
-            lesson__status=PublishStatus.PUBLISHED,
-            lesson__kind=LessonKind.QUIZ,
-        )
-        .values("lesson_id")
-        .annotate(best=Max("score"))
-        .values_list("best", flat=True)
-    )
+    best_scores = _best_scores(user=user, course=course)
     score = (
         (sum(best_scores, Decimal(0)) / len(best_scores)).quantize(CENT) if best_scores else None
     )

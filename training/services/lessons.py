@@ -52,6 +52,9 @@ LESSON_FIELDS = (
     "video_url",
     "pass_mark_pct",
     "max_attempts",
+    "scorm_package",
+    "scorm_launch",
+    "scorm_item",
 )
 # Fields that only mean something for one kind of lesson; blanked for the others.
 _KIND_FIELDS: dict[str, dict[str, Any]] = {
@@ -64,6 +67,7 @@ _KIND_FIELDS: dict[str, dict[str, Any]] = {
         "story_what_we_learned": "",
     },
     LessonKind.VIDEO: {"video_url": ""},
+    LessonKind.SCORM: {"scorm_package": None, "scorm_launch": "", "scorm_item": ""},
 }
 
 
@@ -85,6 +89,10 @@ def _lesson_validate_kind(lesson: Lesson) -> None:
             errors["story_what_we_learned"] = [_("Say what we learned.")]
     if lesson.kind == LessonKind.VIDEO and video_embed_parse(lesson.video_url) is None:
         errors["video_url"] = [_("Link a video on %(hosts)s.") % {"hosts": ", ".join(VIDEO_HOSTS)}]
+    if lesson.kind == LessonKind.SCORM and (
+        lesson.scorm_package is None or not lesson.scorm_launch
+    ):
+        errors["kind"] = [_("A SCORM lesson is made by importing a SCORM package.")]
     if lesson.kind == LessonKind.METHOD and not lesson.body.strip():
         errors["body"] = [_("Write the lesson.")]
     if errors:

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -26,6 +27,7 @@ from training.forms import (
     ProgramCourseAddForm,
     ProgramForm,
     QuestionForm,
+    ScormUploadForm,
     lesson_form_class,
 )
 from training.models import Course, LessonKind, Program
@@ -46,6 +48,7 @@ from training.services import (
     question_delete,
     question_move,
     question_update,
+    scorm_package_import,
 )
 
 
@@ -95,6 +98,27 @@ def _form_page(
     )
 
 
+def _course_page(
+    request: AuthenticatedRequest,
+    course: Course,
+    *,
+    form: CourseForm,
+    scorm_form: ScormUploadForm,
+    status: int = 200,
+) -> HttpResponse:
+    course.refresh_from_db()
+    lessons = list(course.lessons.annotate(question_count=Count("questions")).order_by("position"))
+    kinds = [(value, label) for value, label in LessonKind.choices if value != LessonKind.SCORM]
+    context = {
+        "course": course,
+        "form": form,
+        "scorm_form": scorm_form,
+        "lessons": lessons,
+        "kinds": kinds,
+    }
+    return render(request, "training/studio/course.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
@@ -108,22 +132,44 @@ def course_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
         else:
             _saved(request)
             return redirect("training:studio_course", slug=course.slug)
-    course.refresh_from_db()
-    lessons = list(course.lessons.annotate(question_count=Count("questions")).order_by("position"))
-    return render(
-        request,
-        "training/studio/course.html",
-        {"course": course, "form": form, "lessons": lessons, "kinds": LessonKind.choices},
-        status=400 if request.method == "POST" else 200,
-    )
+    status = 400 if request.method == "POST" else 200
+    return _course_page(request, course, form=form, scorm_form=ScormUploadForm(), status=status)
+
+
+@login_required
+@require_POST
+def scorm_import_view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    course = course_get_for_editor(user=request.user, slug=slug)
+    scorm_form = ScormUploadForm(request.POST, request.FILES)
+    if scorm_form.is_valid():
+        upload = scorm_form.cleaned_data["package"]
+        try:
+            result = scorm_package_import(
+                course=course, upload=upload, size=upload.size, actor=request.user
+            )
+        except ValidationError as exc:
+            form_add_service_errors(scorm_form, exc)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "Imported %(title)s: %(n)d lesson.",
+                    "Imported %(title)s: %(n)d lessons.",
+                    len(result.lessons),
+                )
+                % {"title": result.package.title, "n": len(result.lessons)},
+            )
+            return redirect("training:studio_course", slug=course.slug)
+    form = CourseForm(instance=course)
+    return _course_page(request, course, form=form, scorm_form=scorm_form, status=400)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def lesson_new(request: AuthenticatedRequest, slug: str, kind: str) -> HttpResponse:
     course = course_get_for_editor(user=request.user, slug=slug)
-    if kind not in LessonKind.values:
-        raise Http404("No such kind of lesson")
+    if kind not in LessonKind.values or kind == LessonKind.SCORM:
+        raise Http404("No such kind of lesson")  # SCORM lessons come from importing a package
     form = lesson_form_class(kind)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
