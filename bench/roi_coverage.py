@@ -49,63 +49,18 @@ import django
 
 django.setup()
 
-from roi.data_checks import WINSOR_PERCENTILE, money_checks  # noqa: E402
+from roi.data_checks import money_checks  # noqa: E402
 from roi.estimators.multiple import FDR_LEVEL, benjamini_hochberg, two_sided_p  # noqa: E402
 from roi.estimators.simulate import (  # noqa: E402
-    SalesScenario,
     _true_simple_att,
-    effect_path,
     simulate_sales,
 )
 from roi.evidence import GateSettings  # noqa: E402
 from roi.models import Metric  # noqa: E402
-from roi.months import month_from_number  # noqa: E402
-from roi.panel import PanelWindow, RepMonthPanel  # noqa: E402
+from roi.panel import RepMonthPanel  # noqa: E402
 from roi.reports import ReportContext, Subject, analyse, is_team_rollout  # noqa: E402
-
-FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-
-
-def panel_of(
-    bookings: FloatArray,
-    active: np.ndarray[Any, Any],
-    months: np.ndarray[Any, Any],
-    unconverted: FloatArray | None = None,
-) -> RepMonthPanel:
-    """One won deal per active rep-month carrying its bookings (in currency units), capped for
-    the robustness check at the 99th percentile of those deals as roi.panel's queries do."""
-    n, m = bookings.shape
-    zeros = np.zeros((n, m))
-    won = np.where(active, 1.0, 0.0)
-    value = np.where(active, np.nan_to_num(bookings), 0.0) * 1000.0
-    converted = active & ~(unconverted > 0 if unconverted is not None else zeros > 0)
-    cap = float(np.percentile(value[converted], WINSOR_PERCENTILE)) if converted.any() else None
-    excess = np.where(converted, np.maximum(value - (cap or 0.0), 0.0), 0.0)
-    return RepMonthPanel(
-        window=PanelWindow(
-            first=month_from_number(int(months[0])), last=month_from_number(int(months[-1]))
-        ),
-        rep_ids=np.arange(1, n + 1, dtype=np.int64),
-        active=active.astype(bool),
-        won_count=won,
-        lost_count=zeros.copy(),
-        won_value=value,
-        lost_value=zeros.copy(),
-        won_cycle_days=won * 30.0,
-        new_deals=won.copy(),
-        deadline_yes=zeros.copy(),
-        deadline_known=zeros.copy(),
-        buyer_yes=zeros.copy(),
-        buyer_known=zeros.copy(),
-        qualified_yes=zeros.copy(),
-        qualified_known=zeros.copy(),
-        due=zeros.copy(),
-        slipped=zeros.copy(),
-        unconverted_won=unconverted if unconverted is not None else zeros.copy(),
-        unconverted_lost=zeros.copy(),
-        won_excess=excess if cap is not None else None,
-        winsor_cap=cap,
-    )
+from tests.roi.simulated_panel import BASE, panel_of  # noqa: E402
+from tests.roi.simulated_panel import team_rollout as simulated_team_rollout  # noqa: E402
 
 
 def context_of(panel: RepMonthPanel, n_boot: int) -> ReportContext:
@@ -185,9 +140,6 @@ def _run(
     )
 
 
-BASE = SalesScenario(n_reps=120, n_months=24, noise_sd=10.0)
-
-
 def _first(sales: Any) -> dict[int, int]:
     return {int(r): int(m) for r, m in zip(sales.rep_ids, sales.training_month, strict=True) if m}
 
@@ -222,8 +174,8 @@ def unconverted_currency(seed: int, n_boot: int) -> list[Draw]:
     rng = np.random.default_rng(seed + 7)
     year = (np.arange(s.months.size) >= 12)[None, :]
     lost = (rng.random(s.bookings.shape) < 0.2) & year & s.active
-    bookings = np.where(lost, 0.0, s.bookings)  # no rate: counted, valued nowhere
-    panel = panel_of(bookings, s.active, s.months, unconverted=lost.astype(float))
+    # no rate: counted, valued nowhere
+    panel = panel_of(s.bookings, s.active, s.months, unconverted=lost.astype(float))
     return [_run(panel, _first(s), s.true_simple_att * 1000, n_boot, seed)]
 
 
@@ -248,24 +200,17 @@ def one_big_deal(seed: int, n_boot: int) -> list[Draw]:
 
 
 def team_rollout(seed: int, n_boot: int) -> list[Draw]:
-    n_teams, size = 24, 10
-    scenario = replace(BASE, n_reps=n_teams * size, effect=0.0)
-    s = simulate_sales(scenario, seed=seed)
-    rng = np.random.default_rng(seed + 11)
-    team = np.repeat(np.arange(n_teams), size)
-    cohorts = s.months[0] + 6 + 3 * np.arange(6)
-    team_month = np.where(rng.random(n_teams) < 0.3, 0, rng.choice(cohorts, n_teams))
-    training = team_month[team]
-    e = s.months[None, :] - training[:, None]
-    effect = np.where(training[:, None] > 0, effect_path(replace(BASE), e), 0.0)
-    shocks = rng.normal(0.0, 6.0, (n_teams, s.months.size))[team]
-    bookings = s.bookings + effect + shocks
-    truth = _true_simple_att(training, s.months, effect, s.active) * 1000
-    first = {i + 1: int(m) for i, m in enumerate(training) if m}
-    clusters = {i + 1: int(t) for i, t in enumerate(team)}
-    assert is_team_rollout(first, clusters)
+    rollout = simulated_team_rollout(seed)
+    assert is_team_rollout(rollout.first_treated, rollout.clusters)
     return [
-        _run(panel_of(bookings, s.active, s.months), first, truth, n_boot, seed, clusters=clusters)
+        _run(
+            rollout.panel,
+            rollout.first_treated,
+            rollout.truth,
+            n_boot,
+            seed,
+            clusters=rollout.clusters,
+        )
     ]
 
 

@@ -24,8 +24,9 @@ Because the better reps train first and bookings grow over time, the naive figur
 before, trained vs untrained) overstate the lift; the staggered comparison recovers it.
 
 Honest "not yet" answers sit beside it: "Sales foundations" (training.demo; its plan expects a
-5% win-rate lift, far below what 40 field reps can detect), "Negotiation essentials" (12 reps,
-imported from the previous LMS: "12 of 20 trained reps") and the kinds of coaching.
+5% win-rate lift, far below what 40 field reps can detect: shown with grade C and the design
+check), "Negotiation essentials" (12 reps, imported from the previous LMS: "12 of 20 trained
+reps") and the kinds of coaching.
 
 Idempotent: people by email, deals by external id, programs and courses by slug; the snapshots
 are recomputed.

@@ -8,6 +8,7 @@ the latest reports cover (their stored data coverage, one query).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,13 +237,21 @@ def _month_columns() -> list[Column]:
     ]
 
 
+def _known(value: float) -> float | None:
+    """None (shown as unknown) for a value that cannot be known, such as bookings when no deal
+    converts."""
+    return value if math.isfinite(value) else None
+
+
 def _share(numerator: float, denominator: float) -> float | None:
     return 100.0 * numerator / denominator if denominator else None
 
 
 def observed_bookings(panel: RepMonthPanel) -> np.ndarray[Any, Any]:
-    """Bookings in the observed rep-months (deals without a rate at an average win, not 0)."""
-    return np.where(panel.active, np.nan_to_num(panel.bookings()), 0.0)
+    """Bookings in the observed rep-months for display: a deal without a rate counts at an
+    average converted win (of the rep that month, else over the window), never as 0. NaN only
+    when no deal in the panel converts (shown as unknown, not 0)."""
+    return np.where(panel.active, panel.bookings(fill_unknown=True), 0.0)
 
 
 def months_table(panel: RepMonthPanel, rows: np.ndarray[Any, Any], *, slug: str) -> Table:
@@ -266,7 +275,7 @@ def months_table(panel: RepMonthPanel, rows: np.ndarray[Any, Any], *, slug: str)
                 "reps": int(active.sum()),
                 "won": int(won),
                 "lost": int(lost),
-                "bookings": total(bookings),
+                "bookings": _known(total(bookings)),
                 "win_rate": _share(won, won + lost),
                 "cycle_days": total(panel.won_cycle_days) / won if won else None,
                 "slip_rate": _share(total(panel.slipped), total(panel.due)),
@@ -368,7 +377,7 @@ def team_page_build(*, team: Team) -> TeamPage:
                 "programs": ", ".join(
                     f"{p.title} ({when:%Y-%m})" for p, when in completions.get(rep.pk, [])
                 ),
-                "bookings_per_month": bookings / active_months if active_months else None,
+                "bookings_per_month": _known(bookings / active_months) if active_months else None,
                 "win_rate": _share(won, closed),
             }
         )

@@ -66,16 +66,18 @@ class RepMonthPanel:
         return int((self.unconverted_won + self.unconverted_lost)[self.active].sum())
 
     def unconverted_won_share(self) -> float | None:
-        """The share of the won deals (observed months) that have no exchange rate: the share of
-        bookings value that is not known, each such deal valued at an average converted win."""
+        """The share of the won deals (observed months) that have no exchange rate: the best
+        estimate of the share of bookings value that is not known."""
         won = float(self.won_count[self.active].sum())
         return float(self.unconverted_won[self.active].sum()) / won if won else None
 
-    def bookings(self, *, winsorised: bool = False) -> FloatArray:
+    def bookings(self, *, winsorised: bool = False, fill_unknown: bool = False) -> FloatArray:
         """Won value per rep-month in the home currency. A won deal without an exchange rate is
-        not 0: it counts at the average converted win of the same rep that month, else of that
-        rep over the window, else of everyone (NaN when nothing converts). `winsorised`: each
-        deal capped at `winsor_cap` (the robustness check)."""
+        not 0: beside converted wins of the same rep and month it counts at their average; a
+        rep-month whose wins all lack a rate is missing (NaN), since nothing in that month tells
+        its value. `fill_unknown` (for display, not for estimates): such a month counts each
+        of its wins at the rep's average converted win over the window, else everyone's.
+        `winsorised`: each deal capped at `winsor_cap` (the robustness check)."""
         value = self.won_value
         if winsorised:
             if self.won_excess is None:
@@ -85,12 +87,13 @@ class RepMonthPanel:
         if not unknown.any():
             return value.copy()
         converted = self.won_count - unknown
-        everyone = _ratio(np.array([value.sum()]), np.array([converted.sum()]))[0]
-        rep = _ratio(value.sum(axis=1), converted.sum(axis=1))
-        rep = np.where(np.isfinite(rep), rep, everyone)
         month = _ratio(value, converted)
-        average = np.where(np.isfinite(month), month, rep[:, None])
-        return value + np.where(unknown > 0, unknown * average, 0.0)
+        if fill_unknown:
+            everyone = _ratio(np.array([value.sum()]), np.array([converted.sum()]))[0]
+            rep = _ratio(value.sum(axis=1), converted.sum(axis=1))
+            rep = np.where(np.isfinite(rep), rep, everyone)
+            month = np.where(np.isfinite(month), month, rep[:, None])
+        return value + np.where(unknown > 0, unknown * month, 0.0)
 
     def outcome(self, metric: str, *, winsorised: bool = False) -> FloatArray:
         """The metric per rep-month; NaN where the rep was not on the team or it is undefined."""

@@ -148,8 +148,8 @@ def test_won_deals_without_an_exchange_rate_are_counted_and_withhold_money_above
     assert payload["money_gate"]["is_withheld"] is True
     assert (money["benefit"], money["roi_pct"], money["p_roi_positive"]) == (None, None, None)
     assert money["cost"] == pytest.approx(0.0) and money["break_even_effect"] is not None
-    # and the bookings estimate, which counts each such deal at an average converted win (not
-    # 0), is still a positive finding
+    # and the bookings estimate, which counts each such deal at its month's average converted
+    # win (a month whose wins all lack a rate is missing, not 0), is still a positive finding
     snapshot = _snapshot()
     assert snapshot.status == "ok" and snapshot.ci_low > 0
     assert snapshot.roi_pct is None

@@ -33,6 +33,7 @@ modules' underscored names are internals shared within it.
 from roi.estimators.did.estimate import estimate, naive_before_after, naive_trained_vs_untrained
 from roi.estimators.did.types import (
     PRE_TREND_ALPHA,
+    PRE_TREND_MONTHS,
     Aggregation,
     BasePeriod,
     BoolArray,
@@ -49,6 +50,7 @@ from roi.estimators.did.types import (
 
 __all__ = [
     "PRE_TREND_ALPHA",
+    "PRE_TREND_MONTHS",
     "Aggregation",
     "BasePeriod",
     "BoolArray",

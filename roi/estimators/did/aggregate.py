@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 import numpy as np
+from scipy.stats import f as f_distribution
 
 from roi.estimators.did.cells import _CellSpecs
 from roi.estimators.did.design import _Design, _Options
 from roi.estimators.did.types import (
     PRE_TREND_ALPHA,
+    PRE_TREND_MONTHS,
     Aggregation,
     BasePeriod,
     Comparison,
@@ -26,6 +28,10 @@ from roi.estimators.did.types import (
 )
 
 # --- Aggregations (C&S section 3; `did::aggte`) -------------------------------------------------
+
+# An event time undefined in more draws than this (no treated or comparison unit drawn) is not
+# tested: its covariance would rest on a selected subset of draws.
+MIN_DEFINED_DRAWS = 0.95
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,24 +135,41 @@ def _aggregation(aggregated: _Aggregated, ci_level: float) -> Aggregation:
     return Aggregation(by=dict(zip(aggregated.keys.tolist(), by, strict=True)), overall=overall)
 
 
-def _pre_trend(dynamic: _Aggregated, anticipation: int) -> PreTrendCheck | None:
-    # Event times within the anticipation window may carry real effects; they are not placebos.
-    pre = dynamic.keys < -anticipation
-    point, boot = dynamic.by[0, pre], dynamic.by[1:, pre]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        se = np.nanstd(boot, axis=0, ddof=1)
-    usable = np.isfinite(point) & np.isfinite(se) & (se > 0)
-    if not usable.any():
+def _pre_trend(dynamic: _Aggregated, anticipation: int, n_clusters: int) -> PreTrendCheck | None:
+    """Wald test that the event-study effects of the PRE_TREND_MONTHS months before training (or
+    before the anticipation window, whose months may carry real effects) are all zero, with the
+    covariance of their bootstrap draws and a small-sample F reference.
+
+    With G resampled units (reps, or teams) and k tested months, F = W (G - k) / (k (G - 1))
+    is referred to F(k, G - k): Hotelling's T-squared, the exact small-sample law of a Wald
+    statistic whose covariance is estimated from G independent clusters. A chi-squared or
+    sup-t reference ignores that the covariance itself is estimated from few clusters and
+    rejects clean designs far more often than 5% (a team rollout with 24 teams: about a third).
+    Months further back rest on the latest cohorts only; they are shown, not tested. At most
+    G - 2 months are tested, the nearest to training first."""
+    keys = dynamic.keys
+    window = (keys < -anticipation) & (keys >= -anticipation - PRE_TREND_MONTHS)
+    point, boot = dynamic.by[0], dynamic.by[1:]
+    defined = np.isfinite(boot).mean(axis=0) >= MIN_DEFINED_DRAWS
+    usable = np.flatnonzero(window & np.isfinite(point) & defined)[::-1]
+    usable = usable[: max(n_clusters - 2, 0)]
+    draws = boot[:, usable]
+    draws = draws[np.isfinite(draws).all(axis=1)]
+    if not usable.size or draws.shape[0] <= usable.size:
         return None
-    observed = float(np.max(np.abs(point[usable] / se[usable])))
-    centred = np.abs((boot[:, usable] - point[usable]) / se[usable])
-    draw_max = np.max(np.where(np.isfinite(centred), centred, -np.inf), axis=1)
-    draw_max = draw_max[np.isfinite(draw_max)]
-    p_value = float(np.mean(draw_max >= observed)) if draw_max.size else float("nan")
+    covariance = np.atleast_2d(np.cov(draws, rowvar=False))
+    se = np.sqrt(np.diag(covariance))
+    if not (se > 0).all():
+        return None
+    wald = float(point[usable] @ np.linalg.pinv(covariance) @ point[usable])
+    k = int(np.linalg.matrix_rank(covariance))
+    f_stat = wald * (n_clusters - k) / (k * (n_clusters - 1))
+    p_value = float(f_distribution.sf(f_stat, k, n_clusters - k))
     return PreTrendCheck(
-        n_pre_periods=int(usable.sum()),
-        max_abs_t=observed,
+        n_pre_periods=int(usable.size),
+        max_abs_t=float(np.max(np.abs(point[usable] / se))),
+        f_stat=f_stat,
+        df=(k, n_clusters - k),
         p_value=p_value,
         is_clean=bool(p_value >= PRE_TREND_ALPHA),
     )
@@ -208,7 +231,7 @@ def _result(options: _Options, design: _Design, draws: _CellDraws, sizes: FloatA
         dynamic=_aggregation(dynamic, options.ci_level),
         calendar=_aggregation(_by_calendar(draws, sizes), options.ci_level),
         boot_simple=simple[1:],
-        pre_trend=_pre_trend(dynamic, options.anticipation),
+        pre_trend=_pre_trend(dynamic, options.anticipation, design.n_clusters),
         sensitivity=_sensitivity(dynamic, simple_estimate, options.anticipation),
         boot_dynamic=dynamic.by[1:],
     )

@@ -19,6 +19,8 @@ BasePeriod = Literal["varying", "universal"]
 # The pre-trend check flags a design when the joint test rejects "no effect before treatment"
 # at this level; it is a screening threshold for the evidence grade, not a proof of validity.
 PRE_TREND_ALPHA = 0.05
+# It tests the months before training shown in the event study (-12 ... -1).
+PRE_TREND_MONTHS = 12
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,18 +111,18 @@ class Aggregation:
 
 @dataclass(frozen=True)
 class PreTrendCheck:
-    """Joint test that every pre-treatment event-time effect is zero.
-
-    A sup-t test: the largest |effect / se| over pre-treatment event times, against the bootstrap
-    distribution of the same maximum centred on the estimates. Unlike a Wald test it needs no
-    inverse of a covariance matrix estimated from the draws, which is unstable with dozens of
-    monthly pre-periods and a thousand draws; it is the test behind `did`'s uniform bands.
-    """
+    """Joint test that the pre-treatment event-time effects (the PRE_TREND_MONTHS months
+    before training) are all zero: a Wald statistic with the bootstrap covariance, referred to
+    F(k, G - k) with G the resampled units (Hotelling's T-squared), so that its size stays at
+    PRE_TREND_ALPHA with few clusters (teams) and a dozen tested months."""
 
     n_pre_periods: int
+    # The largest |effect / se| among the tested months (shown; not the test statistic).
     max_abs_t: float
     p_value: float
     is_clean: bool
+    f_stat: float = float("nan")
+    df: tuple[int, int] = (0, 0)
 
 
 @dataclass(frozen=True)
