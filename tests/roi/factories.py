@@ -14,6 +14,7 @@ from accounts.roles import Role
 from coaching.models import CoachingSession, SessionKind, SessionStatus
 from deals.models import Deal, DealChange, DealField, DealStatus, ExchangeRate
 from tests.factories import UserFactory
+from tests.training.factories import LessonFactory
 from training.models import (
     Completion,
     Course,
@@ -93,10 +94,20 @@ class ProgramFactory(DjangoModelFactory[Program]):
     primary_metric = "bookings"
 
 
+def _course_with_lesson() -> Course:
+    course = CourseFactory()
+    LessonFactory(course=course)
+    return course
+
+
 def program_with_courses(n_courses: int = 1, **fields: object) -> Program:
+    """A program of `n_courses` courses, each with one published lesson (an assignable
+    program)."""
     program = ProgramFactory(**fields)
     for position in range(n_courses):
-        ProgramCourse.objects.create(program=program, course=CourseFactory(), position=position)
+        ProgramCourse.objects.create(
+            program=program, course=_course_with_lesson(), position=position
+        )
     return program
 
 
