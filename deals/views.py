@@ -1,6 +1,7 @@
 import uuid
 from collections.abc import Callable
 from itertools import groupby
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,8 +14,8 @@ from accounts.http import AuthenticatedRequest
 from accounts.models import Team
 from deals.access import deal_get_visible, deal_list_visible, ingest_job_get_visible
 from deals.filters import DealFilter
-from deals.forms import CsvMappingForm, CsvUploadForm
-from deals.models import CsvUpload, DealStatus, IngestJobStatus
+from deals.forms import FIELD_LABELS, CsvMappingForm, CsvUploadForm
+from deals.models import CsvUpload, DealStatus, IngestJob, IngestJobStatus
 from deals.selectors import (
     deal_history,
     deal_is_slipped,
@@ -27,6 +28,8 @@ from deals.services.csv_import import (
     PREVIEW_ROWS,
     CsvInvalid,
     csv_error_report,
+    csv_errors_in_columns,
+    csv_job_columns,
     csv_mapping_initial,
     csv_parse,
     csv_upload_create,
@@ -178,16 +181,21 @@ def import_job(request: AuthenticatedRequest, job_id: uuid.UUID) -> HttpResponse
     template = (
         "deals/_job_status.html" if request.headers.get("HX-Request") else "deals/import_job.html"
     )
-    return render(
-        request,
-        template,
-        {"job": job, "running": running, "errors": job.errors[:50]},
+    errors = _errors_for_people(job, job.errors[:50])
+    return render(request, template, {"job": job, "running": running, "errors": errors})
+
+
+def _errors_for_people(job: IngestJob, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors naming the file's columns (or the form's labels), never internal field names."""
+    return csv_errors_in_columns(
+        errors=errors, columns=csv_job_columns(job=job), labels=FIELD_LABELS
     )
 
 
 @admin_required
 def import_job_errors(request: AuthenticatedRequest, job_id: uuid.UUID) -> HttpResponse:
     job = ingest_job_get_visible(principal=request.user, job_id=job_id)
-    response = HttpResponse(csv_error_report(errors=job.errors), content_type="text/csv")
+    report = csv_error_report(errors=_errors_for_people(job, job.errors))
+    response = HttpResponse(report, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="deal-errors-{job.pk}.csv"'
     return response

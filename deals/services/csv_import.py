@@ -204,11 +204,28 @@ def csv_upload_import(*, upload: CsvUpload, mapping: dict[str, str], user: User)
     return job
 
 
+def csv_errors_in_columns(
+    *, errors: list[dict[str, Any]], columns: dict[str, str], labels: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Row errors in the words of the import form: `field` becomes the file's column that was
+    mapped to it ("Last Modified", not "source_updated_at"), else the field's label."""
+    names = {**{k: str(v) for k, v in (labels or {}).items()}, **columns}
+    return [{**e, "field": names.get(e.get("field") or "", e.get("field") or "")} for e in errors]
+
+
+def csv_job_columns(*, job: IngestJob) -> dict[str, str]:
+    """{field: the file's column} as mapped for a CSV import job's source; {} for other jobs."""
+    if job.kind != IngestJobKind.CSV:
+        return {}
+    remembered = CsvColumnMapping.objects.filter(source=job.default_source).first()
+    return dict(remembered.columns) if remembered else {}
+
+
 def csv_error_report(*, errors: list[dict[str, Any]]) -> str:
     """Row errors as CSV: the row index in the body, the line a spreadsheet shows for it (the
-    header is line 1), the external id, the field and the message."""
+    header is line 1), the external id, the column (csv_errors_in_columns) and the message."""
     return csv_text(
-        header=["index", "line", "external_id", "field", "message"],
+        header=["index", "line", "external_id", "column", "message"],
         rows=(
             [e["index"], e["index"] + 2, *(str(e[k]) for k in ("external_id", "field", "message"))]
             for e in errors

@@ -14,7 +14,7 @@ from tests.production.crawl import Frontier, links_in
 
 pytestmark = pytest.mark.django_db
 
-MAX_PAGES_PER_ROLE = 80
+MAX_PAGES_PER_ROLE = 200
 
 
 def _crawl(client: Client, role: str) -> tuple[int, list[str]]:

@@ -74,7 +74,7 @@ def test_the_import_error_report_defuses_every_text_cell():
     )
 
     assert _parsed(report) == [
-        ["index", "line", "external_id", "field", "message"],
+        ["index", "line", "external_id", "column", "message"],
         ["0", "2", "'\t=1+1", "'-name", "'+bad"],
     ]
 
@@ -94,3 +94,22 @@ def test_no_export_writes_csv_around_the_shared_writer():
     ]
 
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (1834112.383, "1834112.38"),
+        (1.83411e6, "1834110"),
+        (-2500000.5, "-2500000.5"),
+        (0.0123456789, "0.0123457"),
+        (4.0625, "4.0625"),
+        (0.1 + 0.2, "0.3"),
+        (1e20, "100000000000000000000"),
+        (0.0, "0"),
+        (Decimal("1.83411E+6"), "1834110"),
+        (Decimal("12.50"), "12.50"),
+    ],
+)
+def test_numbers_are_fixed_point_never_an_exponent(value, cell):
+    assert csv_cell(value) == cell

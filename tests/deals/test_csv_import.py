@@ -79,12 +79,28 @@ def test_upload_preview_map_import_and_error_report(admin_client, cast):
 
     report = admin_client.get(f"/deals/import/jobs/{job.pk}/errors.csv")
     assert report["Content-Type"] == "text/csv"
+    # The report and the page name the file's column ("Amount"), not the internal field.
     assert list(csv.reader(io.StringIO(report.content.decode()))) == [
-        ["index", "line", "external_id", "field", "message"],
-        ["2", "4", "006A3", "amount", "Must not be negative."],
+        ["index", "line", "external_id", "column", "message"],
+        ["2", "4", "006A3", "Amount", "Must not be negative."],
     ]
     page = admin_client.get(f"/deals/import/jobs/{job.pk}/").content.decode()
     assert "Must not be negative." in page
+    assert "<td>Amount</td>" in page and "<td>amount</td>" not in page
+
+
+def test_import_errors_name_the_column_the_person_mapped_not_the_internal_field(admin_client):
+    bad_time = "006A4,Late,005REP,10,EUR,Proposal,open,2025-01-10,,,,,not a time\n"
+    map_url = upload(admin_client, HEADER + bad_time)["Location"]
+    admin_client.post(map_url, MAPPING)
+    job = IngestJob.objects.get()
+    assert job.errors[0]["field"] == "source_updated_at"  # the API keeps the field's name
+
+    page = admin_client.get(f"/deals/import/jobs/{job.pk}/").content.decode()
+    report = admin_client.get(f"/deals/import/jobs/{job.pk}/errors.csv").content.decode()
+
+    assert "source_updated_at" not in page and "source_updated_at" not in report
+    assert "Last Modified" in page and "Last Modified" in report
 
 
 def test_the_mapping_is_remembered_for_the_source(admin_client):
