@@ -404,6 +404,7 @@ SPECTACULAR_SETTINGS = {
         "CommitmentStatusEnum": "coaching.models.CommitmentStatus",
         "ReportStatusEnum": "roi.models.ReportStatus",
         "SubjectKindEnum": "roi.models.SubjectKind",
+        "EfficiencyPeriodEnum": "roi.efficiency.report.PERIOD_VALUES",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # Events out, described in the document's `webhooks` (events.schemas, events.api.openapi).

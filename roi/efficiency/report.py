@@ -43,6 +43,7 @@ from roi.selectors import report_today
 from tools.selectors import ToolSpend, tool_spend_by_person_month
 
 PERIODS: Final = {"3m": 3, "6m": 6, "12m": 12, "24m": 24}
+PERIOD_VALUES: Final = list(PERIODS)  # the API's EfficiencyPeriodEnum (config.settings)
 DEFAULT_PERIOD: Final = "12m"
 PERCENT: Final = (0.0, 100.0)
 OUTCOMES: Final = (

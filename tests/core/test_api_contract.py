@@ -73,6 +73,7 @@ def test_enum_names_are_the_choices_names(schema: dict[str, Any]) -> None:
         "CommitmentStatusEnum",
         "DealFieldEnum",
         "DealStatusEnum",
+        "EfficiencyPeriodEnum",
         "EvidenceGradeEnum",
         "IngestEntityEnum",
         "IngestJobKindEnum",

@@ -24,8 +24,32 @@ EVERYONE = ["Home", "Learning", "Coaching", "Deals"]
     [
         ("rep", EVERYONE),
         ("coach", [*EVERYONE, "People"]),
-        ("manager", ["Home", "Learning", "Team progress", "Coaching", "Deals", "Impact", "People"]),
-        ("leader", ["Home", "Learning", "Team progress", "Coaching", "Deals", "Impact", "People"]),
+        (
+            "manager",
+            [
+                "Home",
+                "Learning",
+                "Team progress",
+                "Coaching",
+                "Deals",
+                "Impact",
+                "Efficiency",
+                "People",
+            ],
+        ),
+        (
+            "leader",
+            [
+                "Home",
+                "Learning",
+                "Team progress",
+                "Coaching",
+                "Deals",
+                "Impact",
+                "Efficiency",
+                "People",
+            ],
+        ),
         (
             "admin",
             [
@@ -35,6 +59,7 @@ EVERYONE = ["Home", "Learning", "Coaching", "Deals"]
                 "Coaching",
                 "Deals",
                 "Impact",
+                "Efficiency",
                 "People",
                 "Integrations",
                 "Costs",
