@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training.views import attempts, learning, retakes, studio, team
+from training.views import attempts, learning, retakes, scorm, studio, team
 
 app_name = "training"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("team/retakes/", retakes.retake_requests, name="retakes"),
     path("team/retakes/<int:pk>/grant/", retakes.retake_grant_view, name="retake_grant"),
+    path("scorm/<uuid:key>/<path:path>", scorm.scorm_file, name="scorm_file"),
+    path("scorm-commits/<str:token>/", scorm.scorm_commit_view, name="scorm_commit"),
     path("certificates/<str:code>/", learning.certificate, name="certificate"),
     path("verify/<str:code>/", learning.certificate_verify, name="certificate_verify"),
     path("team/", team.team_progress, name="team_progress"),

@@ -595,6 +595,17 @@ MATRIX: dict[str, Row] = {
         "/learn/studio/courses/{course}/lessons/new/method/",
         (302, 404, 404, 404, 200, 200, 404, 200),
     ),
+    # No package or attempt in the world: whoever is signed in learns only that it is not there.
+    "training:scorm_file": (
+        "GET",
+        "/learn/scorm/00000000-0000-4000-8000-000000000000/index.html",
+        (302, 404, 404, 404, 404, 404, 404, 404),
+    ),
+    "training:scorm_commit": (
+        "POST",
+        "/learn/scorm-commits/no-such-token/",
+        (302, 400, 400, 400, 400, 400, 400, 400),
+    ),
     "training:studio_scorm_import": (
         "POST",
         "/learn/studio/courses/{course}/scorm/",

@@ -2,6 +2,7 @@
 passed or completed module completing the lesson and the course like a native lesson."""
 
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -149,3 +150,62 @@ def test_bad_run_time_data_is_refused_and_not_stored(cmi):
         scorm_commit(user=rep, token=attempt.commit_token, cmi=cmi)
 
     assert ScormAttempt.objects.get(pk=attempt.pk).cmi == {}
+
+
+# The player's endpoints
+
+
+def test_package_files_are_served_under_their_own_policy(cast, client):
+    (lesson,) = imported(scorm12_zip(), slug="discovery")
+    client.force_login(cast.rep)
+    key = lesson.scorm_package.key
+
+    response = client.get(f"/learn/scorm/{key}/sco/sco.js")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] in ("text/javascript", "application/javascript")
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    policy = response["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in policy
+    assert "sandbox allow-scripts allow-same-origin allow-forms allow-popups" in policy
+    assert "script-src 'self' 'unsafe-inline' 'unsafe-eval'" in policy
+    assert b"API_1484_11" in b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("path", ["sco/missing.js", "sco/../imsmanifest.xml", "sco//sco.js"])
+def test_a_path_outside_the_package_or_missing_is_404(cast, client, path):
+    (lesson,) = imported(scorm12_zip(), slug="discovery")
+    client.force_login(cast.rep)
+
+    response = client.get(f"/learn/scorm/{lesson.scorm_package.key}/{path}")
+
+    assert response.status_code == 404
+
+
+def test_a_draft_courses_package_is_hidden_from_a_rep(cast, client):
+    (lesson,) = imported(scorm12_zip(), slug="draft-one", status="draft")
+    client.force_login(cast.rep)
+
+    response = client.get(f"/learn/scorm/{lesson.scorm_package.key}/sco/index.html")
+
+    assert response.status_code == 404
+
+
+def test_the_commit_endpoint_stores_and_answers_as_scorm_again_expects(cast, client):
+    (lesson,) = imported(scorm12_zip(), slug="discovery")
+    client.force_login(cast.rep)
+    page = client.get(f"/learn/courses/discovery/{lesson.slug}/")
+    token = ScormAttempt.objects.get(user=cast.rep).commit_token
+    assert page.status_code == 200
+
+    ok = client.post(
+        f"/learn/scorm-commits/{token}/?terminate=true",
+        data=json.dumps({"cmi": PASSED_12}),
+        content_type="text/plain;charset=UTF-8",
+    )
+    bad = client.post(f"/learn/scorm-commits/{token}/", data="{", content_type="application/json")
+
+    assert ok.status_code == 200
+    assert ok.json() == {"result": True, "errorCode": 0, "lessonDone": True}
+    assert bad.status_code == 400
+    assert Completion.objects.filter(user=cast.rep).count() == 1

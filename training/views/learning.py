@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
+from accounts.models import User
 from core.forms import form_add_service_errors
 from core.models import Organization
 from training import selectors
@@ -26,9 +27,16 @@ from training.access import (
     program_get_for_learner,
 )
 from training.forms import RatingForm
-from training.models import LessonKind, QuizAttempt
+from training.models import Lesson, LessonKind, QuizAttempt
 from training.rendering import markdown_to_html, video_embed_parse
-from training.services import course_rate, lesson_complete, lesson_view_record, quiz_submit
+from training.services import (
+    course_rate,
+    lesson_complete,
+    lesson_view_record,
+    quiz_submit,
+    scorm_attempt_open,
+    scorm_initial_cmi,
+)
 
 # Courses per catalog page: a screenful of cards on a laptop.
 CATALOG_PAGE_SIZE = 12
@@ -177,7 +185,26 @@ def lesson_detail(request: AuthenticatedRequest, slug: str, lesson: str) -> Http
     context = _lesson_context(page)
     if found.kind == LessonKind.QUIZ:
         context.update(_quiz_review(page, number=request.GET.get("attempt")))
+    if found.kind == LessonKind.SCORM:
+        context["scorm"] = _scorm_player(request.user, found)
     return render(request, "training/lesson_detail.html", context)
+
+
+def _scorm_player(user: User, lesson: Lesson) -> dict[str, Any]:
+    """What static/js/scorm_player.js needs: the version, where to load and commit, and the
+    data the SCO starts with (resuming the open attempt)."""
+    package = lesson.scorm_package
+    assert package is not None  # a SCORM lesson has one (database check)
+    attempt = scorm_attempt_open(user=user, lesson=lesson)
+    file, _q, query = lesson.scorm_launch.partition("?")
+    launch = reverse("training:scorm_file", kwargs={"key": package.key, "path": file})
+    return {
+        "version": package.version,
+        "launchUrl": f"{launch}?{query}" if query else launch,
+        "commitUrl": reverse("training:scorm_commit", kwargs={"token": attempt.commit_token}),
+        "cmi": scorm_initial_cmi(attempt=attempt, version=package.version),
+        "initTimeoutMs": 20_000,
+    }
 
 
 @login_required
