@@ -233,3 +233,18 @@ def test_a_scorm_lesson_cannot_be_marked_done_by_hand(cast):
         lesson_complete(user=cast.rep, lesson=lesson)
 
     assert caught.value.error_dict["lesson"][0].code == "scorm"
+
+
+def test_markdown_export_and_import_leave_scorm_lessons_alone(tmp_path):
+    from training.services import course_export, course_import
+
+    course = CourseFactory(slug="mixed")
+    LessonFactory(course=course, slug="intro", title="Intro")
+    (scorm_lesson,) = run_import(course, scorm12_zip()).lessons
+
+    folder = course_export(course=course, into=tmp_path)
+    report = course_import(folder=folder)
+
+    assert "scorm" not in (folder / "course.yaml").read_text()
+    assert report.changed is False
+    assert set(course.lessons.values_list("slug", flat=True)) == {"intro", scorm_lesson.slug}

@@ -91,7 +91,12 @@ Snapshot = dict[str, Any]
 
 
 def _course_snapshot(course: Course) -> Snapshot:
-    lessons = list(course.lessons.order_by("position", "pk").prefetch_related("questions__choices"))
+    # SCORM lessons come from packages, not folders: not exported, and left alone by imports.
+    lessons = list(
+        course.lessons.exclude(kind=LessonKind.SCORM)
+        .order_by("position", "pk")
+        .prefetch_related("questions__choices")
+    )
     return {
         "title": course.title,
         "summary": course.summary,
@@ -288,7 +293,7 @@ def _apply(slug: str, wanted: Snapshot, created_by: User | None) -> tuple[Course
         course = course_create(slug=slug, created_by=created_by, **fields)
     else:
         course_update(course=course, **fields)
-    existing = {lesson.slug: lesson for lesson in course.lessons.all()}
+    existing = {lesson.slug: lesson for lesson in course.lessons.exclude(kind=LessonKind.SCORM)}
     keep: list[int] = []
     for position, spec in enumerate(wanted["lessons"]):
         where = f"lesson {spec['slug']}"
@@ -316,7 +321,7 @@ def _apply(slug: str, wanted: Snapshot, created_by: User | None) -> tuple[Course
         except ValidationError as exc:
             raise ValidationError(f"{where}: {_describe(exc)}") from None
         keep.append(lesson.pk)
-    course.lessons.exclude(pk__in=keep).delete()
+    course.lessons.exclude(pk__in=keep).exclude(kind=LessonKind.SCORM).delete()
     return course, created
 
 
