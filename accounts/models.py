@@ -176,6 +176,8 @@ class Scope(models.TextChoices):
     COACHING_WRITE = "coaching:write", _("Write coaching")
     REPORTS_READ = "reports:read", _("Read reports")
     TOOLS_WRITE = "tools:write", _("Write tools and their seats")
+    # SCIM 2.0 provisioning (/scim/v2/): create, change and deactivate people and teams.
+    SCIM = "scim", _("Provision people and teams (SCIM)")
 
 
 class ApiKey(AbstractAPIKey):
@@ -292,3 +294,44 @@ class SignInRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {self.method} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ScimRecord(models.Model):
+    """What SCIM provisioning keeps about a person or a team beyond Coachline's own fields: the
+    identity provider's externalId, when SCIM created and last changed it, and whether the
+    provider deleted it. A SCIM DELETE never deletes a row: the person is deactivated (history
+    stays for ROI) and the team kept; both are then hidden from SCIM."""
+
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="scim_record"
+    )
+    team = models.OneToOneField(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="scim_record"
+    )
+    # Empty: the person's email is their userName (people who existed before SCIM).
+    user_name = models.CharField(_("user name"), max_length=255, blank=True)
+    external_id = models.CharField(_("external id"), max_length=255, blank=True)
+    # The name parts and email list as the provider sent them, returned as sent.
+    profile = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SCIM record")
+        verbose_name_plural = _("SCIM records")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, team__isnull=True)
+                | models.Q(user__isnull=True, team__isnull=False),
+                name="accounts_scim_record_user_xor_team",
+            ),
+            models.UniqueConstraint(
+                Lower("user_name"),
+                condition=~models.Q(user_name=""),
+                name="accounts_scim_record_user_name_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SCIM {self.user_id or self.team_id} {self.external_id}"

@@ -20,7 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from accounts.models import CoachAssignment, CrmIdentity, Team, User
+from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Team, User
 from accounts.roles import Role
 
 
@@ -125,13 +125,27 @@ def user_admin_update(*, actor: User, user: User, changes: PersonChanges) -> Use
 
 
 def user_set_active(*, actor: User, user: User, is_active: bool) -> User:
-    """Deactivate (soft: nothing of theirs is deleted, they can no longer sign in and their
-    open sessions end at the next request) or reactivate a person."""
+    """Deactivate (soft: nothing of theirs is deleted, they can no longer sign in, their open
+    sessions end at the next request and the API keys they created are revoked) or reactivate
+    a person."""
     _refuse_self_lockout(actor=actor, user=user, role=user.role, is_active=is_active)
     if user.is_active != is_active:
         user.is_active = is_active
         user.save(update_fields=["is_active"])
+        if not is_active:
+            person_deactivated(user=user)
     return user
+
+
+def person_deactivated(*, user: User) -> int:
+    """What deactivating a person ends besides sign-in (their open sessions end at the next
+    request, as the auth backend refuses inactive people): the API keys they created are
+    revoked, each saved so the audit log records it. Returns how many."""
+    keys = list(ApiKey.objects.filter(created_by=user, revoked=False))
+    for key in keys:
+        key.revoked = True
+        key.save(update_fields=["revoked"])
+    return len(keys)
 
 
 def team_save(*, team: Team | None, name: str, manager: User | None) -> Team:

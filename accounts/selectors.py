@@ -7,7 +7,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.access import Actor, Principal, principal_of, visible_users
-from accounts.models import ApiKey, CoachAssignment, SignInRecord, Team, User
+from accounts.models import ApiKey, CoachAssignment, Scope, SignInRecord, Team, User
 
 
 def user_list(*, principal: Actor | Principal) -> QuerySet[User]:
@@ -64,6 +64,12 @@ def people_find(
 def api_key_list() -> QuerySet[ApiKey]:
     """Every key, newest first, with who created it (one query)."""
     return ApiKey.objects.select_related("created_by").order_by("-created", "-pk")
+
+
+def scim_key_list() -> list[ApiKey]:
+    """The keys a provisioning client may use (scope scim, not revoked), newest first. Filtered
+    in Python: JSON containment is not portable to SQLite, and keys are few."""
+    return [k for k in api_key_list().filter(revoked=False) if Scope.SCIM in k.scopes]
 
 
 @dataclass(frozen=True)

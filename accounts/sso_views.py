@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import people_admin_check
 from accounts.forms import SsoSettingsForm
 from accounts.http import AuthenticatedRequest
-from accounts.models import SignInMethod, SingleSignOn
+from accounts.models import Scope, SignInMethod, SingleSignOn
 from accounts.oidc import (
     SESSION_ID_TOKEN,
     ProviderAnswerRefused,
@@ -28,7 +28,8 @@ from accounts.oidc import (
     oidc_redirect,
     provider_metadata_check,
 )
-from accounts.selectors import sign_in_list
+from accounts.selectors import scim_key_list, sign_in_list
+from accounts.services import api_key_create
 from accounts.sso import (
     SignInRefused,
     group_rules_parse,
@@ -218,8 +219,30 @@ def sso_settings(request: AuthenticatedRequest) -> HttpResponse:
         "callback_url": request.build_absolute_uri(reverse("accounts:oidc_callback")),
         "login_url": request.build_absolute_uri(reverse("accounts:oidc_login")),
         "has_secret": bool(sso.oidc_client_secret),
+        "scim_url": request.build_absolute_uri(reverse("scim_root")),
+        "scim_keys": scim_key_list(),
     }
     return render(request, "accounts/sso_settings.html", context)
+
+
+@login_required
+@require_POST
+def scim_token_create(request: AuthenticatedRequest) -> HttpResponse:
+    """A new bearer token for the identity provider's SCIM client (an API key with only the
+    scim scope), shown on this response only."""
+    people_admin_check(request.user)
+    name = (request.POST.get("name") or "").strip()[:50]
+    if not name:
+        messages.error(request, _("Give the provisioning token a name."))
+        return redirect("accounts:sso_settings")
+    _key, raw = api_key_create(name=name, scopes=[Scope.SCIM], created_by=request.user)
+    response = render(
+        request,
+        "accounts/scim_token.html",
+        {"token": raw, "name": name, "scim_url": request.build_absolute_uri(reverse("scim_root"))},
+    )
+    response["Cache-Control"] = "no-store"  # the token must not stay in any cache
+    return response
 
 
 @login_required

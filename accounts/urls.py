@@ -11,6 +11,7 @@ urlpatterns = [
     path("sso/oidc/login/", sso_views.oidc_login, name="oidc_login"),
     path("sso/oidc/callback/", sso_views.oidc_callback, name="oidc_callback"),
     path("sso/", sso_views.sso_settings, name="sso_settings"),
+    path("sso/scim-token/", sso_views.scim_token_create, name="scim_token_create"),
     path("sign-ins/", sso_views.sign_ins, name="sign_ins"),
     path("login/code/", views.two_factor_verify_view, name="two_factor_verify"),
     path("two-factor/", views.two_factor_settings, name="two_factor"),

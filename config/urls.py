@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import scim_views
 from core import csp_reports, health
 from home import views as home_views
 
@@ -45,6 +46,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    # SCIM 2.0 provisioning (accounts.scim): the root, then every resource path under it.
+    path("scim/v2", scim_views.scim, name="scim_root"),
+    path("scim/v2/<path:path>", scim_views.scim, name="scim"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP forbids inline scripts.
     path(

@@ -246,6 +246,8 @@ def test_deactivation_ends_sign_in_keeps_history_and_reactivation_restores(cast,
     rep_client = client.__class__()
     rep_client.force_login(cast.rep)
     CoachAssignment.objects.get(coachee=cast.rep)
+    own_key, _raw = make_api_key("deals:read")
+    ApiKey.objects.filter(pk=own_key.pk).update(created_by=cast.rep)
     client.force_login(cast.admin)
 
     client.post(f"/accounts/people/{cast.rep.pk}/active/", {"active": "0"})
@@ -254,6 +256,7 @@ def test_deactivation_ends_sign_in_keeps_history_and_reactivation_restores(cast,
     assert cast.rep.is_active is False
     assert rep_client.get("/").status_code == 302  # their open session ended
     assert CoachAssignment.objects.filter(coachee=cast.rep).count() == 1
+    assert ApiKey.objects.get(pk=own_key.pk).revoked  # keys they created end with them
     entry = LogEntry.objects.get_for_object(cast.rep).latest("timestamp")
     assert (entry.actor_id, entry.changes_dict["is_active"]) == (cast.admin.pk, ["True", "False"])
 

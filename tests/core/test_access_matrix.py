@@ -216,6 +216,15 @@ MATRIX: dict[str, Row] = {
     ),  # no single sign-on configured: 404 for all
     "accounts:sign_ins": ("GET", "/accounts/sign-ins/", (302, 404, 404, 404, 404, 404, 404, 200)),
     "accounts:sso_settings": ("GET", "/accounts/sso/", (302, 404, 404, 404, 404, 404, 404, 200)),
+    # An empty form creates no token: the admin is sent back to the SSO page.
+    "accounts:scim_token_create": (
+        "POST",
+        "/accounts/sso/scim-token/",
+        (302, 404, 404, 404, 404, 404, 404, 302),
+    ),
+    # SCIM takes only a bearer key with the scim scope; a signed-in session is not enough.
+    "scim_root": ("GET", "/scim/v2", (401, 401, 401, 401, 401, 401, 401, 401)),
+    "scim": ("GET", "/scim/v2/Users", (401, 401, 401, 401, 401, 401, 401, 401)),
     "tool-bulk": ("POST", "/api/v1/tools/bulk", (401, 403, 403, 403, 403, 403, 403, 400)),
     "tools:delete": ("POST", "/tools/{tool}/delete", (302, 404, 404, 404, 404, 404, 404, 302)),
     "tools:edit": ("GET", "/tools/{tool}/", (302, 404, 404, 404, 404, 404, 404, 200)),
