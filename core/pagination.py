@@ -1,4 +1,5 @@
-"""API list pagination: page numbers, with a count whose cost does not grow with the table.
+"""List pagination, the API's and the pages' long lists: page numbers, with a count whose
+cost does not grow with the table.
 
 DRF's page-number pagination runs `COUNT(*)` over the whole filtered list on every page, which
 on a large deals table costs more than the page itself. Here the count stops at COUNT_LIMIT
@@ -14,7 +15,9 @@ The answer keeps v1's shape `{"count", "next", "previous", "results"}` and adds
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -88,3 +91,53 @@ class DefaultPagination(PageNumberPagination):
         }
         answer["required"] = [*answer.get("required", []), "count_is_exact"]
         return answer
+
+
+class BoundedPaginator(Paginator[Any]):
+    """Django's Paginator for the pages' long lists (the deal list), with the API's bounded
+    count: `count` stops at COUNT_LIMIT + 1 rows. Up to the limit nothing changes. Past it,
+    `count_is_exact` is false, every page number still works (a page reads one row more than
+    it shows to know whether a next one exists), and the template says "more than"."""
+
+    @cached_property
+    def count(self) -> int:
+        rows = self.object_list
+        return rows[: COUNT_LIMIT + 1].count() if isinstance(rows, QuerySet) else len(rows)
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self.count <= COUNT_LIMIT
+
+    def validate_number(self, number: int | float | str) -> int:
+        if self.count_is_exact:
+            return super().validate_number(number)
+        try:
+            valid = int(str(number))
+        except (TypeError, ValueError) as exc:
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
+        if valid < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return valid
+
+    def page(self, number: int | float | str) -> Page[Any]:
+        valid = self.validate_number(number)
+        if self.count_is_exact:
+            return super().page(valid)
+        bottom = (valid - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage(self.error_messages["no_results"])
+        return _OpenEndedPage(rows[: self.per_page], valid, self, more=len(rows) > self.per_page)
+
+
+class _OpenEndedPage(Page[Any]):
+    """A page past the counted rows: whether a next page exists comes from the extra row."""
+
+    def __init__(
+        self, rows: list[Any], number: int, paginator: Paginator[Any], *, more: bool
+    ) -> None:
+        super().__init__(rows, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more

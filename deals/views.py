@@ -4,7 +4,6 @@ from itertools import groupby
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils import timezone
 from accounts.access import admin_required, sees_only_self, visible_reps, visible_teams
 from accounts.http import AuthenticatedRequest
 from accounts.models import Team
+from core.pagination import COUNT_LIMIT, BoundedPaginator
 from deals.access import deal_get_visible, deal_list_visible, ingest_job_get_visible
 from deals.filters import DealFilter
 from deals.forms import FIELD_LABELS, CsvMappingForm, CsvUploadForm
@@ -54,9 +54,9 @@ def deal_list(request: AuthenticatedRequest) -> HttpResponse:
     )
     filterset = DealFilter(request.GET, queryset=deals)
     rows = filterset.qs if filterset.is_valid() else deals.none()
-    # Queries: the count, the page (owner joined; slip and stage entry as subqueries), and the
-    # people for the owner filter.
-    page = Paginator(rows.order_by("-source_updated_at", "-pk"), PAGE_SIZE).get_page(
+    # Queries: the count (bounded: it stops at 10,001 rows, decision 0008), the page (owner
+    # joined; slip and stage entry as subqueries), and the people for the owner filter.
+    page = BoundedPaginator(rows.order_by("-source_updated_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -71,6 +71,7 @@ def deal_list(request: AuthenticatedRequest) -> HttpResponse:
             "statuses": DealStatus.choices,
             "today": timezone.localdate(),
             "query": query.urlencode(),
+            "page_count_limit": COUNT_LIMIT,
             "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
         },
     )

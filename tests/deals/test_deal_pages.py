@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deals.models import Deal
@@ -102,12 +104,37 @@ def test_list_runs_a_constant_number_of_queries(cast, client, django_assert_num_
         DealChangeFactory(deal=deal)
     client.force_login(cast.manager)
 
-    # 1 session, 2 user, 3 count, 4 the page (owner joined; slip and stage entry subqueries),
-    # 5 people for the owner filter.
+    # 1 session, 2 user, 3 count (bounded, decision 0008), 4 the page (owner joined; slip and
+    # stage entry subqueries), 5 people for the owner filter.
     with django_assert_num_queries(5):
         response = client.get("/deals/")
 
     assert response.context["page"].paginator.count == count
+
+
+def test_list_counts_only_up_to_the_limit_and_every_page_still_works(
+    cast, client, monkeypatch, django_assert_num_queries
+):
+    """The HTML list counts as the API does (decision 0008): past the limit it says "more
+    than", numbers pages without a total, and each page knows its next by one extra row."""
+    monkeypatch.setattr("core.pagination.COUNT_LIMIT", 5)
+    monkeypatch.setattr("deals.views.COUNT_LIMIT", 5)
+    monkeypatch.setattr("deals.views.PAGE_SIZE", 5)
+    for _ in range(12):
+        DealFactory(owner=cast.rep)
+    client.force_login(cast.manager)
+
+    # 1 session, 2 user, 3 count (stops at 6 rows), 4 the page (one row more), 5 people.
+    with django_assert_num_queries(5):
+        first = client.get("/deals/").content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        last = client.get("/deals/?page=3")
+
+    assert "LIMIT 6" in captured.captured_queries[2]["sql"]
+    assert "More than 5 deals" in first and ">Page 1<" in first and 'rel="next"' in first
+    assert len(last.context["page"].object_list) == 2
+    assert ">Page 3<" in last.content.decode() and 'rel="next"' not in last.content.decode()
+    assert client.get("/deals/?page=x").context["page"].number == 1
 
 
 @pytest.mark.parametrize(
