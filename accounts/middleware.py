@@ -23,6 +23,12 @@ class UserTimezoneMiddleware:
             request.LANGUAGE_CODE = user.language
         else:
             timezone.deactivate()
-        response = self.get_response(request)
-        response.headers.setdefault("Content-Language", translation.get_language())
+        try:
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", translation.get_language())
+        finally:
+            # The thread serves someone else next (or runs other code): leave neither this
+            # person's language nor their time zone active on it, even when the view raised.
+            translation.deactivate()
+            timezone.deactivate()
         return response

@@ -190,7 +190,8 @@ MATRIX: dict[str, Row] = {
     "training:person_retake": (
         "POST",
         "/learn/team/people/{rep}/quizzes/{quiz_id}/retake/",
-        (302, 302, 404, 302, 302, 404, 302, 302),
+        # The rep (for themselves) and the leader see the person but coach nobody: refused.
+        (302, 403, 404, 302, 302, 404, 403, 302),
     ),
     "training:team_progress_csv": (
         "GET",

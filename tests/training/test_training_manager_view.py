@@ -90,6 +90,18 @@ def test_a_blocked_quiz_can_be_unblocked_from_the_person_page(cast, client, cour
     assert RetakeGrant.objects.get().granted_by == cast.manager
 
 
+def test_a_rep_granting_themselves_a_retake_is_refused_and_nothing_changes(cast, client, course):
+    quiz = make_quiz(course, slug="check", questions=1, max_attempts=1)
+    quiz_submit(user=cast.rep, lesson=quiz, answers=answers(quiz, right=0))
+    client.force_login(cast.rep)
+
+    response = client.post(f"/learn/team/people/{cast.rep.pk}/quizzes/{quiz.pk}/retake/")
+
+    assert response.status_code == 403
+    assert not RetakeGrant.objects.exists()
+    assert not Notification.objects.filter(kind="retake_granted").exists()
+
+
 def test_the_leader_reads_but_cannot_grant_nudge_or_remove(cast, client, course):
     quiz = make_quiz(course, slug="check", questions=1, max_attempts=1)
     quiz_submit(user=cast.rep, lesson=quiz, answers=answers(quiz, right=0))
@@ -101,7 +113,7 @@ def test_the_leader_reads_but_cannot_grant_nudge_or_remove(cast, client, course)
     assert "Grant a retake" not in page and "Nudge" not in page
     assert (
         client.post(f"/learn/team/people/{cast.rep.pk}/quizzes/{quiz.pk}/retake/").status_code
-        == 302
+        == 403
     )
     assert not RetakeGrant.objects.exists()
     assert client.post(f"/learn/team/assignments/{assignment.pk}/nudge/").status_code == 404

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -54,42 +54,73 @@ def assignment_create(
         target=target, assignees=assignees, due_date=due_date, today=today or timezone.localdate()
     )
     key: dict[str, Any] = {"program": target} if isinstance(target, Program) else {"course": target}
-    result = AssignResult()
-    with transaction.atomic():
-        existing = {
-            a.assignee_id: a
-            for a in Assignment.objects.select_for_update().filter(
-                assignee__in=[u.pk for u in assignees], **key
-            )
-        }
-        new = []
-        for person in {u.pk: u for u in assignees}.values():
-            current = existing.get(person.pk)
-            if current is None:
-                new.append(
-                    Assignment(
-                        assignee=person,
-                        due_date=due_date,
-                        assigned_by=assigned_by,
-                        team=team,
-                        **key,
-                    )
-                )
-            elif current.due_date != due_date:
-                Assignment.objects.filter(pk=current.pk).update(
+    for attempt in range(_WRITE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                result, new = _assignments_write(
+                    assignees=assignees,
+                    key=key,
                     due_date=due_date,
-                    due_soon_reminded_at=None,
-                    overdue_reminded_at=None,
-                    updated_at=timezone.now(),
+                    assigned_by=assigned_by,
+                    team=team,
                 )
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        # ignore_conflicts: a parallel request assigning the same person wins; nothing doubles.
-        Assignment.objects.bulk_create(new, ignore_conflicts=True)
-        result.created = len(new)
-        _notify_assigned(target=target, new=new, due_date=due_date, assigned_by=assigned_by)
-    return result
+                # Only the rows this call inserted are counted and announced.
+                _notify_assigned(target=target, new=new, due_date=due_date, assigned_by=assigned_by)
+            return result
+        except IntegrityError:
+            # A parallel request assigned one of these people the same target between our
+            # read and our insert: read again, that row now counts as updated or unchanged.
+            if attempt == _WRITE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# A retry reads the competing request's rows; a third conflict on the same call is a bug.
+_WRITE_ATTEMPTS = 2
+
+
+def _existing_assignments(*, assignee_ids: list[int], key: dict[str, Any]) -> dict[int, Assignment]:
+    """The target's current assignments of these people, locked, by assignee."""
+    return {
+        a.assignee_id: a
+        for a in Assignment.objects.select_for_update().filter(assignee__in=assignee_ids, **key)
+    }
+
+
+def _assignments_write(
+    *,
+    assignees: Sequence[User],
+    key: dict[str, Any],
+    due_date: dt.date,
+    assigned_by: User | None,
+    team: Team | None,
+) -> tuple[AssignResult, list[Assignment]]:
+    """Insert the missing rows (IntegrityError when another request inserted one meanwhile) and
+    move the due dates of the others; the counts and the inserted rows."""
+    result = AssignResult()
+    existing = _existing_assignments(assignee_ids=[u.pk for u in assignees], key=key)
+    new = []
+    for person in {u.pk: u for u in assignees}.values():
+        current = existing.get(person.pk)
+        if current is None:
+            new.append(
+                Assignment(
+                    assignee=person, due_date=due_date, assigned_by=assigned_by, team=team, **key
+                )
+            )
+        elif current.due_date != due_date:
+            Assignment.objects.filter(pk=current.pk).update(
+                due_date=due_date,
+                due_soon_reminded_at=None,
+                overdue_reminded_at=None,
+                updated_at=timezone.now(),
+            )
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    Assignment.objects.bulk_create(new)
+    result.created = len(new)
+    return result, new
 
 
 def _assignment_validate(

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -185,6 +185,9 @@ def nudge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def person_retake(request: AuthenticatedRequest, pk: int, lesson_id: int) -> HttpResponse:
     person = user_get_visible(request.user, user_id=pk)
     quiz = quiz_get_for_retake(lesson_id=lesson_id)
+    if not may_grant_retake(granter=request.user, user=person):
+        # Seeing someone is not coaching them; a rep never grants themselves attempts.
+        raise PermissionDenied(_("You can grant retakes only to your own people."))
     try:
         retake_grant(granter=request.user, user=person, lesson=quiz, extra_attempts=1)
     except ValidationError as exc:
