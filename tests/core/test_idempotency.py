@@ -21,7 +21,7 @@ from core.tasks import expire_idempotency_keys
 from tests.coaching.factories import PostMortemFactory, tomorrow_at
 from tests.factories import make_api_key
 from tests.fakes.fixtures import field_encryption_key  # noqa: F401
-from tests.training.factories import CourseFactory, answers, make_quiz
+from tests.training.factories import CourseFactory, answers, course_with_lesson, make_quiz
 from training.models import Assignment, Completion, Course, Program, QuizAttempt
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("field_encryption_key")]
@@ -76,7 +76,7 @@ CREATES = {
     ),
     "assignments": Create(
         "admin",
-        lambda cast: (CourseFactory(slug="assigned"), "/api/v1/assignments/")[1],
+        lambda cast: (course_with_lesson(slug="assigned"), "/api/v1/assignments/")[1],
         lambda cast: {
             "course": "assigned",
             "assignees": [cast.rep.email],

@@ -464,5 +464,5 @@ def test_team_progress_rows_escape_and_speak_the_managers_language(cast, client)
     assert ">Remy &lt;b&gt;Rep&lt;/b&gt;</a>" in body
     assert '<span class="cell-main">Sell &amp; Grow</span>' in body
     assert '<span class="badge kind">Programm</span> 1/2 Kurse</span>' in body
-    assert '<td data-label="Fällig">4. März 2031</td>' in body
+    assert '<td data-label="Fällig">04.03.2031</td>' in body  # config/formats/de
     assert 'aria-label="Sell &amp; Grow bei Remy &lt;b&gt;Rep&lt;/b&gt; entfernen">' in body
