@@ -17,6 +17,7 @@ Goals (issue #13): every page >= 0.1x hello-world with p95 < 150 ms at 10x, API 
 10x within 1.2x of 1x (10x/1x req/s >= 1/1.2 = 0.83).
 
 Run: .venv/bin/python bench/pages.py [--seconds 3] [--rounds 3] [--scales 1,10]
+     [--pages "coach calendar,API deals"]  (only these pages, beside hello-world; a short run)
 (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432; BENCH_PORT, default 8610;
 BENCH_DB_PREFIX, default coachline_bench_pages; needs `wrk`.)
 """
@@ -50,6 +51,7 @@ def _arg(name: str, default: str) -> str:
 SECONDS = float(_arg("--seconds", "3"))
 ROUNDS = int(_arg("--rounds", "3"))
 SCALES = [int(n) for n in _arg("--scales", "1,10").split(",")]
+ONLY = [n.strip() for n in _arg("--pages", "").split(",") if n.strip()]
 PREFIX = os.environ.get("BENCH_DB_PREFIX", "coachline_bench_pages")
 CONNECTIONS = 8
 PAGE_GOAL, API_GOAL, P95_GOAL_MS, GROWTH_GOAL = 0.1, 0.25, 150, 1.2
@@ -104,7 +106,10 @@ def _run(logins: object) -> None:
     from served_site import Logins
 
     assert isinstance(logins, Logins)
-    targets = [("hello", HELLO, "/bench/hello/"), *_targets(logins.ids)]
+    pages = [t for t in _targets(logins.ids) if not ONLY or t[1] in ONLY]
+    if ONLY and len(pages) != len(ONLY):
+        raise SystemExit(f"unknown page in --pages: {ONLY}")
+    targets = [("hello", HELLO, "/bench/hello/"), *pages]
     results: dict[int, dict[str, WrkResult]] = {}
     for scale in SCALES:
         runs: dict[str, list[WrkResult]] = {name: [] for _w, name, _p in targets}
