@@ -266,7 +266,7 @@ def pushed_close_dates_query(
     *, window: PanelWindow, rep_ids: Sequence[int] | None = None
 ) -> QuerySet[DealChange, tuple[Any, ...]]:
     """Close dates pushed later without the deal closing by them, by rep and month of the date
-    (PUSHED_COLUMNS)."""
+    (PUSHED_COLUMNS). As deals.slips: a reopened deal is open, whatever close time it kept."""
     # CASE keeps the cast away from empty values (the first record of a field has no old value):
     # PostgreSQL does not promise to test `old_value <> ''` before casting in a plain WHERE.
     old_date = Case(When(old_value="", then=Value(None)), default=Cast("old_value", DateField()))
@@ -282,7 +282,11 @@ def pushed_close_dates_query(
             new_date__gt=F("old_date"),
         )
         .alias(deal_close_day=TruncDate("deal__closed_at", tzinfo=UTC))
-        .filter(Q(deal__closed_at__isnull=True) | Q(deal_close_day__gt=F("old_date")))
+        .filter(
+            Q(deal__status=DealStatus.OPEN)
+            | Q(deal__closed_at__isnull=True)
+            | Q(deal_close_day__gt=F("old_date"))
+        )
         .values("deal__owner_id", month=MonthNumber("old_date", is_timestamp=False))
         .annotate(pushed=_count())
         .values_list(*PUSHED_COLUMNS)
@@ -297,10 +301,13 @@ def current_close_dates_query(
     *, window: PanelWindow, today: dt.date, rep_ids: Sequence[int] | None = None
 ) -> QuerySet[Deal, tuple[Any, ...]]:
     """Deals' current close dates that came due, met (closed by it) or missed, by owner and
-    month of the date (CURRENT_COLUMNS)."""
-    closed_late = Q(closed_at__isnull=False) & Q(close_day__gt=F("expected_close_date"))
-    open_past = Q(status=DealStatus.OPEN) & Q(expected_close_date__lt=today)
-    on_time = Q(closed_at__isnull=False) & Q(close_day__lte=F("expected_close_date"))
+    month of the date (CURRENT_COLUMNS). As deals.slips: a deal is closed when it is won or lost
+    with a close time; an open deal is open, whatever close time it kept from before it was
+    reopened."""
+    closed = ~Q(status=DealStatus.OPEN) & Q(closed_at__isnull=False)
+    closed_late = closed & Q(close_day__gt=F("expected_close_date"))
+    open_past = ~closed & Q(expected_close_date__lt=today)
+    on_time = closed & Q(close_day__lte=F("expected_close_date"))
     return (
         Deal.objects.filter(
             _owner_filter(rep_ids),
