@@ -18,8 +18,10 @@ from decimal import Decimal
 from typing import Any, Final
 
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     Max,
     OuterRef,
@@ -271,17 +273,31 @@ class PipelineHygiene:
 def deal_slip_figure(
     *, deals: QuerySet[Deal], today: dt.date, since: dt.date | None = None
 ) -> SlipFigure:
-    """Over `deals` created since `since` (default: the last two years); one aggregate query.
+    """Over `deals` created since `since` (default: the last two years); one query.
     Descriptive: the org's own figure, never an industry number."""
     lacking = ~Q(has_compelling_deadline=True) | ~Q(has_economic_buyer=True)
     since = since if since is not None else today - dt.timedelta(days=730)
-    slipped = deals_slipped_q(today=today)
-    counts = deals.filter(created_at__date__gte=since).aggregate(
-        slipped=Count("pk", filter=slipped),
-        slipped_lacking=Count("pk", filter=slipped & lacking),
-        total=Count("pk"),
-        lacking=Count("pk", filter=lacking),
+    # Grouped by the two facts, so that each is worked out once per deal (at most four rows).
+    groups = (
+        deals.filter(created_at__date__gte=since)
+        .annotate(
+            is_slipped=ExpressionWrapper(
+                deals_slipped_q(today=today, over_many=True), output_field=BooleanField()
+            ),
+            is_lacking=ExpressionWrapper(lacking, output_field=BooleanField()),
+        )
+        .values("is_slipped", "is_lacking")
+        .annotate(n=Count("pk"))
+        .values_list("is_slipped", "is_lacking", "n")
+        .order_by()
     )
+    counts = {"slipped": 0, "slipped_lacking": 0, "total": 0, "lacking": 0}
+    for is_slipped, is_lacking, n in groups:
+        # A NULL (a comparison with a missing date) is false, as in a WHERE.
+        counts["total"] += n
+        counts["slipped"] += n if is_slipped else 0
+        counts["lacking"] += n if is_lacking else 0
+        counts["slipped_lacking"] += n if is_slipped and is_lacking else 0
     return SlipFigure(
         slipped=counts["slipped"],
         slipped_lacking=counts["slipped_lacking"],

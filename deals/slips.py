@@ -43,6 +43,7 @@ __all__ = [
     "deal_due_dates",
     "deal_is_slipped",
     "deals_pushed_changes",
+    "deals_pushed_ids",
     "deals_slipped_q",
 ]
 
@@ -67,31 +68,54 @@ def _outer_close_day() -> TruncDate:
     return TruncDate(closed_at, tzinfo=UTC)
 
 
-def deals_pushed_changes() -> QuerySet[DealChange]:
-    """Close-date changes of the outer deal that pushed a date later that the deal did not close
-    by (see the module doc). ISO dates compare correctly as text."""
-    # The outer deal's status and close time are read through OuterRef, not by joining the deal
-    # again: a condition on an outer column besides the key keeps PostgreSQL from turning the
-    # EXISTS into a hashed scan of every close-date change (it estimates the calls before
-    # LIMIT), so a page of 50 deals probes the (deal, field) index 50 times whatever the size.
+def _pushed(changes: QuerySet[DealChange], *, status: Any, close_day: Any) -> QuerySet[DealChange]:
+    """Close-date changes that pushed a date later that the deal (its `status`, the UTC day of
+    its close time) did not close by (see the module doc). ISO dates compare correctly as text."""
     return (
-        DealChange.objects.filter(deal=OuterRef("pk"), field=DealField.EXPECTED_CLOSE_DATE)
+        changes.filter(field=DealField.EXPECTED_CLOSE_DATE)
         .exclude(old_value="")
         .exclude(new_value="")
         .filter(new_value__gt=F("old_value"))
         .filter(
-            Q(Exact(OuterRef("status"), DealStatus.OPEN))
-            | Q(GreaterThan(_outer_close_day(), TextDate("old_value")))
+            Q(Exact(status, DealStatus.OPEN)) | Q(GreaterThan(close_day, TextDate("old_value")))
         )
     )
 
 
-def deals_slipped_q(*, today: dt.date) -> Q:
-    """Deals that missed an expected close date that came due by `today` (see the module doc)."""
+def deals_pushed_changes() -> QuerySet[DealChange]:
+    """The pushes (_pushed) of the outer deal."""
+    # The outer deal's status and close time are read through OuterRef, not by joining the deal
+    # again: a condition on an outer column besides the key keeps PostgreSQL from turning the
+    # EXISTS into a hashed scan of every close-date change (it estimates the calls before
+    # LIMIT), so a page of 50 deals probes the (deal, field) index 50 times whatever the size.
+    return _pushed(
+        DealChange.objects.filter(deal=OuterRef("pk")),
+        status=OuterRef("status"),
+        close_day=_outer_close_day(),
+    )
+
+
+def deals_pushed_ids() -> QuerySet[DealChange, Any]:
+    """The ids of the deals with a push (_pushed), as one uncorrelated set: for counting over
+    many deals, where PostgreSQL hashes it once instead of probing the index per deal (at 880
+    reps the slip figure probed it 213,000 times)."""
+    pushed = _pushed(
+        DealChange.objects.all(),
+        status=F("deal__status"),
+        close_day=TruncDate("deal__closed_at", tzinfo=UTC),
+    )
+    return pushed.values("deal_id")
+
+
+def deals_slipped_q(*, today: dt.date, over_many: bool = False) -> Q:
+    """Deals that missed an expected close date that came due by `today` (see the module doc).
+    `over_many`: the same rule written for counting many deals (deals_pushed_ids)."""
     current_missed = Q(status=DealStatus.OPEN, expected_close_date__lt=today) | (
         ~Q(status=DealStatus.OPEN)
         & Q(GreaterThan(TruncDate("closed_at", tzinfo=UTC), F("expected_close_date")))
     )
+    if over_many:
+        return current_missed | Q(pk__in=deals_pushed_ids())
     return current_missed | Q(Exists(deals_pushed_changes()))
 
 

@@ -116,12 +116,14 @@ def test_sql_and_loaded_deal_give_the_definitions_verdicts(rep):
     cases = _edge_cases(rep)
 
     in_sql = set(Deal.objects.filter(deals_slipped_q(today=TODAY)).values_list("name", flat=True))
+    over_many = Deal.objects.filter(deals_slipped_q(today=TODAY, over_many=True))
     loaded = {
         d.name: deal_is_slipped(deal=d, today=TODAY)
         for d in Deal.objects.prefetch_related("changes")
     }
 
     assert in_sql == {name for name, slipped in cases.items() if slipped}
+    assert set(over_many.values_list("name", flat=True)) == in_sql
     assert loaded == cases
 
 
