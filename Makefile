@@ -36,7 +36,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 typecheck: setup
-	$(BIN)/mypy core events accounts notifications training deals coaching integrations tools roi home config
+	$(BIN)/mypy core events accounts notifications training deals coaching integrations tools practice roi home config
 
 # Two workers for everything but the browser journeys, which share one Chromium and run after.
 test: lint

@@ -489,3 +489,41 @@ def team_get_for_admin(viewer: "Actor | Principal", *, team_id: int) -> Team:
         return Team.objects.select_related("manager").get(pk=team_id)
     except Team.DoesNotExist:
         raise Http404("No such team") from None
+
+
+# Practice recordings (the practice app): a recording of a person's voice and face is narrower
+# than the rest of their record. The rep, the people who coach them (their reviewers) and their
+# manager chain see it; nobody else, leaders and admins included (issue 18, docs/practice.md).
+
+# How far up the chain of direct managers a recording is visible: manager, theirs, and theirs.
+PRACTICE_MANAGER_CHAIN_DEPTH = 3
+
+
+def practice_reps_q(actor: "Actor | Principal", *, prefix: str = "") -> Q:
+    """The people whose practice recordings `actor` may see, as a Q over a User relation."""
+    p = principal_of(actor)
+    if not p.is_person:
+        return Q(**{f"{prefix}pk__in": []})
+    q = Q(**{f"{prefix}pk": p.user_id})
+    q |= Q(**{f"{prefix}coach_links__coach": p.user_id})
+    q |= Q(**{f"{prefix}team__manager": p.user_id})
+    chain = "manager"
+    for _level in range(PRACTICE_MANAGER_CHAIN_DEPTH):
+        q |= Q(**{f"{prefix}{chain}": p.user_id})
+        chain += "__manager"
+    return q
+
+
+def practice_visible_rep_ids(actor: "Actor | Principal") -> QuerySet[User, int]:
+    """The ids of the people whose recordings `actor` may see, for a subquery (no repeats)."""
+    return User.objects.filter(practice_reps_q(actor)).values_list("pk", flat=True)
+
+
+def practice_reviewable_rep_ids(actor: "Actor | Principal") -> QuerySet[User, int]:
+    """The ids of the people whose recordings `actor` may score: those they coach, never
+    themself (the rep's coach reviews by default)."""
+    p = principal_of(actor)
+    if not p.is_person:
+        return User.objects.none().values_list("pk", flat=True)
+    coached = User.objects.filter(coach_links__coach=p.user_id).exclude(pk=p.user_id)
+    return coached.values_list("pk", flat=True)

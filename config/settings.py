@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tools",
     "coaching",
     "integrations",
+    "practice",
     "roi",
     "home",
 ]
@@ -234,6 +235,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 *
 SCORM_MAX_PACKAGE_BYTES = env_int("SCORM_MAX_PACKAGE_BYTES", 500 * 1024 * 1024)
 SCORM_MAX_UNPACKED_BYTES = env_int("SCORM_MAX_UNPACKED_BYTES", 2 * 1024 * 1024 * 1024)
 SCORM_MAX_FILES = env_int("SCORM_MAX_FILES", 20_000)
+
+# Practice recordings (docs/practice.md): the largest recording, how long a recording is kept,
+# and after how many hours an upload that never completed is deleted with its chunks.
+PRACTICE_MAX_RECORDING_BYTES = env_int("PRACTICE_MAX_RECORDING_BYTES", 200 * 1024 * 1024)
+PRACTICE_RETENTION_DAYS = env_int("PRACTICE_RETENTION_DAYS", 180)
+PRACTICE_ABANDONED_UPLOAD_HOURS = env_int("PRACTICE_ABANDONED_UPLOAD_HOURS", 24)
 
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -36,6 +36,7 @@ urlpatterns = [
     path("deals/", include("deals.urls")),
     path("tools/", include("tools.urls")),
     path("coaching/", include("coaching.urls")),
+    path("practice/", include("practice.urls")),
     path("impact/", include("roi.urls")),
     path("integrations/", include("integrations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

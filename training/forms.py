@@ -99,6 +99,7 @@ _LESSON_FIELDS: dict[str, list[str]] = {
     LessonKind.VIDEO: ["title", "minutes", "status", "video_url", "body"],
     LessonKind.QUIZ: ["title", "minutes", "status", "pass_mark_pct", "max_attempts", "body"],
     LessonKind.SCORM: ["title", "minutes", "status", "body"],
+    LessonKind.PRACTICE: ["title", "minutes", "status", "body"],
 }
 _BODY_LABELS: dict[str, Any] = {
     LessonKind.METHOD: _("Lesson (Markdown)"),
@@ -106,6 +107,7 @@ _BODY_LABELS: dict[str, Any] = {
     LessonKind.VIDEO: _("Notes under the video (Markdown, optional)"),
     LessonKind.QUIZ: _("Introduction (Markdown, optional)"),
     LessonKind.SCORM: _("Introduction (Markdown, optional)"),
+    LessonKind.PRACTICE: _("Introduction (Markdown, optional)"),
 }
 _MARKDOWN_FIELDS = ("body", "story_what_happened", "story_what_we_learned")
 

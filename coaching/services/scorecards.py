@@ -28,7 +28,9 @@ def scorecard_overall(criteria: list[RubricCriterion], scores: Mapping[int, int]
     return (weighted * 100 / Decimal(total_weight)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _score_errors(criteria: list[RubricCriterion], scores: Mapping[int, int]) -> dict[str, str]:
+def rubric_score_errors(
+    criteria: list[RubricCriterion], scores: Mapping[int, int]
+) -> dict[str, str]:
     """What is wrong with the scores, per `scores.<criterion id>`: unknown criteria, missing
     scores, scores that are not whole numbers or outside the criterion's scale."""
     known = {c.pk for c in criteria}
@@ -72,7 +74,7 @@ def scorecard_record(
     criteria = list(rubric.criteria.all())
     if not criteria:
         raise ValidationError({"rubric_id": _("This rubric has no criteria yet.")})
-    errors = _score_errors(criteria, scores)
+    errors = rubric_score_errors(criteria, scores)
     if errors:
         raise ValidationError(errors)
     overall = scorecard_overall(criteria, scores)

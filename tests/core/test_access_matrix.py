@@ -37,6 +37,7 @@ from tests.deals.factories import DealFactory
 from tests.events.factories import WebhookSubscriptionFactory
 from tests.factories import make_api_key
 from tests.fakes.fixtures import field_encryption_key  # noqa: F401
+from tests.practice.factories import AttemptFactory, make_scenario
 from tests.training.factories import (
     AssignmentFactory,
     CompletionFactory,
@@ -102,8 +103,12 @@ def _world(cast: Any) -> World:
     CalendarFeed.objects.create(
         user=cast.rep, token_hash=feed_token_hash(token), token_prefix="feed"
     )
+    scenario = make_scenario(lesson__course=course)
+    practice_attempt = AttemptFactory(scenario=scenario, rep=cast.rep)
     return World(
         {
+            "practice_lesson": scenario.lesson_id,
+            "practice_attempt": practice_attempt.pk,
             "deal": deal.pk,
             "session": session.pk,
             "post_mortem": post_mortem.pk,
@@ -156,6 +161,41 @@ def _all_patterns() -> set[str]:
 Row = tuple[str, str, tuple[int, int, int, int, int, int, int, int]]
 
 MATRIX: dict[str, Row] = {
+    # Practice recordings: the rep, their coach and their manager chain only (leaders and
+    # admins not); only the coach reviews (the rep and the manager see it: 403).
+    "practice:lesson": ("GET", "/practice/lessons/{practice_lesson}/", (302, *[200] * 7)),
+    "practice:attempt_start": (
+        "POST",
+        "/practice/lessons/{practice_lesson}/attempts/",
+        (302, *[400] * 7),
+    ),
+    "practice:attempt": (
+        "GET",
+        "/practice/attempts/{practice_attempt}/",
+        (302, 200, 404, 200, 200, 404, 404, 404),
+    ),
+    "practice:chunk": (
+        "POST",
+        "/practice/attempts/{practice_attempt}/chunks/",
+        (302, 400, 404, 404, 404, 404, 404, 404),
+    ),
+    # The world's attempt has no file: nobody gets one.
+    "practice:recording": (
+        "GET",
+        "/practice/attempts/{practice_attempt}/recording",
+        (302, *[404] * 7),
+    ),
+    "practice:comment": (
+        "POST",
+        "/practice/attempts/{practice_attempt}/comments/",
+        (302, 403, 404, 400, 403, 404, 404, 404),
+    ),
+    "practice:review": (
+        "POST",
+        "/practice/attempts/{practice_attempt}/review/",
+        (302, 403, 404, 400, 403, 404, 404, 404),
+    ),
+    "practice:queue": ("GET", "/practice/reviews/", (302, *[200] * 7)),
     "notifications:badge": (
         "GET",
         "/notifications/badge/",

@@ -18,6 +18,8 @@ class LessonKind(models.TextChoices):
     VIDEO = "video", _("Video")
     QUIZ = "quiz", _("Quiz")
     SCORM = "scorm", _("SCORM module")
+    # A recorded role-play: its scenario, rubric and recordings live in the practice app.
+    PRACTICE = "practice", _("Practice")
 
 
 class StoryOutcome(models.TextChoices):
@@ -157,6 +159,10 @@ class Lesson(TimeStampedModel):
     @property
     def is_scorm(self) -> bool:
         return self.kind == LessonKind.SCORM
+
+    @property
+    def is_practice(self) -> bool:
+        return self.kind == LessonKind.PRACTICE
 
 
 class QuestionKind(models.TextChoices):

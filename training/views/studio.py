@@ -108,7 +108,9 @@ def _course_page(
 ) -> HttpResponse:
     course.refresh_from_db()
     lessons = list(course.lessons.annotate(question_count=Count("questions")).order_by("position"))
-    kinds = [(value, label) for value, label in LessonKind.choices if value != LessonKind.SCORM]
+    # SCORM lessons come from importing a package, practice lessons with their scenario.
+    made_elsewhere = (LessonKind.SCORM, LessonKind.PRACTICE)
+    kinds = [(value, label) for value, label in LessonKind.choices if value not in made_elsewhere]
     context = {
         "course": course,
         "form": form,
@@ -168,8 +170,9 @@ def scorm_import_view(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def lesson_new(request: AuthenticatedRequest, slug: str, kind: str) -> HttpResponse:
     course = course_get_for_editor(user=request.user, slug=slug)
-    if kind not in LessonKind.values or kind == LessonKind.SCORM:
-        raise Http404("No such kind of lesson")  # SCORM lessons come from importing a package
+    if kind not in LessonKind.values or kind in (LessonKind.SCORM, LessonKind.PRACTICE):
+        # SCORM lessons come from importing a package, practice lessons with their scenario.
+        raise Http404("No such kind of lesson")
     form = lesson_form_class(kind)(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
