@@ -207,6 +207,7 @@ class SignInMethod(models.TextChoices):
     PASSWORD = "password", _("Password")
     OIDC = "oidc", _("OpenID Connect")
     SAML = "saml", _("SAML")
+    LTI = "lti", _("LTI launch")
 
 
 class SingleSignOn(models.Model):

@@ -237,3 +237,41 @@ def sign_in_records_prune(*, now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.AUDITLOG_RETENTION_DAYS)
     deleted, _by_model = SignInRecord.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+def launched_user_resolve(*, identity: VouchedIdentity, create: bool) -> User:
+    """The person an LTI platform launched: by (issuer, subject) when linked before, else by
+    email (then linked), else created as a rep when `create` (LTI_JIT_USERS). Raises
+    SignInRefused, having written nothing, for a deactivated or unknown person, or for an
+    unlinked one without an email address to match."""
+    link = (
+        ExternalIdentity.objects.select_related("user")
+        .filter(issuer=identity.issuer, subject=identity.subject)
+        .first()
+    )
+    email = identity.email.strip().lower()
+    if link is None and "@" not in email:
+        raise SignInRefused(
+            _("The platform sent no email address, so the learner cannot be matched.")
+        )
+    user = link.user if link else User.objects.filter(email__iexact=email).first()
+    if user is not None and not user.is_active:
+        raise SignInRefused(_("Your Coachline account is deactivated. Ask an admin."))
+    if user is None and not create:
+        raise SignInRefused(
+            _("There is no Coachline account for %(email)s yet. Ask an admin to invite you.")
+            % {"email": email}
+        )
+    try:
+        with transaction.atomic():
+            if user is None:
+                user = User(email=email, full_name=identity.full_name[:150] or email)
+                user.set_unusable_password()
+                user.save()
+            if link is None:
+                ExternalIdentity.objects.create(
+                    user=user, issuer=identity.issuer, subject=identity.subject
+                )
+    except IntegrityError:
+        raise SignInRefused(_("Sign-in clashed with another one; try again.")) from None
+    return user

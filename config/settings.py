@@ -242,6 +242,10 @@ PRACTICE_MAX_RECORDING_BYTES = env_int("PRACTICE_MAX_RECORDING_BYTES", 200 * 102
 PRACTICE_RETENTION_DAYS = env_int("PRACTICE_RETENTION_DAYS", 180)
 PRACTICE_ABANDONED_UPLOAD_HOURS = env_int("PRACTICE_ABANDONED_UPLOAD_HOURS", 24)
 
+# LTI 1.3 launches (docs/content-standards.md): create a Coachline account for a learner the
+# platform vouches for but who has none yet (matched by the platform's `sub`, then email).
+LTI_JIT_USERS = env_bool("LTI_JIT_USERS", default=False)
+
 # Email: console in development, SMTP when EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST")
 if EMAIL_HOST:

@@ -32,6 +32,7 @@ urlpatterns = [
     path("csp-report/", csp_reports.csp_report, name="csp-report"),
     path("accounts/", include("accounts.urls")),
     path("learn/", include("training.urls")),
+    path("lti/", include("training.lti_urls")),
     path("notifications/", include("notifications.urls")),
     path("deals/", include("deals.urls")),
     path("tools/", include("tools.urls")),

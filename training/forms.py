@@ -258,3 +258,45 @@ class ProgramCourseAddForm(forms.Form):
         cast(forms.ChoiceField, self.fields["course"]).choices = [
             (c.slug, c.title) for c in courses
         ]
+
+
+class LtiPlatformForm(forms.Form):
+    """A platform registration as the admin copies it from Moodle's or Canvas's tool page."""
+
+    name = forms.CharField(label=_("Name"), max_length=120, help_text=_("E.g. Moodle (HR)."))
+    issuer = forms.URLField(
+        label=_("Issuer (platform ID)"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Moodle: the site URL. Canvas: https://canvas.instructure.com."),
+    )
+    client_id = forms.CharField(label=_("Client ID"), max_length=255)
+    auth_login_url = forms.URLField(
+        label=_("Authentication request URL"), max_length=500, assume_scheme="https"
+    )
+    auth_token_url = forms.URLField(
+        label=_("Access token URL"), max_length=500, assume_scheme="https"
+    )
+    auth_audience = forms.CharField(
+        label=_("Token audience"),
+        max_length=500,
+        required=False,
+        help_text=_("Only if the platform names one; empty: the access token URL."),
+    )
+    key_set_url = forms.URLField(
+        label=_("Public keyset URL"), max_length=500, required=False, assume_scheme="https"
+    )
+    public_key = forms.CharField(
+        label=_("Or the platform's public key"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A PEM public key or a JSON key set, if there is no keyset URL."),
+    )
+    deployment_ids = forms.CharField(
+        label=_("Deployment IDs"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One a line; a launch from any other deployment is refused."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)

@@ -47,7 +47,7 @@ from tests.training.factories import (
     make_quiz,
 )
 from tools.models import Tool, ToolCategory, ToolPricing
-from training.models import RetakeRequest
+from training.models import LtiPlatform, RetakeRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,16 @@ def _world(cast: Any) -> World:
         starts_on=dt.date(2026, 1, 1),
     )
     api_key, _raw = make_api_key("deals:read")
+    lti_platform = LtiPlatform.objects.create(
+        name="Moodle",
+        issuer="https://moodle.example",
+        client_id="c",
+        auth_login_url="https://moodle.example/auth",
+        auth_token_url="https://moodle.example/token",
+        key_set_url="https://moodle.example/jwks",
+        deployment_ids=["1"],
+        tool_key_id="k",
+    )
     token = "feed-token-of-the-rep"
     CalendarFeed.objects.create(
         user=cast.rep, token_hash=feed_token_hash(token), token_prefix="feed"
@@ -132,6 +142,7 @@ def _world(cast: Any) -> World:
             "retake_request": retake_request.pk,
             "tool": tool.pk,
             "api_key": api_key.pk,
+            "lti_platform": lti_platform.pk,
         }
     )
 
@@ -267,6 +278,18 @@ MATRIX: dict[str, Row] = {
     "scim_root": ("GET", "/scim/v2", (401, 401, 401, 401, 401, 401, 401, 401)),
     "scim": ("GET", "/scim/v2/Users", (401, 401, 401, 401, 401, 401, 401, 401)),
     "tool-bulk": ("POST", "/api/v1/tools/bulk", (401, 403, 403, 403, 403, 403, 403, 400)),
+    # LTI tool endpoints answer the platform, not a person: an empty login or launch is a 400
+    # for everyone, the key set is public; registering platforms is for admins.
+    "lti:login": ("GET", "/lti/login/", (400, 400, 400, 400, 400, 400, 400, 400)),
+    "lti:launch": ("POST", "/lti/launch/", (400, 400, 400, 400, 400, 400, 400, 400)),
+    "lti:jwks": ("GET", "/lti/jwks/", (200, 200, 200, 200, 200, 200, 200, 200)),
+    "lti:platforms": ("GET", "/lti/platforms/", (302, 404, 404, 404, 404, 404, 404, 200)),
+    "lti:platform_new": ("GET", "/lti/platforms/new/", (302, 404, 404, 404, 404, 404, 404, 200)),
+    "lti:platform": (
+        "GET",
+        "/lti/platforms/{lti_platform}/",
+        (302, 404, 404, 404, 404, 404, 404, 200),
+    ),
     "tools:delete": ("POST", "/tools/{tool}/delete", (302, 404, 404, 404, 404, 404, 404, 302)),
     "tools:edit": ("GET", "/tools/{tool}/", (302, 404, 404, 404, 404, 404, 404, 200)),
     "tools:import": ("POST", "/tools/import/", (302, 404, 404, 404, 404, 404, 404, 400)),

@@ -40,6 +40,7 @@ from training.models.learning import (
     new_certificate_code,
     new_commit_token,
 )
+from training.models.lti import LtiLaunch, LtiPlatform
 
 __all__ = [
     "Assignment",
@@ -52,6 +53,8 @@ __all__ = [
     "LessonKind",
     "LessonProgress",
     "LessonQuerySet",
+    "LtiLaunch",
+    "LtiPlatform",
     "PLAN_FIELDS",
     "PrimaryMetric",
     "Program",

@@ -1,0 +1,238 @@
+"""LTI 1.3 launches from a simulated platform (tests/training/lti_platform.py) with real RS256
+signatures: the happy path signs the learner in to the course; a bad signature, a wrong
+audience, a replayed nonce and an unknown deployment are refused with a clear page and leave
+nothing behind."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accounts.models import ExternalIdentity, SignInRecord, User
+from tests.factories import UserFactory
+from tests.training.factories import CourseFactory
+from tests.training.lti_platform import (
+    CLIENT_ID,
+    DEPLOYMENT_ID,
+    FakePlatform,
+    login_redirect_params,
+    rsa_private_pem,
+)
+from training.models import LtiLaunch, LtiPlatform
+from training.services.lti import lti_platform_save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def platform_server() -> Iterator[FakePlatform]:
+    server = FakePlatform().start()
+    yield server
+    server.stop()
+
+
+def _register(server: FakePlatform, **overrides: Any) -> LtiPlatform:
+    changes: dict[str, Any] = {
+        "name": "Moodle (HR)",
+        "issuer": server.issuer,
+        "client_id": CLIENT_ID,
+        "auth_login_url": f"{server.url}/auth",
+        "auth_token_url": f"{server.url}/token",
+        "auth_audience": "",
+        "key_set_url": f"{server.url}/jwks",
+        "public_key": "",
+        "deployment_ids": [DEPLOYMENT_ID],
+        "is_active": True,
+        **overrides,
+    }
+    return lti_platform_save(changes=changes)
+
+
+@pytest.fixture
+def registered(platform_server: FakePlatform, field_encryption_key: str) -> LtiPlatform:
+    return _register(platform_server)
+
+
+def _login(client: Client, server: FakePlatform) -> dict[str, str]:
+    response = client.post(
+        "/lti/login/",
+        {
+            "iss": server.issuer,
+            "client_id": CLIENT_ID,
+            "login_hint": "user-42",
+            "target_link_uri": "http://testserver/lti/launch/",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{server.url}/auth?")
+    params = login_redirect_params(response["Location"])
+    assert params["redirect_uri"] == "http://testserver/lti/launch/"
+    assert params["client_id"] == CLIENT_ID
+    return params
+
+
+def _launch(client: Client, server: FakePlatform, **token: Any) -> Any:
+    params = _login(client, server)
+    id_token = server.id_token(nonce=params["nonce"], **token)
+    return client.post("/lti/launch/", {"id_token": id_token, "state": params["state"]})
+
+
+def _nothing_written() -> None:
+    assert not LtiLaunch.objects.exists()
+    assert not ExternalIdentity.objects.exists()
+    assert not SignInRecord.objects.exists()
+
+
+def test_launch_signs_the_learner_in_to_the_course(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    course = CourseFactory()
+    learner = UserFactory(email="learner@example.com")
+    response = _launch(client, platform_server, course=course.slug)
+    assert response.status_code == 302
+    assert response["Location"] == f"/learn/courses/{course.slug}/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert page.wsgi_request.user == learner
+    launch = LtiLaunch.objects.get()
+    assert (launch.user, launch.course, launch.deployment_id) == (learner, course, DEPLOYMENT_ID)
+    assert launch.lineitem_url == platform_server.lineitem_url()
+    assert ExternalIdentity.objects.get().subject == "user-42"
+    assert SignInRecord.objects.get().method == "lti"
+    assert [r.path for r in platform_server.requests] == ["/jwks"]
+
+
+def test_a_linked_learner_is_found_by_sub_even_without_email(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    course = CourseFactory()
+    learner = UserFactory()
+    ExternalIdentity.objects.create(user=learner, issuer=registered.issuer, subject="user-42")
+    response = _launch(client, platform_server, course=course.slug, email="")
+    assert response.status_code == 302
+    assert LtiLaunch.objects.get().user == learner
+
+
+def test_a_pasted_pem_key_verifies_without_fetching_a_key_set(
+    client: Client, platform_server: FakePlatform, field_encryption_key: str
+) -> None:
+    _register(platform_server, key_set_url="", public_key=platform_server.public_pem())
+    course = CourseFactory()
+    UserFactory(email="learner@example.com")
+    assert _launch(client, platform_server, course=course.slug).status_code == 302
+    assert platform_server.requests == []
+
+
+def test_unknown_learner_is_refused_unless_just_in_time_creation_is_on(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform, settings: Any
+) -> None:
+    course = CourseFactory()
+    response = _launch(client, platform_server, course=course.slug, email="new@example.com")
+    assert response.status_code == 403
+    assert "There is no Coachline account for new@example.com" in response.content.decode()
+    _nothing_written()
+    assert not User.objects.filter(email="new@example.com").exists()
+
+    settings.LTI_JIT_USERS = True
+    response = _launch(client, platform_server, course=course.slug, email="new@example.com")
+    assert response.status_code == 302
+    created = User.objects.get(email="new@example.com")
+    assert (created.role, created.full_name, created.has_usable_password()) == (
+        "rep",
+        "Lee Learner",
+        False,
+    )
+
+
+def test_bad_signature_is_refused(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    course = CourseFactory()
+    UserFactory(email="learner@example.com")
+    response = _launch(client, platform_server, course=course.slug, key_pem=rsa_private_pem())
+    assert response.status_code == 400
+    assert "signature does not verify" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    _nothing_written()
+
+
+def test_wrong_audience_is_refused(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    course = CourseFactory()
+    UserFactory(email="learner@example.com")
+    response = _launch(client, platform_server, course=course.slug, aud="someone-else")
+    assert response.status_code == 400
+    assert "not addressed to a platform registered in Coachline" in response.content.decode()
+    _nothing_written()
+
+
+def test_replayed_id_token_is_refused(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    course = CourseFactory()
+    UserFactory(email="learner@example.com")
+    params = _login(client, platform_server)
+    id_token = platform_server.id_token(nonce=params["nonce"], course=course.slug)
+    form = {"id_token": id_token, "state": params["state"]}
+    assert client.post("/lti/launch/", form).status_code == 302
+    client.logout()
+    replay = client.post("/lti/launch/", form)
+    assert replay.status_code == 403
+    assert "This launch was used already" in replay.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert LtiLaunch.objects.count() == 1
+    assert SignInRecord.objects.count() == 1
+
+
+def test_a_nonce_coachline_never_issued_is_refused(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    course = CourseFactory()
+    UserFactory(email="learner@example.com")
+    params = _login(client, platform_server)
+    id_token = platform_server.id_token(nonce="made-up", course=course.slug)
+    response = client.post("/lti/launch/", {"id_token": id_token, "state": params["state"]})
+    assert response.status_code == 400
+    assert "nonce was not issued by Coachline" in response.content.decode()
+    _nothing_written()
+
+
+def test_unknown_deployment_is_refused(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    course = CourseFactory()
+    UserFactory(email="learner@example.com")
+    response = _launch(client, platform_server, course=course.slug, deployment_id="other")
+    assert response.status_code == 400
+    assert "deployment this platform registration does not list" in response.content.decode()
+    _nothing_written()
+
+
+def test_a_launch_without_a_known_course_is_refused(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    UserFactory(email="learner@example.com")
+    response = _launch(client, platform_server, course="no-such-course")
+    assert response.status_code == 403
+    assert "names no published Coachline course" in response.content.decode()
+    _nothing_written()
+
+
+def test_login_from_an_unregistered_platform_is_refused(client: Client) -> None:
+    response = client.post(
+        "/lti/login/", {"iss": "https://lms.example", "login_hint": "x", "client_id": "y"}
+    )
+    assert response.status_code == 400
+    assert "not registered in Coachline" in response.content.decode()
+
+
+def test_jwks_serves_the_tool_key_of_each_active_platform(
+    client: Client, registered: LtiPlatform
+) -> None:
+    keys = client.get("/lti/jwks/").json()["keys"]
+    assert [(k["kid"], k["kty"], k["alg"]) for k in keys] == [
+        (registered.tool_key_id, "RSA", "RS256")
+    ]
+    assert "d" not in keys[0]  # the public half only
