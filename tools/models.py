@@ -10,6 +10,7 @@ the service's check).
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.db import DateRangeClosed, PostgresExclusionConstraint
@@ -32,7 +33,9 @@ class ToolPricing(models.TextChoices):
 
 
 class Tool(TimeStampedModel):
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    # Unique whatever the case (the constraint below): the bulk API and CSV key tools by
+    # lower-cased name, so "Gong" and "gong" are one tool.
+    name = models.CharField(_("name"), max_length=120)
     category = models.CharField(_("category"), max_length=16, choices=ToolCategory.choices)
     pricing = models.CharField(_("pricing"), max_length=8, choices=ToolPricing.choices)
     monthly_cost = models.DecimalField(_("cost per month"), max_digits=12, decimal_places=2)
@@ -45,6 +48,10 @@ class Tool(TimeStampedModel):
         verbose_name_plural = _("tools")
         ordering = ["name"]
         constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="tools_tool_name_unique_ci",
+            ),
             models.CheckConstraint(
                 condition=Q(monthly_cost__gte=0), name="tools_tool_cost_not_negative"
             ),

@@ -1,6 +1,7 @@
 """Tools and their seats: the bulk API, the admin's pages, CSV import, spend per rep-month."""
 
 import datetime as dt
+import importlib
 import json
 from decimal import Decimal
 
@@ -150,6 +151,43 @@ def test_overlapping_seats_are_refused_by_the_database_too(cast):
     ToolSeat.objects.create(tool=tool, user=cast.rep, starts_on=dt.date(2025, 1, 1))
     with pytest.raises(IntegrityError), transaction.atomic():
         ToolSeat.objects.create(tool=tool, user=cast.rep, starts_on=dt.date(2025, 3, 1))
+
+
+def test_names_differing_only_in_case_are_refused_by_the_database():
+    from django.db import IntegrityError, transaction
+
+    fields = {
+        "category": "engagement",
+        "pricing": "flat",
+        "monthly_cost": 1,
+        "currency": "USD",
+        "starts_on": dt.date(2025, 1, 1),
+    }
+    Tool.objects.create(name="Gong", **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Tool.objects.create(name="gONG", **fields)
+    assert list(Tool.objects.values_list("name", flat=True)) == ["Gong"]
+
+
+def test_the_migration_renames_all_but_the_oldest_of_names_differing_in_case():
+    migration = importlib.import_module("tools.migrations.0002_tool_name_unique_ci")
+    stored = [
+        (7, "gong"),
+        (3, "Gong"),
+        (9, "GONG"),
+        (4, "Outreach"),
+        (12, "x" * 120),
+        (13, "X" * 120),
+    ]
+
+    renames = migration.duplicate_renames(stored)
+
+    assert renames == [
+        (7, "gong", "gong (duplicate 7)"),
+        (9, "GONG", "GONG (duplicate 9)"),
+        (13, "X" * 120, "X" * 105 + " (duplicate 13)"),
+    ]
+    assert all(len(new) <= 120 for _pk, _old, new in renames)
 
 
 def _postgres():

@@ -73,6 +73,30 @@ def test_a_tool_created_by_another_request_meanwhile_is_updated_not_a_500(
     assert (tool.name, tool.monthly_cost) == ("Gong", Decimal("250.00"))
 
 
+def test_a_tool_created_meanwhile_in_another_case_is_updated_not_a_second_tool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = services._stored_tools
+    reads: list[int] = []
+
+    def read_then_lose_the_race() -> dict[str, Tool]:
+        stored = original()
+        reads.append(len(stored))
+        if len(reads) == 1:
+            other = threading.Thread(target=_create_elsewhere, args=("gong",))
+            other.start()
+            other.join(timeout=10)
+        return stored
+
+    monkeypatch.setattr(services, "_stored_tools", read_then_lose_the_race)
+
+    result = services.tools_upsert(rows=[_row("Gong")])
+
+    assert reads == [0, 1]
+    assert (result.created, result.updated, result.unchanged, result.errors) == (0, 1, 0, [])
+    assert list(Tool.objects.values_list("name", "monthly_cost")) == [("gong", Decimal("250.00"))]
+
+
 def test_the_same_name_twice_in_a_row_without_a_race_reads_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
