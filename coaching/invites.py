@@ -4,6 +4,8 @@
   The UID is stable per session and SEQUENCE is the session's stored counter, raised by every
   change, so calendar programs update or remove the event they already have instead of adding a
   second one. The coach organises; both people attend.
+- "Add to calendar": METHOD:PUBLISH with the one session, downloaded from its page. It carries
+  the invite's UID and SEQUENCE, so a calendar that already holds the invite updates that event.
 - Feeds: METHOD:PUBLISH with a person's active sessions, for Google Calendar or Outlook to
   subscribe to (a cancelled session drops out of the feed, and so out of the subscriber).
 """
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from accounts.models import User
-from coaching.models import CoachingSession
+from coaching.models import CoachingSession, SessionStatus
 
 Method = Literal["REQUEST", "CANCEL"]
 PRODID = "-//Coachline//Coaching sessions//EN"
@@ -92,6 +94,13 @@ def session_invite_ics(
 ) -> bytes:
     cal = _calendar(method)
     cal.add_component(_event(session, cancelled=method == "CANCEL", stamp=stamp or timezone.now()))
+    return cal.to_ical()
+
+
+def session_download_ics(session: CoachingSession, *, stamp: dt.datetime | None = None) -> bytes:
+    cal = _calendar("PUBLISH")
+    cancelled = session.status == SessionStatus.CANCELLED
+    cal.add_component(_event(session, cancelled=cancelled, stamp=stamp or timezone.now()))
     return cal.to_ical()
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("book/", views.book, name="book"),
     path("book/rep-fields/", views.booking_rep_fields, name="booking_rep_fields"),
     path("sessions/<int:pk>/", views.session_detail, name="session_detail"),
+    path("sessions/<int:pk>/calendar.ics", views.session_ics, name="session_ics"),
     path("sessions/<int:pk>/reschedule/", views.session_reschedule_view, name="reschedule"),
     path("sessions/<int:pk>/cancel/", views.session_cancel_view, name="cancel"),
     path("sessions/<int:pk>/complete/", views.session_complete_view, name="complete"),

@@ -3,7 +3,7 @@ a service, render. Every page shows times in the viewer's zone (the middleware a
 
 from coaching.views.booking import availability, book, booking_rep_fields, find_slot
 from coaching.views.calendar import calendar, dashboard, rep_history, trends
-from coaching.views.feeds import calendar_feed_settings, feed
+from coaching.views.feeds import calendar_feed_settings, feed, session_ics
 from coaching.views.sessions import (
     action_item_create,
     action_item_toggle,
@@ -35,6 +35,7 @@ __all__ = [
     "session_cancel_view",
     "session_complete_view",
     "session_detail",
+    "session_ics",
     "session_reschedule_view",
     "story_lesson_create",
     "trends",

@@ -1,4 +1,4 @@
-"""The private calendar feed and its settings page."""
+"""The private calendar feed, its settings page, and one session's "Add to calendar" file."""
 
 import datetime as dt
 
@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedRequest
-from coaching.access import calendar_feed_get
-from coaching.invites import calendar_feed_ics
+from coaching.access import calendar_feed_get, session_get_visible
+from coaching.invites import calendar_feed_ics, session_download_ics
 from coaching.models import CalendarFeed, CoachingSession, SessionStatus
 from coaching.services.feeds import calendar_feed_revoke, calendar_feed_rotate, calendar_feed_touch
 
@@ -56,4 +56,17 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="coaching.ics"'
     response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_GET
+def session_ics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """One session as an .ics download, for whoever may see its page."""
+    session = session_get_visible(request.user, session_id=pk)
+    response = HttpResponse(
+        session_download_ics(session), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="coaching-session-{session.pk}.ics"'
+    response["Cache-Control"] = "private, no-store"
     return response

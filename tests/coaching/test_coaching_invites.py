@@ -169,3 +169,74 @@ def test_the_feed_settings_page_shows_the_address_once_then_only_its_prefix(cast
     revoked = client.post("/coaching/calendar-feed/", {"action": "revoke"})
     assert revoked.status_code == 302
     assert not CalendarFeed.objects.filter(revoked_at__isnull=True).exists()
+
+
+def test_add_to_calendar_downloads_the_one_session_with_the_invites_uid_and_sequence(cast, client):
+    # given a session that was moved once, and another session of the same rep
+    session = SessionFactory(
+        coach=cast.coach,
+        rep=cast.rep,
+        start=tomorrow_at(9),
+        end=tomorrow_at(10),
+        location="Room 4",
+        agenda="Discovery call review",
+        sequence=1,
+    )
+    SessionFactory(coach=cast.coach, rep=cast.rep, start=tomorrow_at(11), end=tomorrow_at(12))
+    client.force_login(cast.rep)
+
+    # when the rep follows "Add to calendar" on its page
+    page = client.get(reverse("coaching:session_detail", args=[session.pk]))
+    url = reverse("coaching:session_ics", args=[session.pk])
+    response = client.get(url)
+
+    # then it is a download of one PUBLISH event matching the invite
+    assert f'href="{url}"' in page.content.decode()
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="coaching-session-{session.pk}.ics"'
+    )
+    cal = Calendar.from_ical(response.content)
+    assert str(cal["VERSION"]) == "2.0"
+    assert str(cal["METHOD"]) == "PUBLISH"
+    event = _event(cal)
+    assert str(event["UID"]) == f"session-{session.uid}@coachline"
+    assert int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART") == session.start
+    assert event.decoded("DTEND") == session.end
+    assert event.decoded("DTSTART").utcoffset() == dt.timedelta(0)
+    assert str(event["LOCATION"]) == "Room 4"
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert "Discovery call review" in str(event["DESCRIPTION"])
+    assert str(event["ORGANIZER"]) == "mailto:coach@example.com"
+    assert sorted(str(a) for a in event["ATTENDEE"]) == [
+        "mailto:coach@example.com",
+        "mailto:rep@example.com",
+    ]
+
+
+def test_add_to_calendar_of_a_cancelled_session_marks_it_cancelled_and_hides_the_button(
+    cast, client
+):
+    session = SessionFactory(
+        coach=cast.coach,
+        rep=cast.rep,
+        start=tomorrow_at(9),
+        end=tomorrow_at(10),
+        status="cancelled",
+    )
+    client.force_login(cast.coach)
+
+    page = client.get(reverse("coaching:session_detail", args=[session.pk]))
+    response = client.get(reverse("coaching:session_ics", args=[session.pk]))
+
+    assert "Add to calendar" not in page.content.decode()
+    assert str(_event(Calendar.from_ical(response.content))["STATUS"]) == "CANCELLED"
+
+
+def test_add_to_calendar_of_someone_elses_session_answers_404(cast, client):
+    session = SessionFactory(coach=cast.other_coach, rep=cast.other_rep)
+    client.force_login(cast.rep)
+
+    assert client.get(reverse("coaching:session_ics", args=[session.pk])).status_code == 404

@@ -450,6 +450,11 @@ MATRIX: dict[str, Row] = {
         "/coaching/sessions/{session}/",
         (302, 200, 404, 200, 200, 404, 200, 200),
     ),
+    "coaching:session_ics": (
+        "GET",
+        "/coaching/sessions/{session}/calendar.ics",
+        (302, 200, 404, 200, 200, 404, 200, 200),
+    ),
     "coaching:story_lesson": (
         "POST",
         "/coaching/post-mortems/{post_mortem}/story/",
