@@ -198,7 +198,10 @@ class SsoSettingsForm(forms.Form):
         label=_("Groups claim"),
         max_length=100,
         required=False,
-        help_text=_("The ID token claim that lists the person's groups, often “groups”."),
+        help_text=_(
+            "The ID token claim (OpenID Connect) or the attribute (SAML) that lists the "
+            "person's groups, often “groups”."
+        ),
     )
     group_mapping = forms.CharField(
         label=_("Groups to roles and teams"),
@@ -210,6 +213,27 @@ class SsoSettingsForm(forms.Form):
             "| EMEA”. The first line whose group the person is in sets their role and team at "
             "each sign-in."
         ),
+    )
+    saml_enabled = forms.BooleanField(label=_("Sign in with SAML"), required=False)
+    saml_idp_metadata_url = forms.URLField(
+        label=_("IdP metadata URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Read again at each save. Or paste the metadata below instead."),
+    )
+    saml_idp_metadata_xml = forms.CharField(
+        label=_("IdP metadata XML"),
+        required=False,
+        max_length=2_000_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The identity provider's SAML metadata (federation metadata) document."),
+    )
+    saml_idp_entity_id = forms.CharField(
+        label=_("IdP entity ID"),
+        max_length=500,
+        required=False,
+        help_text=_("Only needed when the metadata describes several identity providers."),
     )
     jit_enabled = forms.BooleanField(
         label=_("Create people at their first sign-in"),

@@ -228,6 +228,11 @@ class SingleSignOn(models.Model):
     # [{"group": "Sales EMEA", "role": "rep", "team": "EMEA"}, ...]: the first match wins.
     group_mapping = models.JSONField(_("group mapping"), default=list, blank=True)
     jit_enabled = models.BooleanField(_("create people at first sign-in"), default=True)
+    saml_enabled = models.BooleanField(_("SAML sign-in on"), default=False)
+    saml_idp_metadata_url = models.URLField(_("IdP metadata URL"), max_length=500, blank=True)
+    # The provider's metadata as last read (from the URL when one is given, at each save).
+    saml_idp_metadata_xml = models.TextField(_("IdP metadata XML"), blank=True)
+    saml_idp_entity_id = models.CharField(_("IdP entity ID"), max_length=500, blank=True)
     sso_required = models.BooleanField(_("single sign-on required"), default=False)
     break_glass_user = models.ForeignKey(
         User,
@@ -295,6 +300,17 @@ class SignInRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} {self.method} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SamlAssertionUse(models.Model):
+    """A SAML assertion that signed someone in: the same assertion is refused a second time
+    (pysaml2 keeps no such record). Kept until the assertion's own end of validity."""
+
+    assertion_id = models.CharField(max_length=255, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.assertion_id
 
 
 class ScimRecord(models.Model):

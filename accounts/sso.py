@@ -18,7 +18,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ExternalIdentity, SignInRecord, SingleSignOn, Team, User
+from accounts.models import (
+    ExternalIdentity,
+    SamlAssertionUse,
+    SignInRecord,
+    SingleSignOn,
+    Team,
+    User,
+)
 from accounts.roles import Role
 from core.proxies import client_ip
 
@@ -111,26 +118,21 @@ def domains_parse(text: str) -> list[str]:
     return domains
 
 
-def sso_settings_update(
-    *, actor: User, changes: Mapping[str, Any], rules: list[GroupRule]
-) -> SingleSignOn:
-    """Save the SSO page. `changes` are the form's cleaned fields (an empty secret keeps the
-    stored one). Refuses "SSO required" without a working sign-in method and an active admin
-    to break glass with, so that nobody is locked out."""
-    current = SingleSignOn.current()
+def _sso_settings_errors(*, changes: Mapping[str, Any], secret: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    enabled = changes["oidc_enabled"]
-    secret = changes.get("oidc_client_secret") or current.oidc_client_secret
-    if enabled:
+    needed = _("Needed for OpenID Connect sign-in.")
+    if changes["oidc_enabled"]:
         for field in ("oidc_issuer", "oidc_client_id"):
             if not changes.get(field):
-                errors.setdefault(field, []).append(_("Needed for OpenID Connect sign-in."))
+                errors.setdefault(field, []).append(needed)
         if not secret:
-            errors.setdefault("oidc_client_secret", []).append(
-                _("Needed for OpenID Connect sign-in.")
-            )
+            errors.setdefault("oidc_client_secret", []).append(needed)
+    if changes["saml_enabled"] and not changes.get("saml_idp_metadata_xml"):
+        errors.setdefault("saml_idp_metadata_xml", []).append(
+            _("Needed for SAML sign-in: paste the metadata or give its URL.")
+        )
     if changes["sso_required"]:
-        if not enabled:
+        if not changes["oidc_enabled"] and not changes["saml_enabled"]:
             errors.setdefault("sso_required", []).append(
                 _("Turn a single sign-on method on first.")
             )
@@ -139,6 +141,19 @@ def sso_settings_update(
             errors.setdefault("break_glass_user", []).append(
                 _("Choose an active admin who may still use a password.")
             )
+    return errors
+
+
+def sso_settings_update(
+    *, actor: User, changes: Mapping[str, Any], rules: list[GroupRule]
+) -> SingleSignOn:
+    """Save the SSO page. `changes` are the form's cleaned fields (an empty secret keeps the
+    stored one; the SAML metadata as read and checked by the view). Refuses "SSO required"
+    without a working sign-in method and an active admin to break glass with, so that nobody
+    is locked out."""
+    current = SingleSignOn.current()
+    secret = changes.get("oidc_client_secret") or current.oidc_client_secret
+    errors = _sso_settings_errors(changes=changes, secret=secret)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -153,6 +168,10 @@ def sso_settings_update(
             "jit_enabled",
             "sso_required",
             "break_glass_user",
+            "saml_enabled",
+            "saml_idp_metadata_url",
+            "saml_idp_metadata_xml",
+            "saml_idp_entity_id",
         ):
             setattr(row, field, changes[field])
         row.oidc_issuer = row.oidc_issuer.rstrip("/")
@@ -236,6 +255,8 @@ def sign_in_records_prune(*, now: dt.datetime | None = None) -> int:
     returns how many went. Idempotent."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=settings.AUDITLOG_RETENTION_DAYS)
     deleted, _by_model = SignInRecord.objects.filter(at__lt=cutoff).delete()
+    # Used SAML assertions past their own validity can no longer be replayed anyway.
+    SamlAssertionUse.objects.filter(expires_at__lt=now or timezone.now()).delete()
     return deleted
 
 

@@ -28,6 +28,7 @@ from accounts.oidc import (
     oidc_redirect,
     provider_metadata_check,
 )
+from accounts.saml import MetadataInvalid, SpUrls, idp_metadata_check, idp_metadata_fetch
 from accounts.selectors import scim_key_list, sign_in_list
 from accounts.services import api_key_create
 from accounts.sso import (
@@ -47,11 +48,19 @@ SIGN_INS_PAGE_SIZE = 50
 SSO_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-def _sso_error(request: HttpRequest, *, message: str, status: int) -> HttpResponse:
+def sp_urls(request: HttpRequest) -> SpUrls:
+    """Where Coachline answers as a SAML service provider; the metadata URL is the entity id."""
+    return SpUrls(
+        entity_id=request.build_absolute_uri(reverse("accounts:saml_metadata")),
+        acs=request.build_absolute_uri(reverse("accounts:saml_acs")),
+    )
+
+
+def sso_error_page(request: HttpRequest, *, message: str, status: int) -> HttpResponse:
     return render(request, "accounts/sso_error.html", {"message": message}, status=status)
 
 
-def _safe_next(request: HttpRequest, url: str) -> str:
+def safe_next(request: HttpRequest, url: str) -> str:
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
@@ -64,7 +73,7 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
     sso = SingleSignOn.current()
     if not sso.oidc_enabled:
         raise Http404("Single sign-on is off")
-    request.session[SESSION_NEXT] = _safe_next(request, request.GET.get("next", ""))
+    request.session[SESSION_NEXT] = safe_next(request, request.GET.get("next", ""))
     try:
         return oidc_redirect(
             request=request,
@@ -72,7 +81,7 @@ def oidc_login(request: HttpRequest) -> HttpResponse:
             callback_url=request.build_absolute_uri(reverse("accounts:oidc_callback")),
         )
     except ProviderUnavailable:
-        return _sso_error(
+        return sso_error_page(
             request,
             message=_(
                 "%(provider)s does not answer right now, so single sign-on cannot start. Try "
@@ -100,7 +109,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
             provider=provider,
             reason=f"provider unavailable: {exc}",
         )
-        return _sso_error(
+        return sso_error_page(
             request,
             message=_(
                 "%(provider)s did not answer while finishing your sign-in. Try again in a few "
@@ -117,7 +126,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
             provider=provider,
             reason=f"answer refused: {exc}",
         )
-        return _sso_error(
+        return sso_error_page(
             request,
             message=_(
                 "The answer from your identity provider could not be verified, so you are not "
@@ -134,7 +143,7 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
             provider=provider,
             reason=exc.reason,
         )
-        return _sso_error(request, message=exc.reason, status=HTTPStatus.FORBIDDEN)
+        return sso_error_page(request, message=exc.reason, status=HTTPStatus.FORBIDDEN)
     next_url = request.session.pop(SESSION_NEXT, "")
     login(request, user, backend=SSO_BACKEND)
     request.session[SESSION_ID_TOKEN] = id_token
@@ -169,6 +178,26 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+def _saml_metadata_read(form: SsoSettingsForm) -> dict[str, str]:
+    """The identity provider's metadata (read from its URL when one is given) and entity id,
+    checked; a problem becomes a form error."""
+    data = form.cleaned_data
+    try:
+        xml = data["saml_idp_metadata_xml"]
+        if data["saml_idp_metadata_url"]:
+            xml = idp_metadata_fetch(url=data["saml_idp_metadata_url"])
+        if not xml.strip():
+            return {}
+        entity_id = idp_metadata_check(xml=xml, entity_id=data["saml_idp_entity_id"].strip())
+    except MetadataInvalid as exc:
+        form.add_error(
+            "saml_idp_metadata_url" if data["saml_idp_metadata_url"] else "saml_idp_metadata_xml",
+            _("The SAML metadata cannot be used: %(why)s.") % {"why": exc},
+        )
+        return {}
+    return {"saml_idp_metadata_xml": xml, "saml_idp_entity_id": entity_id}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def sso_settings(request: AuthenticatedRequest) -> HttpResponse:
@@ -187,6 +216,10 @@ def sso_settings(request: AuthenticatedRequest) -> HttpResponse:
             "jit_enabled": sso.jit_enabled,
             "sso_required": sso.sso_required,
             "break_glass_user": sso.break_glass_user,
+            "saml_enabled": sso.saml_enabled,
+            "saml_idp_metadata_url": sso.saml_idp_metadata_url,
+            "saml_idp_metadata_xml": sso.saml_idp_metadata_xml,
+            "saml_idp_entity_id": sso.saml_idp_entity_id,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -205,9 +238,10 @@ def sso_settings(request: AuthenticatedRequest) -> HttpResponse:
                         _("The provider's discovery document could not be read (%(why)s).")
                         % {"why": exc},
                     )
+            saml = _saml_metadata_read(form) if data["saml_enabled"] else {}
             if form.is_valid():
                 try:
-                    sso_settings_update(actor=request.user, changes=data, rules=rules)
+                    sso_settings_update(actor=request.user, changes={**data, **saml}, rules=rules)
                 except ValidationError as exc:
                     form_add_service_errors(form, exc)
                 else:
@@ -221,6 +255,7 @@ def sso_settings(request: AuthenticatedRequest) -> HttpResponse:
         "has_secret": bool(sso.oidc_client_secret),
         "scim_url": request.build_absolute_uri(reverse("scim_root")),
         "scim_keys": scim_key_list(),
+        "saml": sp_urls(request),
     }
     return render(request, "accounts/sso_settings.html", context)
 

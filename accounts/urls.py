@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import people_views, sso_views, views
+from accounts import people_views, saml_views, sso_views, views
 
 app_name = "accounts"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("logout/", sso_views.logout_view, name="logout"),
     path("sso/oidc/login/", sso_views.oidc_login, name="oidc_login"),
     path("sso/oidc/callback/", sso_views.oidc_callback, name="oidc_callback"),
+    path("sso/saml/metadata/", saml_views.saml_metadata, name="saml_metadata"),
+    path("sso/saml/login/", saml_views.saml_login, name="saml_login"),
+    path("sso/saml/acs/", saml_views.saml_acs, name="saml_acs"),
     path("sso/", sso_views.sso_settings, name="sso_settings"),
     path("sso/scim-token/", sso_views.scim_token_create, name="scim_token_create"),
     path("sign-ins/", sso_views.sign_ins, name="sign_ins"),

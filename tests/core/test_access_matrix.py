@@ -266,6 +266,22 @@ MATRIX: dict[str, Row] = {
         "/accounts/sso/oidc/login/",
         (404, 404, 404, 404, 404, 404, 404, 404),
     ),  # no single sign-on configured: 404 for all
+    # Coachline's SAML SP metadata is public: the identity provider imports it.
+    "accounts:saml_metadata": (
+        "GET",
+        "/accounts/sso/saml/metadata/",
+        (200, 200, 200, 200, 200, 200, 200, 200),
+    ),
+    "accounts:saml_login": (
+        "GET",
+        "/accounts/sso/saml/login/",
+        (404, 404, 404, 404, 404, 404, 404, 404),
+    ),  # SAML not configured: 404 for all
+    "accounts:saml_acs": (
+        "POST",
+        "/accounts/sso/saml/acs/",
+        (404, 404, 404, 404, 404, 404, 404, 404),
+    ),  # SAML not configured: 404 for all
     "accounts:sign_ins": ("GET", "/accounts/sign-ins/", (302, 404, 404, 404, 404, 404, 404, 200)),
     "accounts:sso_settings": ("GET", "/accounts/sso/", (302, 404, 404, 404, 404, 404, 404, 200)),
     # An empty form creates no token: the admin is sent back to the SSO page.

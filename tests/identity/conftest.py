@@ -2,12 +2,14 @@
 own process on loopback for the identity tests; started once per test process, stopped after."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -17,6 +19,7 @@ import requests
 
 from accounts.models import SingleSignOn
 from tests.fakes.fixtures import field_encryption_key  # noqa: F401
+from tests.identity.saml_idp import IdentityProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 # Ports 8810-8889 are this suite's: 20 per xdist worker (gw0 from 8810, gw1 from 8830, ...; a
@@ -153,3 +156,52 @@ def sign_in_at_provider(client: Any, *, start: str = "/accounts/sso/oidc/login/"
     callback = answer.headers["Location"]
     assert callback.startswith("http://testserver/accounts/sso/oidc/callback/"), callback
     return client.get(callback.removeprefix("http://testserver"))
+
+
+@pytest.fixture(scope="session")
+def saml_idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IdentityProvider]:
+    idp = IdentityProvider(directory=tmp_path_factory.mktemp("saml-idp"))
+    idp.start()
+    try:
+        yield idp
+    finally:
+        idp.stop()
+
+
+@pytest.fixture
+def saml_sso(db: Any, saml_idp: IdentityProvider, client: Any) -> Iterator[IdentityProvider]:
+    """Coachline configured with the IdP's metadata, and the IdP with Coachline's (each read
+    from the other's metadata URL, as an admin would set them up); Ada's answers reset."""
+    saml_idp.mode = ""
+    saml_idp.email = "ada@example.com"
+    saml_idp.attributes = {}
+    saml_idp.sp_metadata = [client.get("/accounts/sso/saml/metadata/").content.decode()]
+    SingleSignOn.objects.update_or_create(
+        pk=1,
+        defaults={
+            "saml_enabled": True,
+            "provider_name": "Test IdP",
+            "saml_idp_metadata_url": f"{saml_idp.url}/metadata",
+            "saml_idp_metadata_xml": requests.get(f"{saml_idp.url}/metadata", timeout=10).text,
+            "saml_idp_entity_id": saml_idp.entity_id,
+            "allowed_domains": ["example.com"],
+            "jit_enabled": True,
+        },
+    )
+    yield saml_idp
+
+
+def saml_form(html: str) -> dict[str, str]:
+    """The fields of the IdP's auto-posting form."""
+    fields = dict(re.findall(r"name='(SAMLResponse|RelayState)' value='([^']*)'", html))
+    return {name: unescape(value) for name, value in fields.items()}
+
+
+def saml_sign_in(client: Any, *, start: str = "/accounts/sso/saml/login/") -> Any:
+    """Start at Coachline, let the IdP answer (a real HTTP request), and return Coachline's
+    answer to the form the IdP's page posts."""
+    begin = client.get(start)
+    assert begin.status_code == 302, begin.content[:500]
+    page = requests.get(begin["Location"], timeout=10)
+    page.raise_for_status()
+    return client.post("/accounts/sso/saml/acs/", saml_form(page.text))
