@@ -8,8 +8,9 @@ from django.utils import timezone, translation
 class UserTimezoneMiddleware:
     """Render pages in the signed-in user's own time zone and language.
 
-    Runs after authentication; LocaleMiddleware has already picked a language from the browser,
-    and a signed-in user's own choice overrides it.
+    Runs after authentication; LocaleMiddleware has already picked a language from the language
+    cookie or the browser's Accept-Language, and a signed-in user's saved choice overrides it.
+    Someone who never chose (`language` empty) keeps LocaleMiddleware's pick after signing in.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -19,8 +20,9 @@ class UserTimezoneMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+            if user.language:
+                translation.activate(user.language)
+                request.LANGUAGE_CODE = user.language
         else:
             timezone.deactivate()
         try:

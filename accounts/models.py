@@ -1,5 +1,6 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -13,6 +14,8 @@ from core.encryption import EncryptedTextField
 from core.models import TimeStampedModel
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
+# Each language named in itself, so a person who cannot read the current one still finds theirs.
+LANGUAGE_CHOICES = [("", _("As my browser says")), ("en", "English"), ("de", "Deutsch")]
 
 
 class Team(TimeStampedModel):
@@ -75,8 +78,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     time_zone = models.CharField(
         _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC"
     )
+    # Empty until the person chooses (header switcher or profile): until then each request
+    # follows their browser (Accept-Language, or the language cookie set before signing in).
     language = models.CharField(
-        _("language"), max_length=8, choices=[("en", "English"), ("de", "Deutsch")], default="en"
+        _("language"),
+        max_length=8,
+        choices=LANGUAGE_CHOICES,
+        default="",
+        blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
@@ -106,6 +115,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_admin_role(self) -> bool:
         return self.role == Role.ADMIN or self.is_superuser
+
+    @property
+    def message_language(self) -> str:
+        """The language of emails and other messages sent outside a request: the person's
+        choice, else the site's (their browser is not there to ask)."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def initials(self) -> str:

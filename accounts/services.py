@@ -5,6 +5,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -376,3 +377,14 @@ def crm_identity_create(*, user: User, source: str, owner_id: str) -> CrmIdentit
             _("%(name)s already has another %(source)s owner id.")
             % {"name": user, "source": source}
         ) from None
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Save the language a person chose in the header switcher. Only the site's languages are
+    kept; anything else is ignored (False), as Django's set_language ignores it for the cookie."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return True

@@ -12,13 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import may_edit_settings, require
 from accounts.forms import AuditLogFilterForm, EmailLoginForm, ProfileForm, TwoFactorCodeForm
 from accounts.http import AuthenticatedRequest
 from accounts.models import SignInMethod, SingleSignOn
 from accounts.selectors import AuditFilters, audit_entry_row, audit_log_list
+from accounts.services import user_language_set
 from accounts.sso import password_sign_in_allowed, sign_in_record
 from accounts.two_factor import (
     two_factor_disable,
@@ -145,6 +147,17 @@ def two_factor_settings(request: AuthenticatedRequest) -> HttpResponse:
         "enrolment": None if is_on else two_factor_enrolment_start(user=user),
     }
     return render(request, "accounts/two_factor.html", context)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the language cookie, then back to `next`) for everyone; a
+    signed-in person's choice is also saved to their profile, so it follows them to other
+    browsers and to their emails."""
+    response = i18n_views.set_language(request)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 @login_required

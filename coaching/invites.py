@@ -166,7 +166,7 @@ def session_invite_messages(
     ics = session_invite_ics(session, method=method)
     messages = []
     for person in (session.coach, session.rep):
-        with translation.override(person.language):
+        with translation.override(person.message_language):
             subject, body = _invite_text(session, person, method)
         message = EmailMultiAlternatives(subject=subject, body=body, to=[person.email])
         # text/calendar with the iTIP method as a parameter is what calendar programs look for.

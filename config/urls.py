@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import scim_views
+from accounts import views as accounts_views
 from core import csp_reports, health
 from home import views as home_views
 
@@ -40,7 +41,8 @@ urlpatterns = [
     path("practice/", include("practice.urls")),
     path("impact/", include("roi.urls")),
     path("integrations/", include("integrations.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, also saving a signed-in person's choice to their profile.
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     # Every login goes through the site's form: lockout, then the two-factor code if enrolled.
     path(
         "admin/login/",

@@ -42,6 +42,10 @@ def main() -> int:
             message.flags.discard("python-format")
         # A plural message has a tuple of ids (singular, plural); German has the same two forms.
         ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
+        # A message with a context (pgettext) is looked up as gettext stores it:
+        # "context\u0004msgid" in the glossary.
+        if message.context:
+            ids = tuple(f"{message.context}\x04{i}" for i in ids)
         if all(_lookup(glossary, i) is not None for i in ids):
             translated = tuple(str(_lookup(glossary, i)) for i in ids)
             message.string = translated[0] if len(ids) == 1 else translated

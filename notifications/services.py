@@ -163,7 +163,7 @@ def retry_delay(*, attempts: int, retry_after: float | None = None) -> dt.timede
 
 def message_for(*, notification: Notification) -> Message:
     """The notification as its recipient reads it, in their language."""
-    with translation.override(notification.recipient.language or settings.LANGUAGE_CODE):
+    with translation.override(notification.recipient.message_language):
         text = notification_text(kind=notification.kind, params=notification.params)
         label = _("Open in Coachline")
     url = f"{settings.SITE_URL}{notification.url}" if notification.url else ""

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.csv_export import csv_text
 from roi.models import EvidenceGrade, Metric, ReportStatus
@@ -77,7 +78,7 @@ def estimate_table(payload: dict[str, Any]) -> Table:
             Column("method", _("Method")),
             Column("effect", _("Effect per rep-month"), "effect"),
             Column("ci_low", _("95% interval from"), "effect"),
-            Column("ci_high", _("to"), "effect"),
+            Column("ci_high", pgettext("upper end of an interval", "to"), "effect"),
         ],
         [
             {
@@ -106,7 +107,7 @@ def event_study_table(payload: dict[str, Any]) -> Table:
             Column("e", _("Months since training"), "int"),
             Column("att", _("Effect"), "effect"),
             Column("ci_low", _("95% interval from"), "effect"),
-            Column("ci_high", _("to"), "effect"),
+            Column("ci_high", pgettext("upper end of an interval", "to"), "effect"),
         ],
         list(payload.get("event_study") or []),
     )
@@ -306,7 +307,7 @@ def cells_table(payload: dict[str, Any]) -> Table:
             Column("e", _("Months since training"), "int"),
             Column("att", _("Effect"), "effect"),
             Column("ci_low", _("95% interval from"), "effect"),
-            Column("ci_high", _("to"), "effect"),
+            Column("ci_high", pgettext("upper end of an interval", "to"), "effect"),
             Column("treated_reps", _("Trained reps"), "int"),
             Column("comparison_reps", _("Comparison reps"), "int"),
         ],
@@ -355,7 +356,7 @@ def dashboard_table(snapshots: list[Any], *, kind: str) -> Table:
             Column("status", _("Status")),
             Column("effect", _("Effect per rep-month"), "effect"),
             Column("ci_low", _("95% interval from"), "effect"),
-            Column("ci_high", _("to"), "effect"),
+            Column("ci_high", pgettext("upper end of an interval", "to"), "effect"),
             Column("roi_pct", _("ROI (%)"), "number"),
             Column("grade", _("Evidence grade")),
         ],

@@ -16,6 +16,11 @@ class UserOutputSerializer(serializers.ModelSerializer[User]):
     time_zone = serializers.CharField(help_text=TIME_ZONE_HELP)
     coach_emails = serializers.SerializerMethodField()
     crm_ids = serializers.SerializerMethodField()
+    # The language the person reads: their choice, else the site's (a person who never chose
+    # follows their browser on pages; the API keeps answering en or de as before).
+    language = serializers.ChoiceField(
+        source="message_language", choices=[("en", "English"), ("de", "Deutsch")], read_only=True
+    )
 
     class Meta:
         model = User

@@ -66,7 +66,7 @@ def session_reminder_send(*, session_id: int, now: dt.datetime) -> bool:
     session = CoachingSession.objects.select_related("coach", "rep").get(pk=session_id)
     messages = []
     for person, other in ((session.coach, session.rep), (session.rep, session.coach)):
-        with translation.override(person.language):
+        with translation.override(person.message_language):
             start = session.start.astimezone(ZoneInfo(person.time_zone))
             subject = _("Tomorrow: %(kind)s with %(other)s at %(time)s") % {
                 "kind": session.get_kind_display(),
@@ -117,7 +117,7 @@ def commitment_result_notify(*, commitment_id: int) -> int:
     ]
     messages = []
     for person in people:
-        with translation.override(person.language):
+        with translation.override(person.message_language):
             status = commitment.get_status_display()
             subject = _("Commitment %(status)s: %(metric)s") % {
                 "status": status.lower(),

@@ -1,11 +1,13 @@
-"""Money in the reader's language: {{ amount|money:currency }} -> "$12,500" or "12.500 $"."""
+"""Money in the reader's language: {{ amount|money:currency }} -> "$12,500" or "12.500 $";
+ranges of values with the catalogue's word between the ends ("+$1,641 to +$10,226",
+"+1.641 $ bis +10.226 $")."""
 
 from decimal import Decimal, InvalidOperation
 
 from babel import Locale
 from babel.numbers import format_compact_currency, format_currency
 from django import template
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext, to_locale
 
 register = template.Library()
 
@@ -42,3 +44,18 @@ def money_short(amount: object, currency: str = "USD") -> str:
         return "—"
     locale = to_locale(get_language() or "en")
     return format_compact_currency(value, currency or "USD", locale=locale, fraction_digits=1)
+
+
+def value_range(low: str, high: str) -> str:
+    """Two formatted ends of a range joined in the reader's language ("to", "bis"): the one
+    place that says how a range reads, so no page glues a bare "to" between two figures."""
+    return gettext("%(low)s to %(high)s") % {
+        "low": low,
+        "high": high,
+    }
+
+
+@register.simple_tag
+def money_range(low: object, high: object, currency: str = "USD") -> str:
+    """{% money_range low high currency %} -> "$1,641 to $10,226", "1.641 $ bis 10.226 $"."""
+    return value_range(money(low, currency), money(high, currency))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from roi.efficiency.report import OUTCOMES, EfficiencyReport, Row
 from roi.efficiency.stats import Figure
@@ -98,7 +99,7 @@ def report_tables(report: EfficiencyReport) -> dict[str, Table]:
             Column("evidence_grade", _("Evidence grade")),
             Column("effect", _("Effect on bookings per trained rep-month"), "number"),
             Column("effect_low", _("95% interval from"), "number"),
-            Column("effect_high", _("to"), "number"),
+            Column("effect_high", pgettext("upper end of an interval", "to"), "number"),
             Column("cost", _("Enablement cost per trained rep-month"), "money"),
             *_figure_columns("per_currency_unit", _("Bookings per unit of enablement cost")),
         ],

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from core.templatetags.money import money
+from core.templatetags.money import money, value_range
 from roi.efficiency.stats import Figure
 from roi.templatetags.roi_format import _finite, _number
 
@@ -42,9 +42,8 @@ def figure(
     if fig.low is None or fig.high is None:
         sure = gettext("too few to give an interval (%(basis)s)") % {"basis": _basis(fig.n, basis)}
     else:
-        sure = gettext("95%% interval %(low)s to %(high)s, %(basis)s") % {
-            "low": _text(fig.low, kind, currency),
-            "high": _text(fig.high, kind, currency),
+        sure = gettext("95%% interval %(range)s, %(basis)s") % {
+            "range": value_range(_text(fig.low, kind, currency), _text(fig.high, kind, currency)),
             "basis": _basis(fig.n, basis),
         }
     return format_html('<strong>{}</strong><span class="cell-sub">{}</span>', main, sure)

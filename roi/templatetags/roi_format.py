@@ -8,7 +8,7 @@ from babel.numbers import format_decimal
 from django import template
 from django.utils.translation import get_language, gettext, to_locale
 
-from core.templatetags.money import money, money_short
+from core.templatetags.money import money, money_short, value_range
 
 register = template.Library()
 
@@ -50,6 +50,25 @@ def effect(value: Any, unit: str, currency: str = "USD", signed: bool = True) ->
     if unit == "days":
         return gettext("%(value)s days") % {"value": sign + _number(magnitude)}
     return gettext("%(value)s pts") % {"value": sign + _number(magnitude)}
+
+
+@register.simple_tag
+def effect_range(low: Any, high: Any, unit: str, currency: str = "USD") -> str:
+    """An interval of effects: "+$1,641 to +$10,226", "+1.641 $ bis +10.226 $"."""
+    return value_range(effect(low, unit, currency), effect(high, unit, currency))
+
+
+@register.simple_tag
+def pct_range(low: Any, high: Any, digits: int = 0) -> str:
+    return value_range(pct(low, digits), pct(high, digits))
+
+
+@register.simple_tag
+def num_range(low: Any, high: Any, digits: int = 2) -> str:
+    """Plain numbers with a fixed number of decimals, in the reader's language."""
+    ends = [_finite(low), _finite(high)]
+    texts = ["—" if end is None else _number(end, digits) for end in ends]
+    return value_range(texts[0], texts[1])
 
 
 @register.filter
