@@ -395,9 +395,7 @@ class CoachlineStorage(ScimStorage):
             offset = max(start - total, 0)
             room = wanted - len(resources)
             if room > 0 and offset < found:
-                build: Callable[[Any], Resource[Any]] = (
-                    user_resource if is_user else group_resource
-                )
+                build: Callable[[Any], Resource[Any]] = user_resource if is_user else group_resource
                 resources += [build(r) for r in rows.order_by("pk")[offset : offset + room]]
             total += found
         return SearchPage(total=total, resources=resources)
