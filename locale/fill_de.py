@@ -50,7 +50,11 @@ def main() -> int:
             translated = tuple(str(_lookup(glossary, i)) for i in ids)
             message.string = translated[0] if len(ids) == 1 else translated
             message.flags.discard("fuzzy")
-        elif not any(message.string if isinstance(message.string, tuple) else [message.string]):
+        elif message.fuzzy or not any(
+            message.string if isinstance(message.string, tuple) else [message.string]
+        ):
+            # A fuzzy string is makemessages' guess from a similar message ("Submitted" ->
+            # "Antworten absenden"); the compiler skips it, so the page would stay English.
             missing += 1
             print("missing:", ids[0][:90])
     catalog.fuzzy = False  # makemessages marks a new header fuzzy; the glossary is reviewed
