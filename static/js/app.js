@@ -26,3 +26,36 @@
     }
   });
 })();
+
+/* The phone menu: <button class="nav-toggle" aria-expanded aria-controls="mainnav"> folds the
+   main menu open and shut; Escape shuts it and gives focus back to the button. On a laptop the
+   button is hidden (app.css) and the menu is always shown, so nothing here is needed there. */
+(function () {
+  "use strict";
+
+  var toggle = document.querySelector(".nav-toggle[aria-controls]");
+  var menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+  if (!menu) {
+    return;
+  }
+
+  function isOpen() {
+    return toggle.getAttribute("aria-expanded") === "true";
+  }
+
+  function setOpen(open) {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    menu.classList.toggle("is-open", open);
+  }
+
+  toggle.addEventListener("click", function () {
+    setOpen(!isOpen());
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && isOpen()) {
+      setOpen(false);
+      toggle.focus();
+    }
+  });
+})();

@@ -74,7 +74,7 @@ def _header_problems(page: Any) -> list[str]:
     a second row once the search icon was added), and no page scrolls sideways."""
     problems = []
     brand = page.locator(".topbar .brand").bounding_box()
-    toggle = page.locator(".topbar .nav-toggle-label")
+    toggle = page.locator(".topbar .nav-toggle")
     if toggle.is_visible():
         box = toggle.bounding_box()
         if abs((box["y"] + box["height"] / 2) - (brand["y"] + brand["height"] / 2)) > 8:

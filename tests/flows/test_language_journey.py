@@ -58,6 +58,6 @@ def test_german_on_a_phone(cast, page):
 
     # On a phone the switcher sits in the folded menu (the header row has no room for it).
     _no_sideways_scroll(page)
-    page.locator(".topbar .nav-toggle-label").click()
+    page.locator(".topbar .nav-toggle").click()
     expect(page.get_by_role("button", name="Deutsch")).to_have_attribute("aria-pressed", "true")
     _shot(page, "home-phone")
