@@ -14,6 +14,7 @@ from tests.training.factories import (
     StoryLessonFactory,
 )
 from training.models import PublishStatus
+from training.services.search_index import search_index_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +244,21 @@ def test_postgresql_answers_from_the_gin_index(cast):
         plan = qs.explain()
 
     assert "training_lesson_search" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 triggers are SQLite's")
+def test_migrate_puts_back_full_text_triggers_an_alter_table_dropped():
+    """SQLite's ALTER TABLE copies the table and drops its triggers (0005_scorm and
+    0007_practice did): after migrate the index is whole again and finds a new lesson."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER training_lesson_fts_ai")
+
+    assert search_index_ensure(using="default") == ["training_lesson"]
+
+    LessonFactory(title="Economic buyer mapping", body="who signs")
+    assert search_index_ensure(using="default") == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM training_lesson_fts WHERE training_lesson_fts MATCH 'mapping'"
+        )
+        assert cursor.fetchone()[0] == 1
