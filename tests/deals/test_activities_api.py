@@ -82,6 +82,64 @@ def test_newer_rows_update_and_older_rows_are_stale(writer):
     }
 
 
+def test_duplicates_inside_one_batch_resolve_to_the_newest_as_deals_do(writer):
+    # given one batch that names three activities several times each: by time, at the same
+    # time with other content, and under the source's other spelling and an integer id
+    rows = [
+        activity_row(1, outcome="First", source_updated_at="2025-03-01T00:00:00Z"),
+        activity_row(1, outcome="Newest", source_updated_at="2025-03-03T00:00:00Z"),
+        activity_row(1, outcome="Middle", source_updated_at="2025-03-02T00:00:00Z"),
+        activity_row(2, outcome="Earlier row"),
+        activity_row(2, outcome="Later row"),
+        activity_row(3, external_id=7),
+        activity_row(3, external_id="7", source="Salesforce"),
+    ]
+
+    # when it is posted (PostgreSQL's upsert refuses to touch one row twice in a statement,
+    # so a duplicate that reached it would be a 500)
+    result = writer.post(BULK, rows, format="json").json()
+
+    # then each activity is stored once, as its newest row (the later one on a tie); the
+    # older rows count as stale, the equally new ones as unchanged (the deals rule)
+    assert _counts(result) == (3, 0, 2, 2)
+    assert result["errors"] == []
+    assert dict(Activity.objects.values_list("external_id", "outcome")) == {
+        "00U0000001": "Newest",
+        "00U0000002": "Later row",
+        "7": "Completed",
+    }
+
+
+def test_a_resent_batch_with_duplicates_changes_nothing(writer):
+    rows = [
+        activity_row(1, outcome="Old", source_updated_at="2025-03-01T00:00:00Z"),
+        activity_row(1, outcome="New", source_updated_at="2025-03-02T00:00:00Z"),
+        activity_row(2),
+        activity_row(2),
+    ]
+    writer.post(BULK, rows, format="json")
+    stored = list(Activity.objects.order_by("pk").values_list("pk", "outcome", "ingested_at"))
+
+    again = writer.post(BULK, rows, format="json").json()
+
+    # the stored newest row is unchanged, the older duplicate is stale, the copy unchanged
+    assert _counts(again) == (0, 0, 3, 1)
+    assert list(Activity.objects.order_by("pk").values_list("pk", "outcome", "ingested_at")) == (
+        stored
+    )
+    assert [outcome for _pk, outcome, _at in stored] == ["New", "Completed"]
+
+
+def test_a_resent_job_is_deduplicated_like_a_request(writer):
+    rows = [activity_row(1), activity_row(1), activity_row(2)]
+    first = activities_ingest(rows=rows)
+    second = activities_ingest(rows=[*rows, *rows])
+
+    assert (first.created, first.unchanged) == (2, 1)
+    assert (second.created, second.updated, second.unchanged, second.stale) == (0, 0, 6, 0)
+    assert Activity.objects.count() == 2
+
+
 @pytest.mark.parametrize(
     ("override", "field", "message"),
     [
