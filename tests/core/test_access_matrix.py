@@ -107,7 +107,6 @@ def _world(cast: Any) -> World:
         auth_token_url="https://moodle.example/token",
         key_set_url="https://moodle.example/jwks",
         deployment_ids=["1"],
-        tool_key_id="k",
     )
     token = "feed-token-of-the-rep"
     CalendarFeed.objects.create(

@@ -1,6 +1,11 @@
 """A small LTI 1.3 platform for the tests: its own RSA key (made here, per test), its key set
 served on loopback, id tokens signed with PyJWT (the JOSE library PyLTI1p3 verifies with), and
-the Assignment and Grade Services endpoints (token, line-item scores) recording what arrives."""
+the Assignment and Grade Services endpoints recording what arrives. The token endpoint does what
+a real platform does with Coachline's client assertion (RFC 7523): it verifies the signature
+with the key of the header's `kid` from Coachline's published key set (`tool_jwks`, which the
+test fetches from /lti/jwks/), the issuer and subject (the client id), the audience (the token
+URL), the expiry and a fresh `jti`; anything else gets 401. The scores endpoint wants a token it
+issued with the score scope."""
 
 import secrets
 import time
@@ -18,6 +23,7 @@ CLIENT_ID = "coachline-client"
 DEPLOYMENT_ID = "deployment-1"
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 
 
 def rsa_private_pem() -> str:
@@ -36,6 +42,10 @@ class FakePlatform(FakeServer):
         self.private_pem = rsa_private_pem()
         self.scores: list[dict[str, Any]] = []
         self.token_requests: list[dict[str, list[str]]] = []
+        self.tool_jwks: dict[str, Any] = {"keys": []}
+        self.access_tokens: dict[str, list[str]] = {}
+        self.refusals: list[str] = []
+        self._jtis: set[str] = set()
 
     @property
     def issuer(self) -> str:
@@ -52,11 +62,10 @@ class FakePlatform(FakeServer):
         if request.path == "/jwks":
             return Reply(200, self.jwks())
         if request.path == "/token" and request.method == "POST":
-            self.token_requests.append(parse_qs(request.body.decode()))
-            return Reply(
-                200, {"access_token": "platform-token", "token_type": "Bearer", "expires_in": 3600}
-            )
+            return self._token(request)
         if request.path.endswith("/scores") and request.method == "POST":
+            if SCORE_SCOPE not in self._bearer_scopes(request):
+                return Reply(401, {"error": "invalid_token"})
             self.scores.append(
                 {
                     "path": request.path,
@@ -67,6 +76,53 @@ class FakePlatform(FakeServer):
             )
             return Reply(200, {})
         return Reply(404, {"error": "not found"})
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.url}/token"
+
+    def client_assertion_claims(self, assertion: str) -> dict[str, Any]:
+        """The assertion's claims if it verifies against Coachline's published key set; raises
+        jwt.InvalidTokenError (or KeyError for an unknown kid) otherwise."""
+        kid = jwt.get_unverified_header(assertion).get("kid")
+        keys = {key["kid"]: key for key in self.tool_jwks["keys"] if "kid" in key}
+        public_key = jwt.PyJWK(keys[kid]).key
+        claims: dict[str, Any] = jwt.decode(
+            assertion,
+            public_key,
+            algorithms=["RS256"],
+            audience=self.token_url,
+            issuer=CLIENT_ID,
+            options={"require": ["exp", "iat", "iss", "sub", "aud", "jti"]},
+        )
+        if claims["sub"] != CLIENT_ID:
+            raise jwt.InvalidTokenError("sub is not the client id")
+        return claims
+
+    def _token(self, request: Request) -> Reply:
+        form = parse_qs(request.body.decode())
+        self.token_requests.append(form)
+        if form.get("grant_type") != ["client_credentials"] or form.get(
+            "client_assertion_type"
+        ) != ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]:
+            self.refusals.append("grant")
+            return Reply(400, {"error": "unsupported_grant_type"})
+        try:
+            claims = self.client_assertion_claims(form["client_assertion"][0])
+        except (KeyError, jwt.InvalidTokenError) as exc:
+            self.refusals.append(f"assertion: {exc!r}")
+            return Reply(401, {"error": "invalid_client"})
+        if claims["jti"] in self._jtis:
+            self.refusals.append("jti replayed")
+            return Reply(401, {"error": "invalid_client"})
+        self._jtis.add(claims["jti"])
+        token = secrets.token_urlsafe(16)
+        self.access_tokens[token] = form.get("scope", [""])[0].split()
+        return Reply(200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600})
+
+    def _bearer_scopes(self, request: Request) -> list[str]:
+        auth = request.headers.get("authorization", "")
+        return self.access_tokens.get(auth.removeprefix("Bearer "), [])
 
     def lineitem_url(self, n: int = 1) -> str:
         return f"{self.url}/lineitems/{n}"
@@ -107,7 +163,7 @@ class FakePlatform(FakeServer):
             claims[AGS_CLAIM] = {
                 "scope": [
                     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-                    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                    SCORE_SCOPE,
                 ],
                 "lineitem": self.lineitem_url(),
                 "lineitems": f"{self.url}/lineitems",

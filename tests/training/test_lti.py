@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from pylti1p3.exception import LtiServiceException
+from pylti1p3.service_connector import ServiceConnector
 
 from accounts.models import ExternalIdentity, SignInRecord, User
 from tests.factories import UserFactory
@@ -15,10 +17,12 @@ from tests.training.factories import CourseFactory
 from tests.training.lti_platform import (
     CLIENT_ID,
     DEPLOYMENT_ID,
+    SCORE_SCOPE,
     FakePlatform,
     login_redirect_params,
     rsa_private_pem,
 )
+from training.lti.tool import registration_of
 from training.models import LtiLaunch, LtiPlatform
 from training.services.lti import lti_platform_save
 
@@ -232,7 +236,37 @@ def test_jwks_serves_the_tool_key_of_each_active_platform(
     client: Client, registered: LtiPlatform
 ) -> None:
     keys = client.get("/lti/jwks/").json()["keys"]
+    # The kid is the one PyLTI1p3 puts on what it signs with this registration.
     assert [(k["kid"], k["kty"], k["alg"]) for k in keys] == [
-        (registered.tool_key_id, "RSA", "RS256")
+        (registration_of(registered).get_kid(), "RSA", "RS256")
     ]
     assert "d" not in keys[0]  # the public half only
+
+
+def test_a_token_request_signed_by_the_library_verifies_against_our_key_set(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    """PyLTI1p3's own client assertion, checked by the platform with the key our JWKS URL
+    publishes under the assertion's kid. Before migration 0009 the library signed without a kid
+    (it had no public key) while the JWKS named a random one, and the platform refused it."""
+    platform_server.tool_jwks = client.get("/lti/jwks/").json()
+    connector = ServiceConnector(registration_of(registered))
+    token = connector.get_access_token([SCORE_SCOPE])
+    assert platform_server.access_tokens[token] == [SCORE_SCOPE]
+    assert platform_server.refusals == []
+    assertion = platform_server.token_requests[0]["client_assertion"][0]
+    claims = platform_server.client_assertion_claims(assertion)
+    assert (claims["iss"], claims["aud"]) == (CLIENT_ID, platform_server.token_url)
+
+
+def test_the_platform_refuses_an_assertion_our_key_set_does_not_vouch_for(
+    client: Client, platform_server: FakePlatform, registered: LtiPlatform
+) -> None:
+    other = _register(platform_server, client_id="another-client")
+    other.is_active = False  # its key leaves the published set
+    other.save()
+    platform_server.tool_jwks = client.get("/lti/jwks/").json()
+    with pytest.raises(LtiServiceException):
+        ServiceConnector(registration_of(other)).get_access_token([SCORE_SCOPE])
+    assert platform_server.access_tokens == {}
+    assert "KeyError" in platform_server.refusals[0]

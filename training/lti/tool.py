@@ -8,7 +8,6 @@ cookie). What it leaves to the tool, replays of an accepted id token, is
 """
 
 import json
-import secrets
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -27,21 +26,28 @@ from training.models import LtiPlatform
 ALGORITHM = "RS256"
 
 
-def tool_key_pair_new() -> tuple[str, str]:
-    """A fresh RSA key for Coachline towards one platform: (key id, private key PEM)."""
+def tool_private_key_new() -> str:
+    """A fresh RSA private key (PEM) for Coachline towards one platform."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    return secrets.token_hex(16), pem
+
+
+def tool_public_pem(platform: LtiPlatform) -> str:
+    """The public half of Coachline's key towards `platform`."""
+    public_pem: bytes = JWK.from_pem(platform.tool_private_key.encode()).export_to_pem()
+    return public_pem.decode()
 
 
 def tool_public_jwk(platform: LtiPlatform) -> dict[str, Any]:
-    jwk = JWK.from_pem(platform.tool_private_key.encode())
-    public: dict[str, Any] = jwk.export_public(as_dict=True)
-    return {**public, "kid": platform.tool_key_id, "alg": ALGORITHM, "use": "sig"}
+    """The JWK a platform verifies Coachline's signatures with. Its `kid` is PyLTI1p3's own
+    (`Registration.get_jwk`: the RFC 7638 thumbprint of the public key), the same function the
+    library calls to put the `kid` header on every JWT it signs (service-token requests,
+    deep-linking responses), so the published key set and the signatures always agree."""
+    return dict(Registration.get_jwk(tool_public_pem(platform)))
 
 
 def tool_jwks() -> dict[str, list[dict[str, Any]]]:
@@ -67,6 +73,7 @@ def registration_of(platform: LtiPlatform) -> Registration:
         .set_auth_login_url(platform.auth_login_url)
         .set_auth_token_url(platform.auth_token_url)
         .set_tool_private_key(platform.tool_private_key)
+        .set_tool_public_key(tool_public_pem(platform))
         .set_key_set_url(platform.key_set_url or None)
         .set_key_set(
             platform_key_set(platform.public_key) if platform.public_key else None  # type: ignore[arg-type]

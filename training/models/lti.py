@@ -1,5 +1,7 @@
 """LTI 1.3: the platforms (Moodle, Canvas, ...) registered to launch Coachline as a tool, and
-each accepted launch (which doubles as the record of used nonces and where a grade goes back)."""
+each accepted launch (which doubles as the record of used nonces and where a grade goes back).
+Coachline's key id towards a platform is not stored: it is PyLTI1p3's thumbprint of the key
+(training.lti.tool.tool_public_jwk)."""
 
 from django.conf import settings
 from django.db import models
@@ -23,7 +25,6 @@ class LtiPlatform(TimeStampedModel):
     key_set_url = models.URLField(_("platform key set (JWKS) URL"), max_length=500, blank=True)
     public_key = models.TextField(_("platform public key"), blank=True, default="")
     deployment_ids = models.JSONField(_("deployment ids"), default=list, blank=True)
-    tool_key_id = models.CharField(max_length=64, unique=True)
     tool_private_key = EncryptedTextField(blank=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.sso import SignInRefused, VouchedIdentity, launched_user_resolve
-from training.lti.tool import platform_key_set, tool_key_pair_new
+from training.lti.tool import platform_key_set, tool_private_key_new
 from training.models import Course, LtiLaunch, LtiPlatform, PublishStatus
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -83,7 +83,7 @@ def lti_platform_save(
         setattr(row, field, changes[field])
     row.public_key = row.public_key.strip()
     if not row.tool_private_key:
-        row.tool_key_id, row.tool_private_key = tool_key_pair_new()
+        row.tool_private_key = tool_private_key_new()
     try:
         with transaction.atomic():
             row.save()
