@@ -14,6 +14,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+from coaching.models import CoachingSession
 from tests.flows.conftest import ARTIFACTS, log_in
 from training.models import Course, Program
 
@@ -26,12 +27,13 @@ PHONE = {"width": 390, "height": 844}
 BLOCKING = {"serious", "critical"}
 
 # The main pages of each role: the ones its menu leads to every day. A rep and a coach have no
-# impact report or team progress (they answer 404 for them, tested in the access matrix).
+# impact report or team progress (they answer 404 for them, tested in the access matrix). The
+# coach also opens the coaching dashboard and a session page (only the coach: the run stays short).
 EVERYONE = ["home", "course", "calendar", "deal list", "search results"]
 MANAGERS = [*EVERYONE, "impact report", "team progress"]
 PAGES_OF = {
     "rep": EVERYONE,
-    "coach": EVERYONE,
+    "coach": [*EVERYONE, "coaching dashboard", "coaching session"],
     "manager": MANAGERS,
     "leader": MANAGERS,
     "admin": MANAGERS,
@@ -41,8 +43,15 @@ PAGES_OF = {
 def _urls() -> dict[str, str]:
     course = Course.objects.filter(lessons__isnull=False).order_by("pk").first()
     program = Program.objects.order_by("pk").first()
-    assert course is not None and program is not None
+    session = (
+        CoachingSession.objects.filter(coach__email=dict(DEMO_LOGINS)["coach"], deal__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    assert course is not None and program is not None and session is not None
     return {
+        "coaching dashboard": "/coaching/",
+        "coaching session": f"/coaching/sessions/{session.pk}/",
         "home": "/",
         "course": f"/learn/courses/{course.slug}/",
         "calendar": "/coaching/calendar/",
