@@ -1,8 +1,9 @@
 """When to try an outgoing HTTP call again: the one back-off and `Retry-After` rule.
 
 Every outgoing HTTP path uses it: the CRM connectors (integrations.adapters.base) sleep for it
-in-process, webhook deliveries (events.services) schedule their next attempt with it. Celery
-tasks do not: they use Celery's own `autoretry_for` / `retry_backoff` / `retry_jitter`.
+in-process, webhook deliveries (events.services) schedule their next attempt with it, and so does
+the LTI score task (training.tasks.send_lti_score), whose platform may send `Retry-After`. Other
+Celery tasks use Celery's own `autoretry_for` / `retry_backoff` / `retry_jitter`.
 
 - Exponential back-off with *full jitter*: attempt n waits a uniformly random time between 0
   and min(cap, base * 2**(n-1)). The jitter spreads a burst of failures (a CRM or subscriber

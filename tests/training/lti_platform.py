@@ -15,9 +15,12 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.test import Client
 from jwcrypto.jwk import JWK
 
 from tests.fakes.server import FakeServer, Reply, Request
+from training.models import LtiPlatform
+from training.services.lti import lti_platform_save
 
 CLIENT_ID = "coachline-client"
 DEPLOYMENT_ID = "deployment-1"
@@ -176,3 +179,47 @@ class FakePlatform(FakeServer):
 def login_redirect_params(location: str) -> dict[str, str]:
     """The state and nonce Coachline put in its redirect to the platform's auth endpoint."""
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def lti_register(server: FakePlatform, **overrides: Any) -> LtiPlatform:
+    """Register the fake platform in Coachline, through the admin page's service."""
+    changes: dict[str, Any] = {
+        "name": "Moodle (HR)",
+        "issuer": server.issuer,
+        "client_id": CLIENT_ID,
+        "auth_login_url": f"{server.url}/auth",
+        "auth_token_url": server.token_url,
+        "auth_audience": "",
+        "key_set_url": f"{server.url}/jwks",
+        "public_key": "",
+        "deployment_ids": [DEPLOYMENT_ID],
+        "is_active": True,
+        **overrides,
+    }
+    return lti_platform_save(changes=changes)
+
+
+def lti_login(client: Client, server: FakePlatform) -> dict[str, str]:
+    """OIDC login initiation as the platform starts it; the state and nonce Coachline issued."""
+    response = client.post(
+        "/lti/login/",
+        {
+            "iss": server.issuer,
+            "client_id": CLIENT_ID,
+            "login_hint": "user-42",
+            "target_link_uri": "http://testserver/lti/launch/",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{server.url}/auth?")
+    params = login_redirect_params(response["Location"])
+    assert params["redirect_uri"] == "http://testserver/lti/launch/"
+    assert params["client_id"] == CLIENT_ID
+    return params
+
+
+def lti_launch(client: Client, server: FakePlatform, **token: Any) -> Any:
+    """Login, then the platform posts its signed id token (claims overridden by `token`)."""
+    params = lti_login(client, server)
+    id_token = server.id_token(nonce=params["nonce"], **token)
+    return client.post("/lti/launch/", {"id_token": id_token, "state": params["state"]})

@@ -3,7 +3,6 @@ signatures: the happy path signs the learner in to the course; a bad signature, 
 audience, a replayed nonce and an unknown deployment are refused with a clear page and leave
 nothing behind."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,67 +18,15 @@ from tests.training.lti_platform import (
     DEPLOYMENT_ID,
     SCORE_SCOPE,
     FakePlatform,
-    login_redirect_params,
+    lti_launch,
+    lti_login,
+    lti_register,
     rsa_private_pem,
 )
 from training.lti.tool import registration_of
 from training.models import LtiLaunch, LtiPlatform
-from training.services.lti import lti_platform_save
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def platform_server() -> Iterator[FakePlatform]:
-    server = FakePlatform().start()
-    yield server
-    server.stop()
-
-
-def _register(server: FakePlatform, **overrides: Any) -> LtiPlatform:
-    changes: dict[str, Any] = {
-        "name": "Moodle (HR)",
-        "issuer": server.issuer,
-        "client_id": CLIENT_ID,
-        "auth_login_url": f"{server.url}/auth",
-        "auth_token_url": f"{server.url}/token",
-        "auth_audience": "",
-        "key_set_url": f"{server.url}/jwks",
-        "public_key": "",
-        "deployment_ids": [DEPLOYMENT_ID],
-        "is_active": True,
-        **overrides,
-    }
-    return lti_platform_save(changes=changes)
-
-
-@pytest.fixture
-def registered(platform_server: FakePlatform, field_encryption_key: str) -> LtiPlatform:
-    return _register(platform_server)
-
-
-def _login(client: Client, server: FakePlatform) -> dict[str, str]:
-    response = client.post(
-        "/lti/login/",
-        {
-            "iss": server.issuer,
-            "client_id": CLIENT_ID,
-            "login_hint": "user-42",
-            "target_link_uri": "http://testserver/lti/launch/",
-        },
-    )
-    assert response.status_code == 302
-    assert response["Location"].startswith(f"{server.url}/auth?")
-    params = login_redirect_params(response["Location"])
-    assert params["redirect_uri"] == "http://testserver/lti/launch/"
-    assert params["client_id"] == CLIENT_ID
-    return params
-
-
-def _launch(client: Client, server: FakePlatform, **token: Any) -> Any:
-    params = _login(client, server)
-    id_token = server.id_token(nonce=params["nonce"], **token)
-    return client.post("/lti/launch/", {"id_token": id_token, "state": params["state"]})
 
 
 def _nothing_written() -> None:
@@ -93,7 +40,7 @@ def test_launch_signs_the_learner_in_to_the_course(
 ) -> None:
     course = CourseFactory()
     learner = UserFactory(email="learner@example.com")
-    response = _launch(client, platform_server, course=course.slug)
+    response = lti_launch(client, platform_server, course=course.slug)
     assert response.status_code == 302
     assert response["Location"] == f"/learn/courses/{course.slug}/"
     page = client.get(response["Location"])
@@ -113,7 +60,7 @@ def test_a_linked_learner_is_found_by_sub_even_without_email(
     course = CourseFactory()
     learner = UserFactory()
     ExternalIdentity.objects.create(user=learner, issuer=registered.issuer, subject="user-42")
-    response = _launch(client, platform_server, course=course.slug, email="")
+    response = lti_launch(client, platform_server, course=course.slug, email="")
     assert response.status_code == 302
     assert LtiLaunch.objects.get().user == learner
 
@@ -121,10 +68,10 @@ def test_a_linked_learner_is_found_by_sub_even_without_email(
 def test_a_pasted_pem_key_verifies_without_fetching_a_key_set(
     client: Client, platform_server: FakePlatform, field_encryption_key: str
 ) -> None:
-    _register(platform_server, key_set_url="", public_key=platform_server.public_pem())
+    lti_register(platform_server, key_set_url="", public_key=platform_server.public_pem())
     course = CourseFactory()
     UserFactory(email="learner@example.com")
-    assert _launch(client, platform_server, course=course.slug).status_code == 302
+    assert lti_launch(client, platform_server, course=course.slug).status_code == 302
     assert platform_server.requests == []
 
 
@@ -132,14 +79,14 @@ def test_unknown_learner_is_refused_unless_just_in_time_creation_is_on(
     client: Client, platform_server: FakePlatform, registered: LtiPlatform, settings: Any
 ) -> None:
     course = CourseFactory()
-    response = _launch(client, platform_server, course=course.slug, email="new@example.com")
+    response = lti_launch(client, platform_server, course=course.slug, email="new@example.com")
     assert response.status_code == 403
     assert "There is no Coachline account for new@example.com" in response.content.decode()
     _nothing_written()
     assert not User.objects.filter(email="new@example.com").exists()
 
     settings.LTI_JIT_USERS = True
-    response = _launch(client, platform_server, course=course.slug, email="new@example.com")
+    response = lti_launch(client, platform_server, course=course.slug, email="new@example.com")
     assert response.status_code == 302
     created = User.objects.get(email="new@example.com")
     assert (created.role, created.full_name, created.has_usable_password()) == (
@@ -154,7 +101,7 @@ def test_bad_signature_is_refused(
 ) -> None:
     course = CourseFactory()
     UserFactory(email="learner@example.com")
-    response = _launch(client, platform_server, course=course.slug, key_pem=rsa_private_pem())
+    response = lti_launch(client, platform_server, course=course.slug, key_pem=rsa_private_pem())
     assert response.status_code == 400
     assert "signature does not verify" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -166,7 +113,7 @@ def test_wrong_audience_is_refused(
 ) -> None:
     course = CourseFactory()
     UserFactory(email="learner@example.com")
-    response = _launch(client, platform_server, course=course.slug, aud="someone-else")
+    response = lti_launch(client, platform_server, course=course.slug, aud="someone-else")
     assert response.status_code == 400
     assert "not addressed to a platform registered in Coachline" in response.content.decode()
     _nothing_written()
@@ -177,7 +124,7 @@ def test_replayed_id_token_is_refused(
 ) -> None:
     course = CourseFactory()
     UserFactory(email="learner@example.com")
-    params = _login(client, platform_server)
+    params = lti_login(client, platform_server)
     id_token = platform_server.id_token(nonce=params["nonce"], course=course.slug)
     form = {"id_token": id_token, "state": params["state"]}
     assert client.post("/lti/launch/", form).status_code == 302
@@ -195,7 +142,7 @@ def test_a_nonce_coachline_never_issued_is_refused(
 ) -> None:
     course = CourseFactory()
     UserFactory(email="learner@example.com")
-    params = _login(client, platform_server)
+    params = lti_login(client, platform_server)
     id_token = platform_server.id_token(nonce="made-up", course=course.slug)
     response = client.post("/lti/launch/", {"id_token": id_token, "state": params["state"]})
     assert response.status_code == 400
@@ -208,7 +155,7 @@ def test_unknown_deployment_is_refused(
 ) -> None:
     course = CourseFactory()
     UserFactory(email="learner@example.com")
-    response = _launch(client, platform_server, course=course.slug, deployment_id="other")
+    response = lti_launch(client, platform_server, course=course.slug, deployment_id="other")
     assert response.status_code == 400
     assert "deployment this platform registration does not list" in response.content.decode()
     _nothing_written()
@@ -218,7 +165,7 @@ def test_a_launch_without_a_known_course_is_refused(
     client: Client, platform_server: FakePlatform, registered: LtiPlatform
 ) -> None:
     UserFactory(email="learner@example.com")
-    response = _launch(client, platform_server, course="no-such-course")
+    response = lti_launch(client, platform_server, course="no-such-course")
     assert response.status_code == 403
     assert "names no published Coachline course" in response.content.decode()
     _nothing_written()
@@ -262,7 +209,7 @@ def test_a_token_request_signed_by_the_library_verifies_against_our_key_set(
 def test_the_platform_refuses_an_assertion_our_key_set_does_not_vouch_for(
     client: Client, platform_server: FakePlatform, registered: LtiPlatform
 ) -> None:
-    other = _register(platform_server, client_id="another-client")
+    other = lti_register(platform_server, client_id="another-client")
     other.is_active = False  # its key leaves the published set
     other.save()
     platform_server.tool_jwks = client.get("/lti/jwks/").json()

@@ -30,6 +30,7 @@ from training.models import (
     ScormAttempt,
 )
 from training.selectors.retakes import quiz_attempt_limit
+from training.services.lti_scores import lti_scores_enqueue
 
 CENT = Decimal("0.01")
 
@@ -255,6 +256,7 @@ def _course_complete_if_done(*, user: User, course: Course, at: dt.datetime) -> 
     except IntegrityError:
         return None  # already complete (earlier, or a parallel request just now)
     completion_events_emit(completion=completion)
+    lti_scores_enqueue(user_id=user.pk, course_id=course.pk)
     return completion
 
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.sso import SignInRefused, VouchedIdentity, launched_user_resolve
 from training.lti.tool import platform_key_set, tool_private_key_new
-from training.models import Course, LtiLaunch, LtiPlatform, PublishStatus
+from training.models import Completion, Course, LtiLaunch, LtiPlatform, PublishStatus
+from training.services.lti_scores import lti_scores_enqueue
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -149,7 +150,7 @@ def launch_accept(*, platform: LtiPlatform, data: Mapping[str, Any]) -> LtiLaunc
             user: User = launched_user_resolve(
                 identity=_identity(platform, data), create=settings.LTI_JIT_USERS
             )
-            return LtiLaunch.objects.create(
+            launch = LtiLaunch.objects.create(
                 platform=platform,
                 user=user,
                 course=course,
@@ -160,6 +161,9 @@ def launch_accept(*, platform: LtiPlatform, data: Mapping[str, Any]) -> LtiLaunc
                 lineitem_url=str(ags.get("lineitem", ""))[:1000],
                 ags_scopes=list(ags.get("scope", [])),
             )
+            if Completion.objects.filter(user=user, course=course).exists():
+                lti_scores_enqueue(user_id=user.pk, course_id=course.pk)  # completed before
+            return launch
     except SignInRefused as exc:
         raise LaunchRefused(exc.reason) from None
     except IntegrityError:
