@@ -1,6 +1,11 @@
 """Monte Carlo of the ROI reports through the database: real rows, the real refresh (issue #10).
 
     nice -n 10 .venv/bin/python bench/roi_coverage_db.py [--seeds 100] [--only fresh ...]
+        [--first-seed 0] [--draws run.jsonl]
+    .venv/bin/python bench/roi_coverage_db.py --summarise run-a.jsonl run-b.jsonl
+
+Several processes (each with its own DATABASE_URL name) can share the seeds: each appends its
+seeds' draws to a file with --draws, and --summarise prints the table over all of them.
 
 bench/roi_coverage.py runs the report code on a panel it fills itself. This one writes each
 simulated sales team as rows (reps, teams, won and lost deals with their CRM times and
@@ -41,11 +46,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -206,10 +212,10 @@ DEAL_COLUMNS = (
 
 def deals_insert(rows: list[tuple[Any, ...]]) -> None:
     """Closed deals as rows of (source, external id, owner id, amount, currency, status,
-    created, closed): one executemany, the CRM's last-modified time being the close. (The ORM's
-    bulk_create spends most of a seed preparing 300 000 values one by one.)"""
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
+    created, closed), the CRM's last-modified time being the close. On PostgreSQL one COPY (an
+    executemany of 20 000 rows took half of a seed; COPY a tenth of that), on SQLite one
+    executemany. (The ORM's bulk_create spends most of a seed preparing the values one by one.)"""
+    now = timezone.now()
     values = [
         (
             source,
@@ -218,25 +224,42 @@ def deals_insert(rows: list[tuple[Any, ...]]) -> None:
             "",
             "Deal",
             "",
-            ops.adapt_decimalfield_value(amount, 18, 2),
+            amount,
             currency,
             "Closed Won" if status == DealStatus.WON else "Closed Lost",
             str(status),
-            ops.adapt_datetimefield_value(created),
-            ops.adapt_datetimefield_value(closed),
+            created,
+            closed,
             "",
-            ops.adapt_datetimefield_value(closed),
+            closed,
             now,
         )
         for source, external_id, owner, amount, currency, status, created, closed in rows
     ]
     table = Deal._meta.db_table
-    sql = (
-        f"INSERT INTO {table} ({', '.join(DEAL_COLUMNS)}) "
-        f"VALUES ({', '.join(['%s'] * len(DEAL_COLUMNS))})"
-    )
+    columns = ", ".join(DEAL_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            return
+        ops = connection.ops
+        adapted = [
+            (
+                *row[:6],
+                ops.adapt_decimalfield_value(row[6], 18, 2),
+                *row[7:10],
+                ops.adapt_datetimefield_value(row[10]),
+                ops.adapt_datetimefield_value(row[11]),
+                row[12],
+                ops.adapt_datetimefield_value(row[13]),
+                ops.adapt_datetimefield_value(row[14]),
+            )
+            for row in values
+        ]
+        placeholders = ", ".join(["%s"] * len(DEAL_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", adapted)
 
 
 def _complete(program: Program, reps: list[User], training_month: np.ndarray[Any, Any]) -> None:
@@ -472,12 +495,38 @@ def _row(name: str, runs: list[list[Draw]], seconds: float) -> str:
     bias = float(np.mean(err)) if err is not None else float("nan")
     rmse = float(np.sqrt(np.mean(err**2))) if err is not None else float("nan")
     coverage = float(np.mean(covered)) if covered else float("nan")
+    # Binomial standard error over the shown headlines (for ten programs they share an org's
+    # data, so the real uncertainty is larger).
+    se = float(np.sqrt(coverage * (1 - coverage) / len(covered))) if covered else float("nan")
     withheld = float(np.mean([any(d.withheld_money for d in run) for run in runs]))
     winsor = float(np.mean([d.winsorised for d in shown])) if shown else float("nan")
     return (
-        f"{name:22} {len(shown) / len(draws):6.2f} {bias:8.1f} {rmse:8.1f} {coverage:9.3f} "
-        f"{positives:7.3f} {withheld:9.2f} {winsor:7.2f} {seconds:6.0f}"
+        f"{name:22} {len(runs):5} {len(shown) / len(draws):6.2f} {bias:8.1f} {rmse:8.1f} "
+        f"{coverage:9.3f} {se:6.3f} {positives:7.3f} {withheld:9.2f} {winsor:7.2f} {seconds:6.0f}"
     )
+
+
+def _print_table(runs: dict[str, list[list[Draw]]], seconds: dict[str, float]) -> None:
+    print(
+        f"{'scenario':22} {'seeds':>5} {'shown':>6} {'bias':>8} {'rmse':>8} {'coverage':>9} "
+        f"{'± se':>6} {'false+':>7} {'withheld$':>9} {'winsor':>7} {'secs':>6}"
+    )
+    for name, scenario_runs in runs.items():
+        if scenario_runs:
+            print(_row(name, scenario_runs, seconds[name]), flush=True)
+
+
+def _summarise(paths: list[str]) -> None:
+    """The table from the seed-by-seed lines that runs with --draws wrote (several processes'
+    files together)."""
+    runs: dict[str, dict[int, list[Draw]]] = {name: {} for name in SCENARIOS}
+    seconds = dict.fromkeys(SCENARIOS, 0.0)
+    for path in paths:
+        for line in Path(path).read_text().splitlines():
+            record = json.loads(line)
+            runs[record["scenario"]][record["seed"]] = [Draw(**d) for d in record["draws"]]
+            seconds[record["scenario"]] += record["seconds"]
+    _print_table({name: list(by_seed.values()) for name, by_seed in runs.items()}, seconds)
 
 
 def main() -> None:
@@ -485,20 +534,32 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--only", nargs="*", default=list(SCENARIOS))
+    parser.add_argument("--draws", help="append each seed's draws to this file (JSON lines)")
+    parser.add_argument("--summarise", nargs="*", help="print the table from --draws files")
     args = parser.parse_args()
+    if args.summarise:
+        _summarise(args.summarise)
+        return
     settings.DEBUG = False  # no query log: a seed runs thousands of queries
     databases = setup_databases(verbosity=0, interactive=False)
+    runs: dict[str, list[list[Draw]]] = {name: [] for name in args.only}
+    seconds = dict.fromkeys(args.only, 0.0)
     try:
         print(f"seeds {args.seeds}, database {connection.vendor}, bootstrap draws 999")
-        print(
-            f"{'scenario':22} {'shown':>6} {'bias':>8} {'rmse':>8} {'coverage':>9} "
-            f"{'false+':>7} {'withheld$':>9} {'winsor':>7} {'secs':>6}"
-        )
-        for name in args.only:
-            started = time.perf_counter()
-            seeds = range(args.first_seed, args.first_seed + args.seeds)
-            runs = [_in_a_throwaway_transaction(SCENARIOS[name], seed) for seed in seeds]
-            print(_row(name, runs, time.perf_counter() - started), flush=True)
+        # Seed by seed through every scenario, so a run stopped early has the same seeds in all.
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            for name in args.only:
+                started = time.perf_counter()
+                draws = _in_a_throwaway_transaction(SCENARIOS[name], seed)
+                took = time.perf_counter() - started
+                runs[name].append(draws)
+                seconds[name] += took
+                if args.draws:
+                    record = {"scenario": name, "seed": seed, "seconds": took}
+                    record["draws"] = [asdict(d) for d in draws]
+                    with open(args.draws, "a") as out:
+                        out.write(json.dumps(record) + "\n")
+        _print_table(runs, seconds)
     finally:
         teardown_databases(databases, verbosity=0)
     print("load average:", os.getloadavg())
