@@ -9,7 +9,9 @@ the aggregated rows into arrays (never a loop over deals):
   access, and both (the leading indicators; a fact the CRM left empty counts as unknown);
 - slips (by month of the close date that came due): from the close-date history, close dates
   pushed later without the deal closing by them; from the deals as they are, close dates that
-  passed without closing (two queries over two tables, added up per rep-month);
+  passed without closing (two queries over two tables, added up per rep-month; a deal's date
+  counts once, as in deals.slips: a date pushed more than once, or pushed and then the current
+  date again, is one date that came due);
 - tenure: the months each rep was on the team (hire date or first deal, to today or, for a rep who
   left, their last deal), cut to the months their CRM sources' data covers (roi.panel.coverage):
   months before a source's data starts or after it ends are missing, never zeros.

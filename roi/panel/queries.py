@@ -17,6 +17,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -262,31 +263,42 @@ def new_deals_query(
 PUSHED_COLUMNS = ("deal__owner_id", "month", "pushed")
 
 
-def pushed_close_dates_query(
-    *, window: PanelWindow, rep_ids: Sequence[int] | None = None
-) -> QuerySet[DealChange, tuple[Any, ...]]:
-    """Close dates pushed later without the deal closing by them, by rep and month of the date
-    (PUSHED_COLUMNS). As deals.slips: a reopened deal is open, whatever close time it kept."""
+def _close_date_changes() -> QuerySet[DealChange]:
+    """Close-date changes with their old and new dates (as dates) that moved the date later."""
     # CASE keeps the cast away from empty values (the first record of a field has no old value):
     # PostgreSQL does not promise to test `old_value <> ''` before casting in a plain WHERE.
     old_date = Case(When(old_value="", then=Value(None)), default=Cast("old_value", DateField()))
     new_date = Case(When(new_value="", then=Value(None)), default=Cast("new_value", DateField()))
     return (
-        DealChange.objects.filter(
-            _owner_filter(rep_ids, "deal__owner_id"), field=DealField.EXPECTED_CLOSE_DATE
-        )
+        DealChange.objects.filter(field=DealField.EXPECTED_CLOSE_DATE)
         .alias(old_date=old_date, new_date=new_date)
-        .filter(
-            old_date__gte=window.first,
-            old_date__lt=window.end_day,
-            new_date__gt=F("old_date"),
-        )
+        .filter(new_date__gt=F("old_date"))
+    )
+
+
+def pushed_close_dates_query(
+    *, window: PanelWindow, rep_ids: Sequence[int] | None = None
+) -> QuerySet[DealChange, tuple[Any, ...]]:
+    """Close dates pushed later without the deal closing by them, by rep and month of the date
+    (PUSHED_COLUMNS). As deals.slips: a reopened deal is open, whatever close time it kept, and
+    a date counts once per deal, however often it was pushed (one due date, missed)."""
+    # A deal whose date was pushed from the same day twice (pushed, pulled back, pushed again)
+    # counts its first such push only: the others have an earlier one beside them.
+    # (Q: the type checker does not see _close_date_changes' aliases.)
+    earlier_push_of_the_same_day = _close_date_changes().filter(
+        Q(deal_id=OuterRef("deal_id"), old_date=OuterRef("old_date"), pk__lt=OuterRef("pk"))
+    )
+    return (
+        _close_date_changes()
+        .filter(_owner_filter(rep_ids, "deal__owner_id"))
+        .filter(Q(old_date__gte=window.first, old_date__lt=window.end_day))
         .alias(deal_close_day=TruncDate("deal__closed_at", tzinfo=UTC))
         .filter(
             Q(deal__status=DealStatus.OPEN)
             | Q(deal__closed_at__isnull=True)
             | Q(deal_close_day__gt=F("old_date"))
         )
+        .exclude(Exists(earlier_push_of_the_same_day))
         .values("deal__owner_id", month=MonthNumber("old_date", is_timestamp=False))
         .annotate(pushed=_count())
         .values_list(*PUSHED_COLUMNS)
@@ -303,11 +315,15 @@ def current_close_dates_query(
     """Deals' current close dates that came due, met (closed by it) or missed, by owner and
     month of the date (CURRENT_COLUMNS). As deals.slips: a deal is closed when it is won or lost
     with a close time; an open deal is open, whatever close time it kept from before it was
-    reopened."""
+    reopened; and a current date that was also pushed (and not met) is the same due date as the
+    push, counted once, by pushed_close_dates_query."""
     closed = ~Q(status=DealStatus.OPEN) & Q(closed_at__isnull=False)
     closed_late = closed & Q(close_day__gt=F("expected_close_date"))
     open_past = ~closed & Q(expected_close_date__lt=today)
     on_time = closed & Q(close_day__lte=F("expected_close_date"))
+    pushed_from_this_day = _close_date_changes().filter(
+        Q(deal_id=OuterRef("pk"), old_date=OuterRef("expected_close_date"))
+    )
     return (
         Deal.objects.filter(
             _owner_filter(rep_ids),
@@ -315,6 +331,7 @@ def current_close_dates_query(
             expected_close_date__lt=window.end_day,
         )
         .alias(close_day=TruncDate("closed_at", tzinfo=UTC))
+        .exclude(Q(Exists(pushed_from_this_day)) & ~on_time)
         .values("owner_id", month=MonthNumber("expected_close_date", is_timestamp=False))
         .annotate(
             due=_count(on_time | closed_late | open_past),

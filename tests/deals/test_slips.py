@@ -109,6 +109,38 @@ def _edge_cases(rep) -> dict[str, bool]:
     )
     _push(reopened_pushed, "2025-03-01", "2025-09-01", dt.date(2025, 3, 5))
     cases["reopened, date moved out"] = True
+    # A day pushed and later pulled back to is one due date, missed once (not a push and a
+    # current date): open past it, or closed after it.
+    back = _deal("pushed, pulled back, open past it", rep, expected_close_date=dt.date(2025, 3, 10))
+    _push(back, "2025-03-10", "2025-04-01", dt.date(2025, 3, 1))
+    _push(back, "2025-04-01", "2025-03-10", dt.date(2025, 3, 5))
+    cases["pushed, pulled back, open past it"] = True
+    back_late = _deal(
+        "pushed, pulled back, won late",
+        rep,
+        expected_close_date=dt.date(2025, 3, 10),
+        status=DealStatus.WON,
+        closed_at=at(dt.date(2025, 3, 20)),
+    )
+    _push(back_late, "2025-03-10", "2025-03-25", dt.date(2025, 3, 1))
+    _push(back_late, "2025-03-25", "2025-03-10", dt.date(2025, 3, 5))
+    cases["pushed, pulled back, won late"] = True
+    back_met = _deal(
+        "pushed, pulled back, won on time",
+        rep,
+        expected_close_date=dt.date(2025, 3, 10),
+        status=DealStatus.WON,
+        closed_at=at(dt.date(2025, 3, 8)),
+    )
+    _push(back_met, "2025-03-10", "2025-03-25", dt.date(2025, 3, 1))
+    _push(back_met, "2025-03-25", "2025-03-10", dt.date(2025, 3, 5))
+    cases["pushed, pulled back, won on time"] = False
+    # The same day pushed twice (pushed, pulled back, pushed again): one due date, missed.
+    twice = _deal("the same day pushed twice", rep, expected_close_date=dt.date(2025, 9, 1))
+    _push(twice, "2025-04-01", "2025-05-01", dt.date(2025, 3, 20))
+    _push(twice, "2025-05-01", "2025-04-01", dt.date(2025, 3, 25))
+    _push(twice, "2025-04-01", "2025-09-01", dt.date(2025, 3, 28))
+    cases["the same day pushed twice"] = True
     return cases
 
 

@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from accounts.models import User
-from deals.models import DealStatus
+from deals.models import Deal, DealStatus
+from deals.slips import deal_due_dates
 from roi import tasks
 from roi.models import (
     EvaluationAssignment,
@@ -24,6 +25,7 @@ from tests.factories import TeamFactory
 from tests.roi.builders import TODAY, build_team
 from tests.roi.factories import (
     CoachingSessionFactory,
+    DealChangeFactory,
     DealFactory,
     RepFactory,
     at,
@@ -375,3 +377,61 @@ def test_evaluation_mode_keeps_each_rep_in_the_wave_of_the_team_they_were_assign
         "share": completed / 30,
     }
     assert payload["headline_design"] == "randomised_itt"
+
+
+def test_the_slip_rate_counts_a_day_pushed_and_pulled_back_to_once_as_deals_slips_does():
+    # given a simulated team, and a trained rep who in March 2023 (before training) had a deal
+    # whose close date of 10 March was pushed, pulled back to 10 March and then lost late (one
+    # due date, missed), and a deal lost on its date (met); and in November 2024, after training,
+    # a deal lost on its date
+    team = build_team(n_reps=60, seed=3)
+    sales = team.sales
+    march, november = 2, sales.months.size - 2
+    index = next(
+        i
+        for i in range(sales.rep_ids.size)
+        if sales.training_month[i] and sales.active[i, march] and sales.active[i, november]
+    )
+    rep = team.reps[index]
+
+    def lost(expected: dt.date, closed: dt.datetime) -> Deal:
+        return DealFactory(
+            owner=rep,
+            source="sim",
+            status=DealStatus.LOST,
+            created_at=at(2023, 2, 1),
+            expected_close_date=expected,
+            closed_at=closed,
+        )
+
+    late = lost(dt.date(2023, 3, 10), at(2023, 3, 20))
+    DealChangeFactory(
+        deal=late, old_value="2023-03-10", new_value="2023-04-01", changed_at=at(2023, 3, 1)
+    )
+    DealChangeFactory(
+        deal=late, old_value="2023-04-01", new_value="2023-03-10", changed_at=at(2023, 3, 5)
+    )
+    lost(dt.date(2023, 3, 15), at(2023, 3, 12))
+    lost(dt.date(2024, 11, 10), at(2024, 11, 9))
+
+    # when the reports are refreshed
+    report_refresh_all(force=True, today=TODAY)
+
+    # then the slip rate before training is deals.slips' answer: 2 dates came due in March, 1
+    # missed (50%, not the 2 missed of 3 of a push and a current date counted apart)
+    due = [
+        d
+        for deal in Deal.objects.filter(owner=rep, expected_close_date__isnull=False)
+        for d in deal_due_dates(
+            status=deal.status,
+            expected_close_date=deal.expected_close_date,
+            closed_at=deal.closed_at,
+            close_date_changes=deal.changes.values_list("old_value", "new_value"),
+            today=TODAY,
+        )
+    ]
+    before = [d for d in due if d.day < dt.date(2023, 4, 1)]
+    assert (len(before), sum(d.missed for d in before)) == (2, 1)
+    sample = _snapshot("slip_rate").payload["sample"]
+    assert sample["treated_reps"] == 1
+    assert sample["baseline"] == pytest.approx(50.0)
