@@ -251,3 +251,23 @@ def test_one_huge_deal_is_flagged_and_the_headline_uses_the_winsorised_estimate(
     page = _page(cast.leader, team.program.slug)
     assert "Driven by a few deals" in page
     assert "The headline, its interval and the money use the capped figure." in page
+
+
+def test_a_crm_clock_ahead_of_ours_does_not_make_the_data_newer_than_today(client_for):
+    # given a team whose newest deal carries a CRM time in June 2025, five months after today
+    team = build_team(n_reps=60, seed=3)
+    newest = Deal.objects.order_by("-closed_at").first()
+    assert newest is not None
+    Deal.objects.filter(pk=newest.pk).update(source_updated_at=at(2025, 6, 1))
+
+    # when the reports are refreshed on 20 January 2025
+    report_refresh_all(force=True, today=TODAY)
+
+    # then the data is as of the end of today at the latest, and the panel ends with December
+    # 2024, the month before today's (never a month still under way, nor one ahead)
+    snapshot = _snapshot()
+    end_of_today = dt.datetime(2025, 1, 21, tzinfo=UTC)
+    assert snapshot.data_as_of == end_of_today
+    assert snapshot.payload["window"]["last"] == "2024-12-01"
+    body = client_for("leader").get(f"/api/v1/roi/programs/{team.program.slug}/impact").json()
+    assert dt.datetime.fromisoformat(body["data_as_of"]) == end_of_today

@@ -14,7 +14,7 @@ from roi.models import ProgramPlanFreeze, ReportSnapshot, RoiSettings
 from roi.services import report_refresh_all
 from tests.factories import TeamFactory
 from tests.roi.builders import TODAY, build_team
-from tests.roi.factories import program_with_courses
+from tests.roi.factories import RepFactory, complete_program, program_with_courses
 from training.models import Assignment, Completion, ProgramPlanChange
 from training.services import program_update
 
@@ -294,3 +294,23 @@ def test_the_dashboard_controls_the_false_discovery_rate_and_the_home_page_follo
     page = client.get("/impact/").content.decode()
     assert f"{len(expected)} of {len(found)} results with a finding on this page" in page
     assert page.count('data-testid="highlight"') == len(expected)
+
+
+def test_trained_reps_count_only_reps_inside_the_estimate_while_seats_count_every_completer():
+    # given 42 simulated reps who completed the program inside the data, and one more rep who
+    # completed it in January 2025, after the data's last covered month (no month after training
+    # to compare: outside the estimate)
+    program = program_with_courses(1, plausible_effect_pct=Decimal("20"), cost_per_seat=100)
+    build_team(n_reps=60, seed=3, program=program)
+    late = RepFactory(hire_date=dt.date(2023, 1, 1))
+    complete_program(program, late, dt.datetime(2025, 1, 10, 9, tzinfo=dt.UTC))
+
+    report_refresh_all(force=True, today=TODAY)
+
+    # then the late completer took a seat (and its cost), but the benefit counts the 42 reps the
+    # estimate rests on, not 43
+    payload = _snapshot().payload
+    seats = next(line for line in payload["money"]["cost_lines"] if line["name"] == "seats")
+    assert seats["quantity"] == 43
+    assert payload["sample"]["treated_reps"] == 42
+    assert payload["money"]["trained_rep_months"] == 42 * 12
