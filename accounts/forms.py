@@ -1,7 +1,8 @@
 import datetime as dt
+from collections.abc import Iterator
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import CrmSource, Scope, Team, User
 from accounts.roles import Role
-from accounts.sso import domains_parse
+from accounts.sso import domains_parse, password_sign_in_allowed
 from core.validation import InputInvalid, date_checked
 
 
@@ -23,6 +24,14 @@ class EmailLoginForm(AuthenticationForm):
         "invalid_login": _("That email and password do not match. Check both and try again."),
         "inactive": _("That email and password do not match. Check both and try again."),
     }
+
+
+class SsoAwarePasswordResetForm(PasswordResetForm):
+    """Django's reset form, but with "SSO required" no link goes to anyone who may not sign in
+    with a password (the page answers the same whoever asked, so it tells nobody who exists)."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return (user for user in super().get_users(email) if password_sign_in_allowed(user=user))
 
 
 class TwoFactorCodeForm(forms.Form):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Team, User
 from accounts.roles import Role
+from accounts.sso import password_sign_in_allowed
 
 
 @dataclass(frozen=True)
@@ -83,15 +84,25 @@ def invitation_link(*, user: User) -> str:
 
 
 def invitation_send(*, user: User, invited_by: User) -> None:
-    send_mail(
-        subject=_("You are invited to Coachline"),
-        message=_(
+    """With "SSO required" the invitation carries no link to set a password (it could not be
+    used): the person signs in through the identity provider."""
+    inviter = invited_by.full_name or invited_by.email
+    if password_sign_in_allowed(user=user):
+        message = _(
             "%(inviter)s invited you to Coachline.\n\n"
             "Set your password here:\n%(link)s\n\n"
             "If your organisation signs in with single sign-on, use the button on the login "
             "page instead.\n"
-        )
-        % {"inviter": invited_by.full_name or invited_by.email, "link": invitation_link(user=user)},
+        ) % {"inviter": inviter, "link": invitation_link(user=user)}
+    else:
+        message = _(
+            "%(inviter)s invited you to Coachline.\n\n"
+            "Your organisation signs in with single sign-on: open %(link)s and use the "
+            "sign-in button there.\n"
+        ) % {"inviter": inviter, "link": f"{settings.SITE_URL}{reverse('accounts:login')}"}
+    send_mail(
+        subject=_("You are invited to Coachline"),
+        message=message,
         from_email=None,
         recipient_list=[user.email],
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import people_admin_check
+from accounts.backends import VOUCHED_BACKEND
 from accounts.forms import SsoSettingsForm
 from accounts.http import AuthenticatedRequest
 from accounts.models import Scope, SignInMethod, SingleSignOn
@@ -43,9 +44,8 @@ from core.forms import form_add_service_errors
 
 SESSION_NEXT = "sso_next"
 SIGN_INS_PAGE_SIZE = 50
-# Sessions signed in through a provider are logged in with the model backend (there is no
-# password to check; the provider vouched).
-SSO_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Sessions signed in through a provider: no password was checked, the provider vouched.
+SSO_BACKEND = VOUCHED_BACKEND
 
 
 def sp_urls(request: HttpRequest) -> SpUrls:

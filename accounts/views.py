@@ -9,16 +9,23 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import may_edit_settings, require
-from accounts.forms import AuditLogFilterForm, EmailLoginForm, ProfileForm, TwoFactorCodeForm
+from accounts.backends import PASSWORD_BACKEND
+from accounts.forms import (
+    AuditLogFilterForm,
+    EmailLoginForm,
+    ProfileForm,
+    SsoAwarePasswordResetForm,
+    TwoFactorCodeForm,
+)
 from accounts.http import AuthenticatedRequest
-from accounts.models import SignInMethod, SingleSignOn
+from accounts.models import SignInMethod, SingleSignOn, User
 from accounts.selectors import AuditFilters, audit_entry_row, audit_log_list
 from accounts.services import user_language_set
 from accounts.sso import password_sign_in_allowed, sign_in_record
@@ -80,13 +87,47 @@ class LoginView(auth_views.LoginView):
         if not two_factor_is_on(user=user):
             return super().form_valid(form)
         # The password was right; the login happens only once the code is right too.
-        backend = getattr(
-            user, "backend", settings.AUTHENTICATION_BACKENDS[-1]
-        )  # set by authenticate
+        backend = getattr(user, "backend", PASSWORD_BACKEND)  # set by authenticate
         two_factor_pending_start(request=self.request, user=user, backend=backend)
         return redirect(
             f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': self.get_success_url()})}"
         )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's: a link to choose a new password, by email. With "SSO required" the page says
+    so, and only the break-glass admin is sent a link (SsoAwarePasswordResetForm)."""
+
+    form_class = SsoAwarePasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso"] = SingleSignOn.current()
+        return context
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's: the emailed link sets a password. A link sent before "SSO required" was turned
+    on (a reset or an invitation) no longer sets one for anyone but the break-glass admin."""
+
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    refused_for_sso = False
+
+    def get_user(self, uidb64: str) -> User | None:
+        user: User | None = super().get_user(uidb64)
+        if user is not None and not password_sign_in_allowed(user=user):
+            self.refused_for_sso = True
+            return None
+        return user
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["refused_for_sso"] = self.refused_for_sso
+        return context
 
 
 @require_http_methods(["GET", "POST"])

@@ -138,7 +138,10 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out account or address before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Password sign-in; its sessions end under "SSO required" (accounts/backends.py).
+    "accounts.backends.PasswordBackend",
+    # Sessions an identity provider or LTI platform vouched for; checks no password.
+    "accounts.backends.VouchedBackend",
 ]
 # Failed logins (django-axes): after AXES_FAILURE_LIMIT failures for one email, or from one
 # address, logins from it are refused for AXES_COOLOFF_MINUTES after the last failure. Unlock

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pylti1p3.exception import LtiException, OIDCException
 
 from accounts.access import admin_required
+from accounts.backends import VOUCHED_BACKEND
 from accounts.models import SignInMethod
 from accounts.sso import sign_in_record
 from core.forms import form_add_service_errors
@@ -38,7 +39,8 @@ from training.services.lti import (
 )
 
 logger = logging.getLogger(__name__)
-LTI_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The platform vouched for the learner; no password was checked.
+LTI_BACKEND = VOUCHED_BACKEND
 
 
 def _lti_error(request: HttpRequest, *, message: str, status: int) -> HttpResponse:
