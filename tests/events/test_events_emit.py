@@ -134,6 +134,51 @@ def test_delivery_is_signed_and_carries_the_envelope(subscriber, committed):
     )
 
 
+def test_a_delivery_costs_two_queries_and_a_second_attempt_one(
+    subscriber, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    sub = WebhookSubscriptionFactory(url=subscriber.url, event_types=["course.completed"])
+    with django_capture_on_commit_callbacks(execute=False):
+        event_emit(event_type="course.completed", payload={"course_id": 7})
+    delivery = WebhookDelivery.objects.get()
+
+    # Queries: claim the delivery and load it with its subscription (one UPDATE … RETURNING);
+    # record the outcome.
+    with django_assert_num_queries(2):
+        outcome = webhook_delivery_attempt(delivery_id=delivery.pk)
+    # Queries: the claim, which matches nothing: the delivery is no longer pending.
+    with django_assert_num_queries(1):
+        again = webhook_delivery_attempt(delivery_id=delivery.pk)
+
+    assert outcome is not None and outcome.status == DeliveryStatus.SUCCEEDED
+    assert again is None
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.claimed_until) == ("succeeded", 1, None)
+    (request,) = subscriber.requests
+    # Signed with the subscription's secret as loaded by the claim (decrypted).
+    assert signature_verify(
+        secret=sub.secret,
+        header=request.headers["x-coachline-signature"],
+        body=request.body,
+        now=time.time(),
+    )
+    assert request.headers["x-coachline-delivery"] == str(delivery.pk)
+
+
+def test_a_claimed_delivery_is_not_sent_by_a_second_worker(subscriber):
+    WebhookSubscriptionFactory(url=subscriber.url, event_types=["course.completed"])
+    event_emit(event_type="course.completed", payload={"course_id": 7})
+    delivery = WebhookDelivery.objects.get()
+    held = timezone.now() + dt.timedelta(minutes=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_until=held)
+
+    assert webhook_delivery_attempt(delivery_id=delivery.pk) is None
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.claimed_until) == ("pending", 0, held)
+    assert subscriber.requests == []
+
+
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429, 408])
 def test_transient_failure_is_retried_later_with_the_same_bytes(
     subscriber, status, committed, monkeypatch
