@@ -1,14 +1,15 @@
-"""{% session_items sessions show_coach %} and {% week_blocks blocks owner_id %}: the session
-list items and the week grid's blocks, written in Python.
+"""{% session_items sessions show_coach %} and {% week_items blocks owner_id %}: session list
+items, written in Python.
 
-The week calendar and the coach dashboard list dozens of sessions (the calendar each one twice:
-on the grid and in the day list); through an `{% include %}` per item, or a template loop with a
-dozen lookups per block, Django's template language spent most of those pages' time on them.
-This writes the same markup the templates did (`coaching/_session_item.html`, the grid loop of
-`coaching/calendar.html`), every value escaped, the dates in the viewer's zone and language,
-with the same translated strings. Labels come from core.display.choice_label (get_FOO_display()
-translates every choice on each call) and the session links from one reverse() per list
-(core.links).
+The week calendar and the coach dashboard list dozens of sessions; through an `{% include %}`
+per item, or a template loop with a dozen lookups per item, Django's template language spent
+most of those pages' time on them. This writes the same markup the template did
+(`coaching/_session_item.html`), every value escaped, the dates in the viewer's zone and
+language, with the same translated strings. The week calendar writes each session once: its
+list item carries the session's place on the week grid as classes, and the stylesheet lays the
+same items out as a grid on wide screens and as a list of days on phones (decision 0019).
+Labels come from core.display.choice_label (get_FOO_display() translates every choice on each
+call) and the session links from one reverse() per list (core.links).
 """
 
 import datetime as dt
@@ -55,7 +56,11 @@ class _ItemText:
 
 
 def session_item(
-    session: CoachingSession, *, show_coach: bool, text: _ItemText | None = None
+    session: CoachingSession,
+    *,
+    show_coach: bool,
+    text: _ItemText | None = None,
+    li_class: str = "",
 ) -> SafeString:
     text = text or _ItemText()
     # An extreme stored time (year 1 or 9999) cannot move to the viewer's zone; show it as stored
@@ -71,10 +76,11 @@ def session_item(
     if scorecard is not None:
         sub += " · " + text.score % {"score": localize(scorecard.overall)}
     return format_html(
-        '<li>\n  <span class="session-when"><span class="day">{}</span>'
+        '<li{}>\n  <span class="session-when"><span class="day">{}</span>'
         '<span class="time">{}–{}</span></span>\n  <span class="session-what">\n'
         '    <a href="{}"{}>{}</a>\n    <span class="badge {}">{}</span>\n'
         '    <span class="cell-sub">{}</span>\n  </span>\n</li>',
+        format_html(' class="{}"', li_class) if li_class else "",
         text.day(start),
         # "H:i" in every language: hours and minutes, two digits each.
         f"{start:%H:%M}",
@@ -112,33 +118,26 @@ def session_items(
     )
 
 
-def _week_block(block: Block[CoachingSession], *, owner_id: int, url: str) -> SafeString:
-    session = block.session
-    other = session.rep if session.coach_id == owner_id else session.coach
-    what = choice_label(SessionKind, session.kind)
-    if session.status != SessionStatus.SCHEDULED:
-        what += " · " + choice_label(SessionStatus, session.status)
-    return format_html(
-        '<a class="block {} c-{} r-{} rs-{}" href="{}">\n'
-        "    <strong>{} {}</strong>\n    <span>{}</span>\n  </a>",
-        session.status,
-        block.column,
-        block.row,
-        block.span,
-        url,
-        f"{localtime_or_stored(session.start):%H:%M}",
-        other.full_name,
-        what,
-    )
-
-
 @register.simple_tag
-def week_blocks(blocks: Iterable[Block[CoachingSession]], owner_id: int) -> SafeString:
-    """The week grid's session blocks: each links to the session and names the other person
-    (the rep where the owner coaches, else the coach)."""
-    url = link_by_id("coaching:session_detail")
+def week_items(blocks: Iterable[Block[CoachingSession]], owner_id: int) -> SafeString:
+    """One day's list items on the week calendar, each placed on the grid by its classes (status,
+    column, first row, rows spanned). The coach is named where the owner is not the coach."""
+    text = _ItemText()
     return format_html_join(
-        "\n  ",
+        "\n",
         "{}",
-        ((_week_block(block, owner_id=owner_id, url=url(block.session.pk)),) for block in blocks),
+        (
+            (
+                session_item(
+                    block.session,
+                    show_coach=block.session.coach_id != owner_id,
+                    text=text,
+                    li_class=(
+                        f"block {block.session.status} c-{block.column} r-{block.row} "
+                        f"rs-{block.span}"
+                    ),
+                ),
+            )
+            for block in blocks
+        ),
     )

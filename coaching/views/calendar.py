@@ -1,6 +1,8 @@
 """The coaching dashboard, the week calendar, a rep's history and score trends."""
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -13,12 +15,18 @@ from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from coaching import selectors
 from coaching.access import bookable_rep_get, may_coach, sessions_visible, visible_coachees
-from coaching.calendar_grid import monday, week_grid
-from coaching.models import Rubric
+from coaching.calendar_grid import Block, monday, week_grid
+from coaching.models import CoachingSession, Rubric
 from coaching.views.shared import visible_person
 from core.validation import date_checked
 
 # Dashboard, calendar, history
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    date: dt.date
+    blocks: list[Block[CoachingSession]]
 
 
 @login_required
@@ -55,14 +63,20 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
             for day in days
         ]
     )
+    # Each session is written once, in its day's list, placed on the grid by its block's classes.
+    by_column = defaultdict(list)
+    for block in blocks:
+        by_column[block.column].append(block)
     return render(
         request,
         "coaching/calendar.html",
         {
             "owner": owner,
-            "days": days,
+            "days": [
+                WeekDay(date=day.date, blocks=by_column[column])
+                for column, day in enumerate(days, start=2)
+            ],
             "hours": hours,
-            "blocks": blocks,
             "grid_rows": len(hours) * 4,
             "today": today,
             "week_start": week_start,

@@ -732,8 +732,9 @@ def test_session_items_name_the_other_person_escaped_in_the_viewers_language(cas
     assert '<span class="badge ok">Abgeschlossen</span>' in page
 
 
-def test_week_blocks_name_the_other_person_escaped_with_kind_and_status(cast, client):
-    """The grid's blocks are written in Python (coaching/templatetags/session_items.py)."""
+def test_the_week_writes_each_session_once_placed_on_the_grid(cast, client):
+    """One list item per session, its place on the week grid in its classes (the stylesheet lays
+    the list out as the grid on wide screens); written in coaching/templatetags/session_items.py."""
     cast.rep.full_name = "Remy <b>Rep</b>"
     cast.rep.save()
     monday = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
@@ -757,9 +758,12 @@ def test_week_blocks_name_the_other_person_escaped_with_kind_and_status(cast, cl
         page = client.get("/coaching/calendar/").content.decode()
 
     local = timezone.localtime(start, zoneinfo.ZoneInfo(cast.coach.time_zone))
-    assert (
-        f'href="/coaching/sessions/{mine.pk}/">\n    <strong>{local:%H:%M} '
-        "Remy &lt;b&gt;Rep&lt;/b&gt;</strong>\n    <span>Rollenspiel</span>" in page
-    )
-    assert f"<strong>{local + 2 * H:%H:%M} {cast.other_coach.full_name}</strong>" in page
-    assert "· Abgesagt</span>" in page
+    first_row = (local.hour - min(local.hour, 8)) * 4 + local.minute // 15 + 2
+    column = local.weekday() + 2
+    # Monday 09:00 UTC, one hour (four quarter rows); the cancelled one two hours later.
+    assert page.count(f'href="/coaching/sessions/{mine.pk}/"') == 1
+    assert f'<li class="block scheduled c-{column} r-{first_row} rs-4">' in page
+    assert f'<li class="block cancelled c-{column} r-{first_row + 8} rs-4">' in page
+    assert ">Rollenspiel</a>" in page and "mit Remy &lt;b&gt;Rep&lt;/b&gt;<" in page
+    assert f"mit Coach {cast.other_coach.full_name}<" in page
+    assert '<span class="badge bad">Abgesagt</span>' in page
