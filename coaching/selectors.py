@@ -121,11 +121,17 @@ class Dashboard:
     due_commitments: list[Commitment] = field(default_factory=list)
     coachees_page: int = 1
     coachees_has_next: bool = False
+    # Which of the lists has more than it shows.
+    more: set[str] = field(default_factory=set)
 
 
 UPCOMING_DAYS = 14
 LIST_LIMIT = 50
 COACHEES_PER_PAGE = 25
+# The dashboard is a to-do summary: each of its lists shows the first few, and says when there
+# are more, so its cost stays the same however busy the coach is (decision 0019). The calendar
+# shows every session of a week; the rest come up here as the first ones are done.
+DASHBOARD_LIST = 10
 
 
 def coachees_with_summary(*, coach: User, now: dt.datetime) -> QuerySet[User]:
@@ -172,37 +178,48 @@ def coach_dashboard(*, coach: User, now: dt.datetime, coachees_page: int = 1) ->
     coachees = list(
         coachees_with_summary(coach=coach, now=now)[offset : offset + COACHEES_PER_PAGE + 1]
     )
-    return Dashboard(
-        coachees=coachees[:COACHEES_PER_PAGE],
-        coachees_page=coachees_page,
-        coachees_has_next=len(coachees) > COACHEES_PER_PAGE,
-        upcoming=list(
+    # One row more than each list shows says whether there are more (no count query).
+    lists = {
+        "upcoming": list(
             mine.filter(
                 status=SessionStatus.SCHEDULED,
                 end__gt=now,
                 start__lt=now + dt.timedelta(days=UPCOMING_DAYS),
-            ).order_by("start")[:LIST_LIMIT]
+            ).order_by("start")[: DASHBOARD_LIST + 1]
         ),
-        to_close=list(
+        "to_close": list(
             mine.filter(status=SessionStatus.SCHEDULED, end__lte=now).order_by("-start")[
-                :LIST_LIMIT
+                : DASHBOARD_LIST + 1
             ]
         ),
-        unscored=list(
+        "unscored": list(
             mine.filter(
                 status=SessionStatus.COMPLETED,
                 kind__in=SCORED_KINDS,
                 scorecard__isnull=True,
                 start__gte=now - dt.timedelta(days=30),
-            ).order_by("-start")[:LIST_LIMIT]
+            ).order_by("-start")[: DASHBOARD_LIST + 1]
         ),
-        overdue_actions=list(
-            ActionItem.objects.filter(
-                session__coach=coach, completed_at__isnull=True, due_date__lt=today
-            )
-            .select_related("owner", "session__rep")
-            .order_by("due_date", "pk")[:LIST_LIMIT]
-        ),
+    }
+    overdue_actions = list(
+        ActionItem.objects.filter(
+            session__coach=coach, completed_at__isnull=True, due_date__lt=today
+        )
+        .select_related("owner", "session__rep")
+        .order_by("due_date", "pk")[: DASHBOARD_LIST + 1]
+    )
+    more = {name for name, rows in lists.items() if len(rows) > DASHBOARD_LIST}
+    if len(overdue_actions) > DASHBOARD_LIST:
+        more.add("overdue_actions")
+    return Dashboard(
+        coachees=coachees[:COACHEES_PER_PAGE],
+        coachees_page=coachees_page,
+        coachees_has_next=len(coachees) > COACHEES_PER_PAGE,
+        upcoming=lists["upcoming"][:DASHBOARD_LIST],
+        to_close=lists["to_close"][:DASHBOARD_LIST],
+        unscored=lists["unscored"][:DASHBOARD_LIST],
+        overdue_actions=overdue_actions[:DASHBOARD_LIST],
+        more=more,
     )
 
 

@@ -41,7 +41,11 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     # A page beyond the last shows no coachees; anything but a small whole number is page 1.
     page = int(raw_page) if raw_page.isdigit() and 0 < len(raw_page) < 6 else 1
     board = selectors.coach_dashboard(coach=user, now=timezone.now(), coachees_page=max(page, 1))
-    return render(request, "coaching/dashboard.html", {"board": board})
+    return render(
+        request,
+        "coaching/dashboard.html",
+        {"board": board, "board_list": selectors.DASHBOARD_LIST},
+    )
 
 
 @login_required

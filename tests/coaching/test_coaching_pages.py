@@ -536,6 +536,26 @@ def test_dashboard_runs_a_constant_number_of_queries(
     assert response.status_code == 200
 
 
+def test_each_dashboard_list_shows_its_first_ten_and_says_when_there_are_more(cast, client):
+    now = timezone.now().replace(microsecond=0)
+    for i in range(11):  # upcoming: one more than the dashboard shows
+        start = now + dt.timedelta(days=1, hours=i)
+        SessionFactory(coach=cast.coach, rep=cast.rep, start=start, end=start + H / 2)
+    for i in range(10):  # past their end, still scheduled: exactly what it shows
+        start = now - dt.timedelta(days=2, hours=i)
+        SessionFactory(coach=cast.coach, rep=cast.rep, start=start, end=start + H / 2)
+    client.force_login(cast.coach)
+
+    page = client.get("/coaching/").content.decode()
+
+    upcoming, _, followups = page.partition('id="followups-title"')
+    followups = followups.partition('id="coachees-title"')[0]
+    assert upcoming.count('href="/coaching/sessions/') == 10
+    assert "Only the first 10 are shown." in upcoming
+    assert followups.count('href="/coaching/sessions/') == 10
+    assert "Only the first" not in followups
+
+
 @pytest.mark.parametrize("coachees", [3, 60])
 def test_a_dashboard_page_of_coachees_costs_the_same_however_many_there_are(
     cast, client, coachees, django_assert_num_queries
