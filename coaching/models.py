@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from coaching.rubric_scored import RubricCriterionScore, ScoredOnRubric, overall_within_0_to_100
 from core.db import PostgresExclusionConstraint, TsTzRange
 from core.models import TimeStampedModel
 
@@ -309,7 +310,7 @@ class CalendarFeed(models.Model):
         return f"{self.user_id}:{self.token_prefix}…"
 
 
-class Scorecard(TimeStampedModel):
+class Scorecard(ScoredOnRubric):
     session = models.OneToOneField(
         CoachingSession, on_delete=models.CASCADE, related_name="scorecard"
     )
@@ -317,42 +318,26 @@ class Scorecard(TimeStampedModel):
     scored_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(_("notes"), blank=True)
-    # Weighted mean of the scores, each scaled to 0-100 by its criterion's scale; stored so that
-    # lists show it without loading every score.
-    overall = models.DecimalField(max_digits=5, decimal_places=1)
 
     class Meta:
         verbose_name = _("scorecard")
         verbose_name_plural = _("scorecards")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(overall__gte=0, overall__lte=100), name="coaching_scorecard_overall"
-            ),
-        ]
+        constraints = [overall_within_0_to_100("coaching_scorecard_overall")]
 
     def __str__(self) -> str:
         return f"{self.rubric} · {self.session_id}"
 
 
-class CriterionScore(models.Model):
+class CriterionScore(RubricCriterionScore):
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(RubricCriterion, on_delete=models.PROTECT, related_name="+")
-    # Within the criterion's scale: checked by the scorecard service (a check constraint cannot
-    # read the criterion row).
-    score = models.SmallIntegerField(_("score"))
     comment = models.CharField(_("comment"), max_length=500, blank=True)
 
-    class Meta:
-        ordering = ["criterion__position", "criterion_id"]
+    class Meta(RubricCriterionScore.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["scorecard", "criterion"], name="coaching_score_once_per_criterion"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.criterion_id}: {self.score}"
 
 
 class PostMortem(TimeStampedModel):

@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from coaching.models import Rubric, RubricCriterion
+from coaching.models import Rubric
+from coaching.rubric_scored import RubricCriterionScore, ScoredOnRubric, overall_within_0_to_100
 from core.models import TimeStampedModel
 from training.models import Lesson
 
@@ -115,47 +116,32 @@ class PracticeChunk(models.Model):
         return f"{self.attempt_id}#{self.index}"
 
 
-class PracticeReview(TimeStampedModel):
+class PracticeReview(ScoredOnRubric):
     """A reviewer's scores of an attempt on the scenario's rubric."""
 
     attempt = models.OneToOneField(PracticeAttempt, on_delete=models.CASCADE, related_name="review")
-    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="+")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(_("notes"), blank=True)
-    # Weighted mean of the scores scaled to 0-100, as a call scorecard's `overall`.
-    overall = models.DecimalField(max_digits=5, decimal_places=1)
 
     class Meta:
         verbose_name = _("practice review")
         verbose_name_plural = _("practice reviews")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(overall__gte=0, overall__lte=100), name="practice_review_overall"
-            ),
-        ]
+        constraints = [overall_within_0_to_100("practice_review_overall")]
 
     def __str__(self) -> str:
         return f"{self.attempt_id}: {self.overall}"
 
 
-class PracticeScore(models.Model):
+class PracticeScore(RubricCriterionScore):
     review = models.ForeignKey(PracticeReview, on_delete=models.CASCADE, related_name="scores")
-    criterion = models.ForeignKey(RubricCriterion, on_delete=models.PROTECT, related_name="+")
-    # Within the criterion's scale: checked by the review service.
-    score = models.SmallIntegerField(_("score"))
 
-    class Meta:
-        ordering = ["criterion__position", "criterion_id"]
+    class Meta(RubricCriterionScore.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["review", "criterion"], name="practice_score_once_per_criterion"
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.criterion_id}: {self.score}"
 
 
 class PracticeComment(TimeStampedModel):

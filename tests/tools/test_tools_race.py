@@ -48,67 +48,43 @@ def _create_elsewhere(name: str) -> None:
         connections.close_all()
 
 
-def test_a_tool_created_by_another_request_meanwhile_is_updated_not_a_500(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _watch_reads(monkeypatch: pytest.MonkeyPatch, *, then_create: str | None = None) -> list[int]:
+    """How many tools each read of the stack found; with `then_create`, another connection
+    creates that tool right after the first read (the upsert loses the race)."""
     original = services._stored_tools
     reads: list[int] = []
 
-    def read_then_lose_the_race() -> dict[str, Tool]:
+    def read() -> dict[str, Tool]:
         stored = original()
         reads.append(len(stored))
-        if len(reads) == 1:
-            other = threading.Thread(target=_create_elsewhere, args=("Gong",))
+        if then_create is not None and len(reads) == 1:
+            other = threading.Thread(target=_create_elsewhere, args=(then_create,))
             other.start()
             other.join(timeout=10)
         return stored
 
-    monkeypatch.setattr(services, "_stored_tools", read_then_lose_the_race)
+    monkeypatch.setattr(services, "_stored_tools", read)
+    return reads
+
+
+# The other request's spelling of the name: the same, or another case (one tool either way).
+@pytest.mark.parametrize("theirs", ["Gong", "gong"])
+def test_a_tool_created_by_another_request_meanwhile_is_updated_not_a_500_or_a_second_tool(
+    monkeypatch: pytest.MonkeyPatch, theirs: str
+) -> None:
+    reads = _watch_reads(monkeypatch, then_create=theirs)
 
     result = services.tools_upsert(rows=[_row("Gong")])
 
     assert reads == [0, 1]  # the first read missed the other request's tool, the retry saw it
     assert (result.created, result.updated, result.unchanged, result.errors) == (0, 1, 0, [])
-    tool = Tool.objects.get()
-    assert (tool.name, tool.monthly_cost) == ("Gong", Decimal("250.00"))
-
-
-def test_a_tool_created_meanwhile_in_another_case_is_updated_not_a_second_tool(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    original = services._stored_tools
-    reads: list[int] = []
-
-    def read_then_lose_the_race() -> dict[str, Tool]:
-        stored = original()
-        reads.append(len(stored))
-        if len(reads) == 1:
-            other = threading.Thread(target=_create_elsewhere, args=("gong",))
-            other.start()
-            other.join(timeout=10)
-        return stored
-
-    monkeypatch.setattr(services, "_stored_tools", read_then_lose_the_race)
-
-    result = services.tools_upsert(rows=[_row("Gong")])
-
-    assert reads == [0, 1]
-    assert (result.created, result.updated, result.unchanged, result.errors) == (0, 1, 0, [])
-    assert list(Tool.objects.values_list("name", "monthly_cost")) == [("gong", Decimal("250.00"))]
+    assert list(Tool.objects.values_list("name", "monthly_cost")) == [(theirs, Decimal("250.00"))]
 
 
 def test_the_same_name_twice_in_a_row_without_a_race_reads_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    original = services._stored_tools
-    reads: list[int] = []
-
-    def counting() -> dict[str, Tool]:
-        stored = original()
-        reads.append(len(stored))
-        return stored
-
-    monkeypatch.setattr(services, "_stored_tools", counting)
+    reads = _watch_reads(monkeypatch)
 
     first = services.tools_upsert(rows=[_row("Gong")])
     again = services.tools_upsert(rows=[_row("Gong")])

@@ -221,5 +221,5 @@ def lti_login(client: Client, server: FakePlatform) -> dict[str, str]:
 def lti_launch(client: Client, server: FakePlatform, **token: Any) -> Any:
     """Login, then the platform posts its signed id token (claims overridden by `token`)."""
     params = lti_login(client, server)
-    id_token = server.id_token(nonce=params["nonce"], **token)
+    id_token = server.id_token(**{"nonce": params["nonce"], **token})
     return client.post("/lti/launch/", {"id_token": id_token, "state": params["state"]})
