@@ -3,6 +3,7 @@
 `scim` scope as a bearer token. Every failure answers in the SCIM error format."""
 
 import json
+import math
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +28,7 @@ from accounts.authentication import InvalidApiKey, api_key_from_request
 from accounts.models import Scope
 from accounts.scim import CoachlineStorage
 from accounts.scim_resources import PROVIDER
+from accounts.throttling import ApiKeyRateThrottle
 
 
 class CoachlineScimService(ScimService):
@@ -49,6 +51,18 @@ SERVICE = CoachlineScimService(PROVIDER)
 HANDLER = ScimHandler(SERVICE, CoachlineStorage())
 
 
+class RateLimited(SCIMException):
+    """The token spent its hourly budget (the key's requests per hour, as for the REST API).
+    RFC 7644 names no scimType for it; Okta and Entra wait for Retry-After on a 429."""
+
+    status = 429
+    _default_detail = "Too many requests with this token; retry after Retry-After seconds."
+
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
+
+
 def _authenticate(request: HttpRequest) -> None:
     try:
         key = api_key_from_request(request)
@@ -58,6 +72,9 @@ def _authenticate(request: HttpRequest) -> None:
         raise UnauthorizedException(detail="Send an API key as `Authorization: Bearer <key>`.")
     if not key.has_scope(Scope.SCIM):
         raise ForbiddenException(detail="This API key lacks the scim scope.")
+    throttle = ApiKeyRateThrottle()
+    if not throttle.allow_key(key):
+        raise RateLimited(retry_after=math.ceil(throttle.wait() or 1))
 
 
 def _serve(request: HttpRequest, scim_request: ScimRequest) -> ScimResponse:
@@ -67,7 +84,10 @@ def _serve(request: HttpRequest, scim_request: ScimRequest) -> ScimResponse:
         with transaction.atomic():
             return HANDLER.handle(scim_request)
     except SCIMException as exc:
-        return SERVICE.error_response(exc)
+        answer = SERVICE.error_response(exc)
+        if isinstance(exc, RateLimited):
+            answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
 
 
 @csrf_exempt

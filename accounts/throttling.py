@@ -40,6 +40,11 @@ class ApiKeyRateThrottle(BaseThrottle):
         key = request.auth
         if not isinstance(key, ApiKey):
             return True
+        return self.allow_key(key)
+
+    def allow_key(self, key: ApiKey) -> bool:
+        """Count one request against `key`'s budget; False (and `wait()` set) past it. Also
+        used outside DRF, by the SCIM endpoint."""
         now = time.time()
         window_start = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
         counter = f"throttle:api-key:{key.pk}:{window_start}"

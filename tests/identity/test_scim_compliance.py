@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_scim2_tester_passes_every_check(live_server):
     _key, raw = make_api_key(Scope.SCIM, name="Okta SCIM")
     http = httpx2.Client(
-        base_url=f"{live_server.url}/scim/v2", headers={"Authorization": f"Bearer {raw}"},
+        base_url=f"{live_server.url}/scim/v2",
+        headers={"Authorization": f"Bearer {raw}"},
         timeout=60,
     )
     client = SyncSCIMClient(http)
