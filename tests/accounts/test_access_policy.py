@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from accounts.access import principal_of, visible_teams
+from accounts.models import Team
 from accounts.roles import Role
 from tests.coaching.factories import SessionFactory
 from tests.deals.factories import DealFactory
@@ -126,3 +127,26 @@ def test_keys_see_teams_with_users_read_only():
 
     assert visible_teams(with_scope).count() == visible_teams(with_scope).model.objects.count()
     assert not visible_teams(without).exists()
+
+
+@pytest.mark.parametrize("who", PEOPLE)
+def test_every_page_that_shows_teams_shows_the_ones_the_policy_names(cast, who):
+    # given the policy's answer (team progress, pipeline hygiene and the impact reports each
+    # wrote their own before, and the copies disagreed)
+    names = {t.name for t in visible_teams(cast[who])}
+    client = Client()
+    client.force_login(cast[who])
+
+    # when the person opens each page that filters by team, and each team's impact report
+    def listed(path: str) -> set[str]:
+        response = client.get(path)
+        return {t.name for t in response.context["teams"]} if response.status_code == 200 else set()
+
+    reports = {
+        team.name
+        for team in Team.objects.all()
+        if client.get(f"/impact/teams/{team.pk}/").status_code == 200
+    }
+
+    # then every page answers as the policy does
+    assert (listed("/learn/team/"), listed("/deals/hygiene/"), reports) == (names, names, names)
