@@ -1,143 +1,25 @@
 """Writes to accounts: the users bulk upsert, API keys, profile changes."""
 
 import datetime as dt
-import zoneinfo
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.access import PRIVILEGED_ROLES
 from accounts.models import ApiKey, CoachAssignment, CrmIdentity, Scope, Team, User
 from accounts.roles import Role
+from accounts.user_rows import UserRow, parse_user_row
 from core.bulk import BulkResult, RowError
-from core.validation import InputInvalid, date_checked, max_length_of, row_problem
 
 _USER_FIELDS = ("full_name", "role", "hire_date", "time_zone")
-_VALID_ZONES = zoneinfo.available_timezones()
-# A row's text limits are the columns' (declared once, on the models).
-_NAME_MAX = max_length_of(User, "full_name")
-_TEAM_MAX = max_length_of(Team, "name")
-_CRM_SOURCE_MAX = max_length_of(CrmIdentity, "source")
-_CRM_OWNER_MAX = max_length_of(CrmIdentity, "owner_id")
-
-
-@dataclass
-class _UserRow:
-    index: int
-    email: str
-    full_name: str
-    role: str
-    team: str | None
-    manager_email: str | None
-    coach_email: str | None
-    hire_date: dt.date | None
-    time_zone: str
-    crm_ids: dict[str, str]
-
-
-class _RowInvalid(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-def _parse_user_row(index: int, raw: Any) -> _UserRow | RowError:
-    try:
-        return _user_row(index, raw)
-    except _RowInvalid as exc:
-        key = raw.get("email", "") if isinstance(raw, dict) else ""
-        return RowError(index=index, field=exc.field, message=exc.message, key=str(key))
-
-
-def _user_row(index: int, raw: Any) -> _UserRow:
-    """The row, checked; raises _RowInvalid naming the first bad field."""
-    if not isinstance(raw, dict):
-        raise _RowInvalid("", "Each row must be a JSON object.")
-    problem = row_problem(raw)
-    if problem is not None:
-        raise _RowInvalid(*problem)
-    email = raw.get("email")
-    if not isinstance(email, str) or not email.strip():
-        raise _RowInvalid("email", "This field is required.")
-    email = email.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise _RowInvalid("email", "Enter a valid email address.") from None
-    full_name = raw.get("full_name", "")
-    if not isinstance(full_name, str) or not full_name.strip() or len(full_name) > _NAME_MAX:
-        raise _RowInvalid("full_name", f"Give a name of 1 to {_NAME_MAX} characters.")
-    role = raw.get("role", Role.REP)
-    if role not in Role.values:
-        raise _RowInvalid("role", f"Must be one of {', '.join(Role.values)}.")
-    team = raw.get("team")
-    if team is not None and (not isinstance(team, str) or len(team) > _TEAM_MAX):
-        raise _RowInvalid("team", f"Must be a team name of at most {_TEAM_MAX} characters.")
-    refs: dict[str, str | None] = {}
-    for field in ("manager_email", "coach_email"):
-        value = raw.get(field)
-        if value is not None and not isinstance(value, str):
-            raise _RowInvalid(field, "Must be an email address.")
-        refs[field] = value.strip().lower() if value else None
-        if refs[field] == email:
-            raise _RowInvalid(field, "A person cannot be their own manager or coach.")
-    hire_date = _hire_date(raw.get("hire_date"))
-    time_zone = raw.get("time_zone") or "UTC"
-    if time_zone not in _VALID_ZONES:
-        raise _RowInvalid("time_zone", f"Unknown time zone {time_zone!r}.")
-    crm_ids = _crm_ids(raw.get("crm_ids") or {})
-    return _UserRow(
-        index=index,
-        email=email,
-        full_name=full_name.strip(),
-        role=role,
-        team=team.strip() if team else None,
-        manager_email=refs["manager_email"],
-        coach_email=refs["coach_email"],
-        hire_date=hire_date,
-        time_zone=time_zone,
-        crm_ids=crm_ids,
-    )
-
-
-def _hire_date(value: Any) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    try:
-        hire_date = dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise _RowInvalid("hire_date", "Use the date format YYYY-MM-DD.") from None
-    try:
-        return date_checked(hire_date)
-    except InputInvalid as exc:
-        raise _RowInvalid("hire_date", exc.reason) from None
-
-
-def _crm_ids(value: Any) -> dict[str, str]:
-    """{source: owner id} with the sources lower-cased, each within its column's length."""
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str)
-        and 0 < len(k) <= _CRM_SOURCE_MAX
-        and isinstance(v, (str, int))
-        and 0 < len(str(v)) <= _CRM_OWNER_MAX
-        for k, v in value.items()
-    ):
-        raise _RowInvalid(
-            "crm_ids",
-            f"Must be an object of {{source: owner_id}} (source up to {_CRM_SOURCE_MAX} "
-            f"characters, owner id up to {_CRM_OWNER_MAX}).",
-        )
-    return {k.lower(): str(v) for k, v in value.items()}
 
 
 def _drop_unresolvable(
-    rows: list[_UserRow], known: set[str], errors: list[RowError]
-) -> list[_UserRow]:
+    rows: list[UserRow], known: set[str], errors: list[RowError]
+) -> list[UserRow]:
     # A row whose manager or coach is neither stored nor a good row of this batch fails; dropping
     # it can orphan another row that points at it, so repeat until nothing changes.
     while True:
@@ -167,9 +49,9 @@ def user_bulk_upsert(*, rows: list[Any], may_grant_privileged_roles: bool) -> Bu
     admin or leader role is refused.
     """
     result = BulkResult(received=len(rows))
-    parsed: dict[str, _UserRow] = {}
+    parsed: dict[str, UserRow] = {}
     for index, raw in enumerate(rows):
-        row = _parse_user_row(index, raw)
+        row = parse_user_row(index, raw)
         if isinstance(row, RowError):
             result.errors.append(row)
         else:
@@ -205,7 +87,7 @@ def user_bulk_upsert(*, rows: list[Any], may_grant_privileged_roles: bool) -> Bu
     return result
 
 
-def _users_write(rows: list[_UserRow], users: dict[str, User], result: BulkResult) -> set[str]:
+def _users_write(rows: list[UserRow], users: dict[str, User], result: BulkResult) -> set[str]:
     """Create or update each row's user (adding new ones to `users`, counting them created);
     returns the emails of stored users whose fields changed."""
     teams = _teams_by_name({r.team for r in rows if r.team})
@@ -232,8 +114,8 @@ def _users_write(rows: list[_UserRow], users: dict[str, User], result: BulkResul
 
 
 def _drop_privilege_changes(
-    rows: list[_UserRow], existing: dict[str, User], errors: list[RowError]
-) -> list[_UserRow]:
+    rows: list[UserRow], existing: dict[str, User], errors: list[RowError]
+) -> list[UserRow]:
     keep = []
     for row in rows:
         user = existing.get(row.email)
@@ -264,7 +146,7 @@ def _teams_by_name(names: set[str]) -> dict[str, Team]:
     return teams
 
 
-def _drop_crm_conflicts(rows: list[_UserRow], errors: list[RowError]) -> list[_UserRow]:
+def _drop_crm_conflicts(rows: list[UserRow], errors: list[RowError]) -> list[UserRow]:
     pairs = {(s, o) for r in rows for s, o in r.crm_ids.items()}
     if not pairs:
         return rows
@@ -301,7 +183,7 @@ def _drop_crm_conflicts(rows: list[_UserRow], errors: list[RowError]) -> list[_U
     return keep
 
 
-def _sync_relations(user: User, row: _UserRow, users: dict[str, User]) -> bool:
+def _sync_relations(user: User, row: UserRow, users: dict[str, User]) -> bool:
     changed = False
     manager = users[row.manager_email] if row.manager_email else None
     if user.manager_id != (manager.pk if manager else None):

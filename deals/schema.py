@@ -2,7 +2,8 @@
 
 The Django models (deals.models) own the stored columns, their types, lengths, decimals and
 choices; the structs below own what a row may carry and which fields it needs. A
-`RecordSchema` pairs the two, and everything else reads it:
+`RecordSchema` (core.records, shared with the people rows of accounts.user_rows) pairs the
+two, and everything else reads it:
 
 - the bulk row parsers (deals.services.rows, deals.services.activity_rows) convert with the
   structs and check lengths from the model;
@@ -18,14 +19,12 @@ tests/deals/test_deal_schema.py fails when a struct and its model disagree.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
 import msgspec
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
 
+from core.records import RecordSchema, value_types
 from deals.models import Activity, Deal, DealStatus
 
 
@@ -81,55 +80,6 @@ class ActivityIn(msgspec.Struct, kw_only=True):
     source_updated_at: dt.datetime
 
 
-def value_types(annotation: Any) -> frozenset[Any]:
-    """The types a field's annotation accepts, without None: `str | int | None` -> {str, int}."""
-    members = getattr(annotation, "__args__", (annotation,))
-    return frozenset(a for a in members if a is not type(None))
-
-
-@dataclass(frozen=True)
-class RecordSchema:
-    """A row struct and the model its rows are stored in."""
-
-    struct: type[msgspec.Struct]
-    model: type[models.Model]
-    # Row fields stored in a column of another name (the CRM's owner id is not our owner_id).
-    stored_as: dict[str, str] = field(default_factory=dict)
-
-    def fields(self) -> tuple[msgspec.structs.FieldInfo, ...]:
-        return msgspec.structs.fields(self.struct)
-
-    def stored_field(self, row_field: str) -> str:
-        return self.stored_as.get(row_field, row_field)
-
-    def model_field(self, row_field: str) -> "models.Field[Any, Any] | None":
-        """The model field a row field is stored in, or None (owner_email resolves the owner)."""
-        try:
-            found = self.model._meta.get_field(self.stored_field(row_field))
-        except FieldDoesNotExist:
-            return None
-        return found if isinstance(found, models.Field) else None
-
-    def max_length(self, row_field: str) -> int:
-        """The stored column's length (the model's max_length)."""
-        found = self.model_field(row_field)
-        if found is None or found.max_length is None:
-            raise LookupError(f"{self.model.__name__} has no length for {row_field}")
-        return int(found.max_length)
-
-    def decimal_shape(self, row_field: str) -> tuple[int, int]:
-        """(max_digits, decimal_places) of a decimal column."""
-        found = self.model_field(row_field)
-        if not isinstance(found, models.DecimalField):
-            raise LookupError(f"{self.model.__name__}.{row_field} is not a decimal")
-        return int(found.max_digits), int(found.decimal_places)
-
-    def fields_of_type(self, *types: type) -> frozenset[str]:
-        """The struct's fields that hold exactly one of `types` (or null)."""
-        wanted = {frozenset({t}) for t in types}
-        return frozenset(f.name for f in self.fields() if value_types(f.type) in wanted)
-
-
 _OWNER: Final = {"owner_id": "owner_external_id"}
 DEAL: Final = RecordSchema(DealIn, Deal, _OWNER)
 # external_id and source name the deal: their limits are the deal's.
@@ -160,3 +110,6 @@ def stage_table_sql(*, stage: str, table: str, columns: tuple[str, ...]) -> str:
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS "  # noqa: S608
         f"SELECT {', '.join(columns)} FROM {table} WITH NO DATA"
     )
+
+
+__all__ = ["RecordSchema", "value_types"]  # re-exported: the readers of deal rows use them

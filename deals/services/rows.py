@@ -9,12 +9,12 @@ from the model. No DRF serializer per row: this runs 10,000 times per request.
 import datetime as dt
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
-import msgspec
 from babel.numbers import list_currencies
 
 from core.bulk import RowError
+from core.records import TYPE_MESSAGES, RecordSchema, RowInvalid, converted
 from core.validation import InputInvalid, date_checked, datetime_checked, row_problem
 from deals.models import DealField, DealStatus
 from deals.schema import (
@@ -25,11 +25,16 @@ from deals.schema import (
     STATUSES,
     DealIn,
     HistoryIn,
-    RecordSchema,
-    value_types,
 )
 
-__all__ = ["COLUMNS", "CONTENT_COLUMNS", "DealIn", "HistoryIn"]  # re-exported for the writers
+__all__ = [  # re-exported for the writers and the tests
+    "COLUMNS",
+    "CONTENT_COLUMNS",
+    "DealIn",
+    "HistoryIn",
+    "RowInvalid",
+    "converted",
+]
 
 CURRENCIES: Final = frozenset(list_currencies())
 _DIGITS, _PLACES = DEAL.decimal_shape("amount")
@@ -37,56 +42,7 @@ CENT: Final = Decimal(1).scaleb(-_PLACES)
 MAX_AMOUNT: Final = Decimal(10) ** (_DIGITS - _PLACES) - CENT  # Decimal(18, 2)
 TRACKED_FIELDS: Final = tuple(DealField.values)  # stage, status, amount, expected_close_date
 
-DATETIME_MESSAGE: Final = "Must be an ISO 8601 date-time, e.g. 2024-05-01T09:30:00Z."
-# What a field of each declared type must look like, for the row's error.
-_TYPE_MESSAGES: Final[dict[frozenset[Any], str]] = {
-    frozenset({Decimal}): "Must be a number of at most 2 decimals, e.g. 1200.50.",
-    frozenset({dt.datetime}): DATETIME_MESSAGE,
-    frozenset({dt.date}): "Must be a date, YYYY-MM-DD.",
-    frozenset({bool}): "Must be true, false or null.",
-    frozenset({int}): "Must be a whole number.",
-    frozenset({str, int}): "Must be a string or an integer.",
-}
-_AMOUNT_MESSAGE: Final = _TYPE_MESSAGES[frozenset({Decimal})]
-Struct = TypeVar("Struct", bound=msgspec.Struct)
-
-
-class RowInvalid(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def converted(raw: Any, struct: type[Struct], messages: dict[str, str] | None = None) -> Struct:
-    """`raw` as the struct (msgspec, in C), or RowInvalid naming the first bad field.
-
-    On failure the field is found by converting field by field against the struct's declared
-    types (msgspec's error names the field only in its English text, which we do not parse).
-    The message says what the field's type must look like; `messages` overrides it per field.
-    """
-    try:
-        return msgspec.convert(raw, struct, strict=False)
-    except msgspec.ValidationError:
-        pass
-    if not isinstance(raw, dict):
-        raise RowInvalid("", "Each row must be a JSON object.")
-    fields = msgspec.structs.fields(struct)
-    by_name = {f.encode_name: f for f in fields}
-    # msgspec checks the keys in the order they came, then reports a missing field: so do we.
-    for key, value in raw.items():
-        info = by_name.get(key)
-        if info is None:
-            continue
-        try:
-            msgspec.convert(value, info.type, strict=False)
-        except msgspec.ValidationError:
-            default = _TYPE_MESSAGES.get(value_types(info.type), "Must be a string.")
-            raise RowInvalid(info.name, (messages or {}).get(info.name, default)) from None
-    for info in fields:
-        if info.required and info.encode_name not in raw:
-            raise RowInvalid(info.name, "This field is required.")
-    raise RowInvalid("", "Each row must be a JSON object.")  # not reached: msgspec said why
+_AMOUNT_MESSAGE: Final = TYPE_MESSAGES[frozenset({Decimal})]
 
 
 def aware_datetime(value: dt.datetime, field: str) -> dt.datetime:

@@ -2,66 +2,37 @@
 disagree, and show that every reader of the declaration follows it."""
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import msgspec
 import pytest
-from django.core.exceptions import FieldDoesNotExist
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
+from core.records import RecordSchema, value_types
 from deals.api.serializers import ActivityBulkRowSerializer, DealBulkRowSerializer
 from deals.models import Activity, Deal, DealChange, DealField
-from deals.schema import COLUMNS, ActivityIn, DealIn, HistoryIn, value_types
+from deals.schema import ACTIVITY, COLUMNS, DEAL, ActivityIn, DealIn, HistoryIn
 from deals.services import activity_rows, csv_import
 from deals.services.rows import RowInvalid, parse_row
 from tests.deals.factories import deal_row
+from tests.record_checks import disagreements as record_disagreements
 
-# The model field class each declared value type is stored in.
-STORED_TYPES = {
-    frozenset({str}): (models.CharField,),
-    frozenset({str, int}): (models.CharField,),
-    frozenset({Decimal}): (models.DecimalField,),
-    frozenset({dt.datetime}): (models.DateTimeField,),
-    frozenset({dt.date}): (models.DateField,),
-    frozenset({bool}): (models.BooleanField,),
-    frozenset({int}): (models.IntegerField,),
-}
 # Row fields stored under another name, not stored at all, or filled in when the row omits them.
 STORED_AS = {"owner_id": "owner_external_id"}
 NOT_STORED = {"owner_email"}  # resolves the owner, stored as owner_external_id when no id
 DEFAULTED = {"source"}  # the request's ?source= or the connection's
 
 
-def disagreements(struct: type[msgspec.Struct], model: type[models.Model]) -> list[str]:
-    """Where a row struct and the model it is stored in disagree (type, nullability)."""
-    problems = []
-    for info in msgspec.structs.fields(struct):
-        if info.name in NOT_STORED:
-            continue
-        name = STORED_AS.get(info.name, info.name)
-        try:
-            field = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            problems.append(f"{info.name}: no field {model.__name__}.{name}")
-            continue
-        expected = STORED_TYPES.get(value_types(info.type))
-        if expected is None or not isinstance(field, expected):
-            problems.append(f"{info.name}: {info.type} is stored in {type(field).__name__}")
-        optional_in_model = field.null or getattr(field, "blank", False)
-        if not info.required and not optional_in_model and info.name not in DEFAULTED:
-            problems.append(f"{info.name}: optional in rows, required in the model")
-        if info.required and optional_in_model:
-            problems.append(f"{info.name}: required in rows, optional in the model")
-    return problems
+def disagreements(schema: RecordSchema) -> list[str]:
+    return record_disagreements(schema, not_stored=NOT_STORED, defaulted=DEFAULTED)
 
 
 def test_the_deal_row_and_the_deal_model_agree():
-    assert disagreements(DealIn, Deal) == []
+    assert disagreements(DEAL) == []
 
 
 def test_the_activity_row_and_the_activity_model_agree():
-    assert disagreements(ActivityIn, Activity) == []
+    assert disagreements(ACTIVITY) == []
     from_rows = {STORED_AS.get(f.name, f.name) for f in msgspec.structs.fields(ActivityIn)}
     # owner_id and deal_id (ours) are resolved from the CRM's ids.
     assert set(activity_rows.COLUMNS) == (from_rows - NOT_STORED) | {"owner_id"}
@@ -95,7 +66,7 @@ def test_the_check_catches_a_row_that_disagrees_with_the_model():
         name: str | None = None  # optional, but the model requires it
         nickname: str  # no such field
 
-    assert disagreements(Wrong, Deal) == [
+    assert disagreements(RecordSchema(Wrong, Deal)) == [
         "external_id: <class 'int'> is stored in CharField",
         "amount: <class 'str'> is stored in DecimalField",
         "closed_at: required in rows, optional in the model",
