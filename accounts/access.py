@@ -195,6 +195,12 @@ class Principal:
 ANONYMOUS = Principal(kind="anonymous")
 
 
+def organisation_reader() -> Principal:
+    """Background work done for the whole organisation (warming report caches after a refresh):
+    sees what a leader sees, and is nobody (person 0 matches no row)."""
+    return Principal(kind="person", user_id=0, role=Role.LEADER)
+
+
 def principal_of(actor: "Actor | Principal | None") -> Principal:
     """The principal behind a request's user or key. No query: the fields are loaded already.
 

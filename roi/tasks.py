@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from celery import shared_task
 from django.core.cache import cache
 
+from roi.efficiency.cache import efficiency_reports_warm
 from roi.selectors import report_today
 from roi.services import evaluation_waves_assign_due, report_refresh_all
 
@@ -43,7 +44,9 @@ def refresh_all_reports() -> int:
         if not held:
             log.info("roi refresh skipped: another refresh is running")
             return 0
-        return report_refresh_all(force=True).snapshots
+        snapshots = report_refresh_all(force=True).snapshots
+        efficiency_reports_warm()
+        return snapshots
 
 
 @shared_task(name="roi.tasks.refresh_reports_if_changed")
@@ -52,4 +55,7 @@ def refresh_reports_if_changed() -> int:
     with _refresh_lock() as held:
         if not held:
             return 0
-        return report_refresh_all(force=False).snapshots
+        snapshots = report_refresh_all(force=False).snapshots
+        if snapshots:
+            efficiency_reports_warm()
+        return snapshots

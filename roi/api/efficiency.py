@@ -16,12 +16,12 @@ from rest_framework.views import APIView
 from accounts.access import report_api_readers
 from accounts.models import Scope
 from accounts.permissions import ScopeOrRule, request_principal
+from roi.efficiency.cache import efficiency_report_read
 from roi.efficiency.report import (
     OUTCOMES,
     PERIODS,
     EfficiencyReport,
     Row,
-    efficiency_report_build,
     period_parse,
 )
 from roi.efficiency.stats import Figure
@@ -175,7 +175,7 @@ class EfficiencyApi(APIView):
         raw_team = request.query_params.get("team") or ""
         if raw_team and (not raw_team.isdigit() or len(raw_team) > 12):
             raise ValidationError({"team": ["Give a team id."]})
-        report = efficiency_report_build(
+        report = efficiency_report_read(
             principal=request_principal(request),
             period=period,
             team_id=int(raw_team) if raw_team else None,

@@ -119,6 +119,8 @@ class EfficiencyReport:
     uncosted_seats: int
     today: dt.date
     notes: list[str] = field(default_factory=list)
+    # When read through roi.efficiency.cache: the impact refresh the figures are as of.
+    as_of: dt.datetime | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -265,10 +267,17 @@ def _months(sums: _Sums) -> list[Row]:
 def efficiency_report_build(
     *, principal: Actor | Principal, period: str, team_id: int | None = None
 ) -> EfficiencyReport:
-    """The report for what `principal` sees. Queries: scope (2), organisation, ROI settings,
-    panel (8; 10 before the first refresh stores the data coverage), tool spend (6),
-    estimates, enablement (3), stage advances, slip figure."""
-    scope = scope_load(principal=principal, team_id=team_id)
+    """The report for what `principal` sees, computed now from the data (pages read it through
+    roi.efficiency.cache). Queries: scope (2), then efficiency_report_for_scope's."""
+    return efficiency_report_for_scope(
+        scope=scope_load(principal=principal, team_id=team_id), period=period
+    )
+
+
+def efficiency_report_for_scope(*, scope: Scope, period: str) -> EfficiencyReport:
+    """The report over `scope` (scope_load). Queries: organisation, ROI settings, panel (8; 10
+    before the first refresh stores the data coverage), tool spend (6), estimates,
+    enablement (3), stage advances, slip figure."""
     today = report_today()
     currency = Organization.current().home_currency
     settings = RoiSettings.current()

@@ -117,3 +117,32 @@ def report_tables(report: EfficiencyReport) -> dict[str, Table]:
         ],
     )
     return {t.slug: t for t in (groups, months, stages, estimates)}
+
+
+def trend_chart(report: EfficiencyReport) -> dict[str, Any]:
+    """The month-by-month trend for the page's chart (static/js/roi.js, "efficiency-trend"),
+    oldest month first: spend per rep-month on one axis, three outcome shares (%) on the other.
+    The same numbers are in the "months" table, which the page keeps as the chart's alternative."""
+    months = list(reversed(report.months))
+
+    def outcome(key: str) -> list[float | None]:
+        return [m.outcomes[key].value for m in months]
+
+    return {
+        "labels": [m.label for m in months],
+        "currency": report.currency,
+        "tool_spend": [m.tool_spend for m in months],
+        "enablement_spend": [m.enablement_spend for m in months],
+        "win_rate": outcome("win_rate"),
+        "meeting_advance_rate": outcome("meeting_advance_rate"),
+        "slip_rate": outcome("slip_rate"),
+        "text": {
+            "spend": _("Spend per rep-month (%(currency)s)") % {"currency": report.currency},
+            "share": _("Share (%)"),
+            "tool_spend": _("Tool spend per rep-month"),
+            "enablement_spend": _("Enablement spend per rep-month"),
+            "win_rate": _("Win rate (%)"),
+            "meeting_advance_rate": _("Meetings that advanced the deal (%)"),
+            "slip_rate": _("Slipped close dates (%)"),
+        },
+    }

@@ -10,14 +10,14 @@ from django.utils.http import urlencode
 
 from accounts.access import may_read_reports
 from accounts.http import AuthenticatedRequest
+from roi.efficiency.cache import efficiency_report_read
 from roi.efficiency.report import (
     DEFAULT_PERIOD,
     PERIODS,
     EfficiencyReport,
-    efficiency_report_build,
     period_parse,
 )
-from roi.efficiency.tables import outcome_labels, report_tables
+from roi.efficiency.tables import outcome_labels, report_tables, trend_chart
 
 
 def _team_id(request: AuthenticatedRequest) -> int | None:
@@ -37,7 +37,7 @@ def _build(request: AuthenticatedRequest) -> tuple[EfficiencyReport, str | None]
         period = period_parse(request.GET.get("period"))
     except ValidationError as exc:
         period, error = DEFAULT_PERIOD, " ".join(exc.messages)
-    report = efficiency_report_build(
+    report = efficiency_report_read(
         principal=request.user, period=period, team_id=_team_id(request)
     )
     return report, error
@@ -55,6 +55,7 @@ def efficiency(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "report": report,
         "tables": tables,
+        "trend": trend_chart(report),
         "labels": outcome_labels(),
         "periods": list(PERIODS),
         "period_error": error,

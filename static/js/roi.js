@@ -148,7 +148,49 @@
     });
   }
 
-  var DRAW = { "event-study": eventStudy, roi: roi, bookings: bookings };
+  // Efficiency page: spend per rep-month (left axis) and three outcome shares (right axis).
+  function efficiencyTrend(canvas, d) {
+    var options = common("", d.text.spend);
+    options.scales.y.beginAtZero = true;
+    options.scales.share = {
+      position: "right",
+      min: 0,
+      max: 100,
+      title: { display: true, text: d.text.share },
+      grid: { drawOnChartArea: false },
+    };
+    options.plugins.tooltip = {
+      callbacks: {
+        label: function (item) {
+          if (item.raw === null || item.raw === undefined) return item.dataset.label + ": —";
+          var digits = item.dataset.yAxisID === "share" ? 1 : 0;
+          return item.dataset.label + ": " + item.raw.toLocaleString(undefined, { maximumFractionDigits: digits });
+        },
+      },
+    };
+    function line(key, color, axis, dash) {
+      return {
+        label: d.text[key], data: d[key], yAxisID: axis, borderColor: color, backgroundColor: color,
+        borderDash: dash ? [6, 4] : [], pointRadius: 2, tension: 0, spanGaps: false,
+      };
+    }
+    return new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: d.labels,
+        datasets: [
+          line("tool_spend", MUTED, "y", false),
+          line("enablement_spend", BRAND, "y", false),
+          line("win_rate", WARN, "share", true),
+          line("meeting_advance_rate", "#1a7f37", "share", true),
+          line("slip_rate", BAD, "share", true),
+        ],
+      },
+      options: options,
+    });
+  }
+
+  var DRAW = { "event-study": eventStudy, roi: roi, bookings: bookings, "efficiency-trend": efficiencyTrend };
 
   function init() {
     if (!window.Chart) return;
