@@ -1,11 +1,13 @@
 """Multiply the demo organisation's data in place, for the page benches (PostgreSQL only).
 
 `scale_demo(url, factor)` adds factor - 1 copies of every rep of the seeded demo (same team,
-manager and coaches), each with a copy of the original rep's deals and their history,
-assignments, lesson progress, completions, and coaching sessions with scorecards and scores.
-So at 10x the demo coach has ten times the coachees and the sessions, the managers ten times
-the team, and the deals table ten times the rows: what a signed-in person's pages have to
-cope with when the organisation grows, not just rows nobody looks at.
+manager and coaches), each with a copy of the original rep's deals and their history, CRM
+activities (meetings, calls, emails; on the copied deal), tool seats held in person (team seats
+reach the copies through their team), assignments, lesson progress, completions, and coaching
+sessions with scorecards and scores. So at 10x the demo coach has ten times the coachees and the
+sessions, the managers ten times the team, and the deals and activities tables ten times the
+rows: what a signed-in person's pages have to cope with when the organisation grows, not just
+rows nobody looks at.
 
 Copies of sessions cannot sit at the original's time (a coach is never double-booked, an
 exclusion constraint says so): each copy takes the first free quarter hour of the coach's
@@ -87,6 +89,14 @@ def _copy(conn: psycopg.Connection, k: int) -> None:
         """,
         {"s": f"-x{k}"},
     )
+    _copy_activities(conn, k)
+    conn.execute(
+        """
+        INSERT INTO tools_toolseat (starts_on, ends_on, tool_id, user_id, team_id)
+        SELECT s.starts_on, s.ends_on, s.tool_id, m.new, NULL
+        FROM tools_toolseat s JOIN bench_user_map m ON m.old = s.user_id
+        """
+    )
     conn.execute(
         """
         INSERT INTO training_assignment (created_at, updated_at, due_date, assigned_by_id,
@@ -114,6 +124,28 @@ def _copy(conn: psycopg.Connection, k: int) -> None:
         {"s": f"x{k}"},
     )
     _copy_sessions(conn)
+
+
+def _copy_activities(conn: psycopg.Connection, k: int) -> None:
+    """Every original activity once per copy, like the deals: a rep's on the copied rep, on the
+    copy of its deal (an activity of someone who is not a rep keeps its owner)."""
+    conn.execute(
+        """
+        INSERT INTO deals_activity (source, external_id, kind, owner_id, owner_external_id,
+            deal_id, deal_external_id, occurred_at, duration_seconds, outcome,
+            source_updated_at, ingested_at)
+        SELECT a.source, a.external_id || %(s)s, a.kind, coalesce(m.new, a.owner_id),
+            a.owner_external_id, n.id,
+            CASE WHEN a.deal_external_id = '' THEN '' ELSE a.deal_external_id || %(s)s END,
+            a.occurred_at, a.duration_seconds, a.outcome, a.source_updated_at, a.ingested_at
+        FROM deals_activity a
+        LEFT JOIN bench_user_map m ON m.old = a.owner_id
+        LEFT JOIN deals_deal o ON o.id = a.deal_id
+        LEFT JOIN deals_deal n ON n.source = o.source AND n.external_id = o.external_id || %(s)s
+        WHERE a.external_id NOT LIKE '%%-x%%'
+        """,
+        {"s": f"-x{k}"},
+    )
 
 
 def _copy_sessions(conn: psycopg.Connection) -> None:
