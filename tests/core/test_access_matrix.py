@@ -294,10 +294,16 @@ MATRIX: dict[str, Row] = {
     "scim": ("GET", "/scim/v2/Users", (401, 401, 401, 401, 401, 401, 401, 401)),
     "tool-bulk": ("POST", "/api/v1/tools/bulk", (401, 403, 403, 403, 403, 403, 403, 400)),
     # LTI tool endpoints answer the platform, not a person: an empty login or launch is a 400
-    # for everyone, the key set is public; registering platforms is for admins.
+    # for everyone, the key set is public, a course picker exists only after a deep-linking
+    # launch (an unknown one is 404 for everyone); registering platforms is for admins.
     "lti:login": ("GET", "/lti/login/", (400, 400, 400, 400, 400, 400, 400, 400)),
     "lti:launch": ("POST", "/lti/launch/", (400, 400, 400, 400, 400, 400, 400, 400)),
     "lti:jwks": ("GET", "/lti/jwks/", (200, 200, 200, 200, 200, 200, 200, 200)),
+    "lti:deep_link": (
+        "GET",
+        "/lti/deep-link/lti1p3-launch-made-up/",
+        (404, 404, 404, 404, 404, 404, 404, 404),
+    ),
     "lti:platforms": ("GET", "/lti/platforms/", (302, 404, 404, 404, 404, 404, 404, 200)),
     "lti:platform_new": ("GET", "/lti/platforms/new/", (302, 404, 404, 404, 404, 404, 404, 200)),
     "lti:platform": (

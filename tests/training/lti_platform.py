@@ -26,6 +26,7 @@ CLIENT_ID = "coachline-client"
 DEPLOYMENT_ID = "deployment-1"
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+DEEP_LINKING_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 
 
@@ -126,6 +127,39 @@ class FakePlatform(FakeServer):
     def _bearer_scopes(self, request: Request) -> list[str]:
         auth = request.headers.get("authorization", "")
         return self.access_tokens.get(auth.removeprefix("Bearer "), [])
+
+    def deep_linking_claims(self, *, data: str = "platform-opaque-data") -> dict[str, Any]:
+        """What makes an id token a deep-linking request from an instructor."""
+        return {
+            CLAIM + "message_type": "LtiDeepLinkingRequest",
+            CLAIM + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+            DEEP_LINKING_CLAIM: {
+                "deep_link_return_url": self.deep_link_return_url,
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+                "accept_multiple": False,
+                "data": data,
+            },
+        }
+
+    @property
+    def deep_link_return_url(self) -> str:
+        return f"{self.url}/deep-link-return"
+
+    def deep_linking_response_claims(self, response_jwt: str) -> dict[str, Any]:
+        """The tool's deep-linking response, verified as a platform does: the key of its kid in
+        the tool's published key set, audience this issuer, issuer the client id."""
+        kid = jwt.get_unverified_header(response_jwt)["kid"]
+        [key] = [k for k in self.tool_jwks["keys"] if k["kid"] == kid]
+        claims: dict[str, Any] = jwt.decode(
+            response_jwt,
+            jwt.PyJWK(key).key,
+            algorithms=["RS256"],
+            audience=self.issuer,
+            issuer=CLIENT_ID,
+            options={"require": ["exp", "iat", "iss", "aud", "nonce"]},
+        )
+        return claims
 
     def lineitem_url(self, n: int = 1) -> str:
         return f"{self.url}/lineitems/{n}"

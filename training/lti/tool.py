@@ -16,14 +16,17 @@ from jwcrypto.jwk import JWK
 from pylti1p3.contrib.django.launch_data_storage.cache import DjangoCacheDataStorage
 from pylti1p3.contrib.django.message_launch import DjangoMessageLaunch
 from pylti1p3.contrib.django.oidc_login import DjangoOIDCLogin
+from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
+from pylti1p3.lineitem import LineItem
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config.abstract import ToolConfAbstract
 
-from training.models import LtiPlatform
+from training.models import Course, LtiPlatform
 
 ALGORITHM = "RS256"
+SCORE_MAXIMUM = 100  # a course's score goes to the platform in percent
 
 
 def tool_private_key_new() -> str:
@@ -147,3 +150,27 @@ class MessageLaunch(DjangoMessageLaunch):
 
 
 __all__ = ["LtiException", "MessageLaunch", "OidcLogin", "ToolConf", "launch_storage"]
+
+
+DEEP_LINKING_SETTINGS = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
+
+
+def course_link_jwt(message_launch: MessageLaunch, *, course: Course, launch_url: str) -> str:
+    """PyLTI1p3's signed deep-linking response offering `course` as one resource link: it opens
+    at `launch_url` with the custom parameter `course` (what a launch reads), and asks for a
+    line item out of 100 so the platform has somewhere to take the score."""
+    line_item = (
+        LineItem()
+        .set_score_maximum(SCORE_MAXIMUM)
+        .set_label(course.title)
+        .set_resource_id(course.slug)
+    )
+    resource = (
+        DeepLinkResource()
+        .set_url(launch_url)
+        .set_title(course.title)
+        .set_custom_params({"course": course.slug})
+        .set_lineitem(line_item)
+    )
+    jwt: str = message_launch.get_deep_link().get_response_jwt([resource])
+    return jwt

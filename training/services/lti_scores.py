@@ -24,14 +24,13 @@ from pylti1p3.service_connector import ServiceConnector
 
 from core.outbox import outbox_enqueue
 from core.retry import Backoff, retry_after_seconds
-from training.lti.tool import registration_of
+from training.lti.tool import SCORE_MAXIMUM, registration_of
 from training.models import Completion, LtiLaunch
 
 logger = logging.getLogger(__name__)
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SEND_TASK = "training.tasks.send_lti_score"
-SCORE_MAXIMUM = 100
 # Connect and read timeout of each call to the platform (PyLTI1p3 sets none).
 SERVICE_TIMEOUT = (5, 30)
 # A platform that is down or busy: retried with the repo's back-off (core/retry.py), honouring
