@@ -15,6 +15,8 @@ from accounts.roles import Role
 
 DEMO_PASSWORD = "coachline-demo"  # noqa: S105 - public demo login, printed by make run
 DEMO_DOMAIN = "demo.coachline.app"
+# Segment names as sales organisations use them, in English in a German organisation too (the
+# deals and tools demos segment by them).
 TEAMS = ["Enterprise East", "Enterprise West", "Mid-Market", "Commercial"]
 ZONES = ["America/New_York", "America/Los_Angeles", "Europe/Berlin", "Europe/London"]
 FIRST = [
@@ -88,6 +90,8 @@ class DemoOrg:
     managers: list[User] = field(default_factory=list)
     leader: User | None = None
     admin: User | None = None
+    # The language the demo is written in (seed_demo --language).
+    language: str = "en"
 
 
 @functools.cache

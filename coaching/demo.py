@@ -15,6 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.demo import DemoOrg
 from accounts.models import User
@@ -56,61 +57,61 @@ KINDS = [
 CRITERIA = [
     # name, methodology, weight, description
     (
-        "Pain identified",
+        gettext_noop("Pain identified"),
         Methodology.SPIN,
         2,
-        "Problem questions uncover a pain the customer states in their own words.",
+        gettext_noop("Problem questions uncover a pain the customer states in their own words."),
     ),
     (
-        "Implications explored",
+        gettext_noop("Implications explored"),
         Methodology.SPIN,
         1,
-        "Implication questions make the cost of doing nothing concrete.",
+        gettext_noop("Implication questions make the cost of doing nothing concrete."),
     ),
     (
-        "Economic buyer identified",
+        gettext_noop("Economic buyer identified"),
         Methodology.MEDDIC,
         2,
-        "The rep learns who signs and how to reach them.",
+        gettext_noop("The rep learns who signs and how to reach them."),
     ),
     (
-        "Decision process mapped",
+        gettext_noop("Decision process mapped"),
         Methodology.MEDDIC,
         1,
-        "Steps, people and dates from here to a signature are known.",
+        gettext_noop("Steps, people and dates from here to a signature are known."),
     ),
     (
-        "Metrics quantified",
+        gettext_noop("Metrics quantified"),
         Methodology.MEDDIC,
         1,
-        "The value is put in the customer's numbers.",
+        gettext_noop("The value is put in the customer's numbers."),
     ),
     (
-        "Next step agreed",
+        gettext_noop("Next step agreed"),
         Methodology.GENERAL,
         1,
-        "The call ends with a dated next step both sides accepted.",
+        gettext_noop("The call ends with a dated next step both sides accepted."),
     ),
 ]
 WENT_WELL = [
-    "Opened with the customer's agenda and kept to time.",
-    "Asked open problem questions before showing anything.",
-    "Summarised the pain back and got a clear yes.",
-    "Brought in a champion who explained the internal politics.",
-    "Handled the price objection by going back to the value.",
+    gettext_noop("Opened with the customer's agenda and kept to time."),
+    gettext_noop("Asked open problem questions before showing anything."),
+    gettext_noop("Summarised the pain back and got a clear yes."),
+    gettext_noop("Brought in a champion who explained the internal politics."),
+    gettext_noop("Handled the price objection by going back to the value."),
 ]
 TO_IMPROVE = [
-    "Ask who signs, and when, in the first call.",
-    "Agree a compelling event before the proposal.",
-    "Quantify the cost of doing nothing in their numbers.",
-    "Confirm the decision process step by step, with dates.",
-    "Close every call on a dated next step.",
+    gettext_noop("Ask who signs, and when, in the first call."),
+    gettext_noop("Agree a compelling event before the proposal."),
+    gettext_noop("Quantify the cost of doing nothing in their numbers."),
+    gettext_noop("Confirm the decision process step by step, with dates."),
+    gettext_noop("Close every call on a dated next step."),
 ]
 ACTIONS = [
-    "Send the mutual action plan",
-    "Book a call with the economic buyer",
-    "Write up the business case in the customer's numbers",
-    "Role-play the pricing conversation",
+    gettext_noop("Send the mutual action plan"),
+    gettext_noop("Book a call with the economic buyer"),
+    gettext_noop("Write up the business case in the customer's numbers"),
+    gettext_noop("Role-play the pricing conversation"),
 ]
 TARGETS = {
     CommitmentMetric.ECONOMIC_BUYER_SHARE: (55, 75),
@@ -129,18 +130,18 @@ class _Planned:
 
 def _rubric() -> tuple[Rubric, list[RubricCriterion]]:
     rubric, _created = Rubric.objects.get_or_create(
-        name="Discovery call",
-        defaults={"description": "What a strong discovery call does (MEDDIC and SPIN)."},
+        name=gettext("Discovery call"),
+        defaults={"description": gettext("What a strong discovery call does (MEDDIC and SPIN).")},
     )
     criteria = []
     for position, (name, methodology, weight, description) in enumerate(CRITERIA):
         criterion, _created = RubricCriterion.objects.get_or_create(
             rubric=rubric,
-            name=name,
+            name=gettext(name),
             defaults={
                 "methodology": methodology,
                 "weight": weight,
-                "description": description,
+                "description": gettext(description),
                 "position": position,
                 "scale_min": 1,
                 "scale_max": 5,
@@ -240,13 +241,13 @@ def seed(org: DemoOrg, rng: random.Random) -> None:
                         start=start,
                         end=end,
                         location=rng.choice(
-                            ["https://meet.example.com/coaching", "Zoom", "Office, room 3"]
+                            ["https://meet.example.com/coaching", "Zoom", gettext("Office, room 3")]
                         ),
                         deal=session_deal,
                         cancelled_at=start - dt.timedelta(days=1)
                         if status == SessionStatus.CANCELLED
                         else None,
-                        cancel_reason="Customer meeting moved into this slot"
+                        cancel_reason=gettext("Customer meeting moved into this slot")
                         if status == SessionStatus.CANCELLED
                         else "",
                         completed_at=end
@@ -272,7 +273,7 @@ def seed(org: DemoOrg, rng: random.Random) -> None:
         if s.rep_id not in agendas:
             agendas[s.rep_id] = (
                 agenda_prefill(rep=s.rep, today=today) if s.rep_id in prefilled else ""
-            ) or rng.choice(TO_IMPROVE)
+            ) or gettext(rng.choice(TO_IMPROVE))
         s.agenda = agendas[s.rep_id]
 
     sessions = CoachingSession.objects.bulk_create([p.session for p in planned])
@@ -358,8 +359,8 @@ def _post_mortems(
         PostMortem(
             session=s,
             author_id=s.coach_id,
-            went_well=rng.choice(WENT_WELL),
-            to_improve=rng.choice(TO_IMPROVE),
+            went_well=gettext(rng.choice(WENT_WELL)),
+            to_improve=gettext(rng.choice(TO_IMPROVE)),
         )
         for s in chosen
     )
@@ -410,7 +411,7 @@ def _post_mortems(
                 ActionItem(
                     session=session,
                     owner_id=session.rep_id if rng.random() < 0.8 else session.coach_id,
-                    description=rng.choice(ACTIONS),
+                    description=gettext(rng.choice(ACTIONS)),
                     due_date=due,
                     completed_at=dt.datetime.combine(due, dt.time(16), tzinfo=dt.UTC)
                     if due < today and rng.random() < 0.6

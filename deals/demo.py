@@ -34,6 +34,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from accounts.roles import Role
@@ -43,15 +44,22 @@ Effect = Callable[[int, dt.date], float]
 
 SOURCE = "demo"
 MONTHS = 24
-STAGES = ["Discovery", "Qualification", "Proposal", "Negotiation"]
-WON_STAGE, LOST_STAGE = "Closed Won", "Closed Lost"
+# Marked for translation: a German demo (seed_demo --language de) writes them in German, as a
+# German CRM would send them.
+STAGES = [
+    gettext_noop("Discovery"),
+    gettext_noop("Qualification"),
+    gettext_noop("Proposal"),
+    gettext_noop("Negotiation"),
+]
+WON_STAGE, LOST_STAGE = gettext_noop("Closed Won"), gettext_noop("Closed Lost")
 LOSS_REASONS = [
-    ("No decision", 30),
-    ("Lost to competitor", 25),
-    ("Budget", 15),
-    ("Timing", 12),
-    ("Price", 10),
-    ("Went silent", 8),
+    (gettext_noop("No decision"), 30),
+    (gettext_noop("Lost to competitor"), 25),
+    (gettext_noop("Budget"), 15),
+    (gettext_noop("Timing"), 12),
+    (gettext_noop("Price"), 10),
+    (gettext_noop("Went silent"), 8),
 ]
 RATES = {"EUR": 1.08, "GBP": 1.27}  # home-currency units, drifting a little month to month
 
@@ -173,7 +181,7 @@ def _plan_deal(
 
     created_at = _at(created, rng)
     changes: list[tuple[str, str, str, dt.datetime]] = [
-        ("stage", "", STAGES[0], created_at),
+        ("stage", "", gettext(STAGES[0]), created_at),
         ("status", "", DealStatus.OPEN, created_at),
     ]
     # The first amount is often revised once mid-cycle.
@@ -197,11 +205,11 @@ def _plan_deal(
         stalled = rng.random() < 0.15
         reach_days = span // 3 if stalled else span
         stage_days = sorted(rng.sample(range(1, reach_days + 1), k=min(moves, reach_days)))
-    stage = STAGES[0]
+    stage = gettext(STAGES[0])
     for i, day in enumerate(stage_days, start=1):
         when = _at(created + dt.timedelta(days=day), rng)
-        changes.append(("stage", stage, STAGES[i], when))
-        stage = STAGES[i]
+        changes.append(("stage", stage, gettext(STAGES[i]), when))
+        stage = gettext(STAGES[i])
     if first_amount != amount_now:
         when = _at(created + dt.timedelta(days=span // 2), rng)
         changes.append(("amount", _money(first_amount), _money(amount_now), when))
@@ -231,7 +239,7 @@ def _plan_deal(
     if is_closed:
         closed_at = _at(actual_close, rng)
         status = DealStatus.WON if is_won else DealStatus.LOST
-        final_stage = WON_STAGE if is_won else LOST_STAGE
+        final_stage = gettext(WON_STAGE if is_won else LOST_STAGE)
         changes.append(("stage", stage, final_stage, closed_at))
         changes.append(("status", DealStatus.OPEN, status, closed_at))
         stage = final_stage
@@ -240,7 +248,7 @@ def _plan_deal(
             weights = [
                 w * (2 if r == "No decision" and not has_deadline else 1) for r, w in LOSS_REASONS
             ]
-            loss_reason = rng.choices(reasons, weights)[0]
+            loss_reason = gettext(rng.choices(reasons, weights)[0])
     changes.sort(key=lambda c: c[3])
     last = max(c[3] for c in changes)
     if closed_at is not None:
@@ -250,7 +258,7 @@ def _plan_deal(
         external_id=f"DEMO-{rep.pk}-{number:05d}",
         owner=rep,
         owner_external_id=rep.email,
-        name=f"{_company(rng)} – {rng.choice(_PRODUCTS)}",
+        name=f"{_company(rng)} – {gettext(rng.choice(_PRODUCTS))}",
         account_name="",
         amount=amount_now,
         currency=currency,
@@ -313,14 +321,14 @@ _SUFFIX = [
     "Systems",
 ]
 _PRODUCTS = [
-    "Platform",
-    "Expansion",
-    "Renewal",
-    "Pilot",
-    "Enterprise licence",
-    "Add-on seats",
-    "Analytics module",
-    "Onboarding package",
+    gettext_noop("Platform"),
+    gettext_noop("Expansion"),
+    gettext_noop("Renewal"),
+    gettext_noop("Pilot"),
+    gettext_noop("Enterprise licence"),
+    gettext_noop("Add-on seats"),
+    gettext_noop("Analytics module"),
+    gettext_noop("Onboarding package"),
 ]
 
 

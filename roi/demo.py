@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.roles import Role
@@ -185,18 +186,18 @@ def _deals(reps: list[User], sales: SimulatedSales, *, today: dt.date) -> None:
                         "source": SOURCE,
                         "external_id": key,
                         "owner_email": rep.email,
-                        "name": f"Inside deal {key}",
+                        "name": gettext("Inside deal {key}").format(key=key),
                         "account_name": f"SMB account {int(rng.integers(1, 4000))}",
                         "amount": f"{max(amount, 10):.2f}",
                         "currency": "USD",
-                        "stage": "Closed Won" if won else "Closed Lost",
+                        "stage": gettext("Closed Won") if won else gettext("Closed Lost"),
                         "status": "won" if won else "lost",
                         "created_at": dt.datetime.combine(
                             created, dt.time(9, 30), tzinfo=dt.UTC
                         ).isoformat(),
                         "expected_close_date": close.isoformat(),
                         "closed_at": closed_at.isoformat(),
-                        "loss_reason": "" if won else "No decision",
+                        "loss_reason": "" if won else gettext("No decision"),
                         "has_compelling_deadline": bool(rng.random() < qualified + 0.1),
                         "has_economic_buyer": bool(rng.random() < qualified),
                         "source_updated_at": min(
@@ -230,15 +231,19 @@ def _program(reps: list[User], sales: SimulatedSales, *, today: dt.date, org: An
     training month (imported with the original dates), rated by most of them."""
     course = Course.objects.filter(slug=PROGRAM).first() or course_create(
         slug=PROGRAM,
-        title="Inside sales playbook",
-        summary="Qualify in the first call, agree a deadline with the buyer, follow up in 48 h.",
+        title=gettext("Inside sales playbook"),
+        summary=gettext(
+            "Qualify in the first call, agree a deadline with the buyer, follow up in 48 h."
+        ),
         status=PublishStatus.PUBLISHED,
         estimated_minutes=180,
     )
     program = Program.objects.filter(slug=PROGRAM).first() or program_create(
         slug=PROGRAM,
-        title="Inside sales playbook",
-        summary="The inside team's way of qualifying and closing many small deals a month.",
+        title=gettext("Inside sales playbook"),
+        summary=gettext(
+            "The inside team's way of qualifying and closing many small deals a month."
+        ),
         status=PublishStatus.PUBLISHED,
         courses=[course],
         content_cost=Decimal("15000"),
@@ -281,16 +286,20 @@ def _second_program(reps: list[User], *, today: dt.date) -> None:
     """A workshop 12 field reps took in the previous LMS: too few for a finding yet."""
     course = Course.objects.filter(slug=SECOND_PROGRAM).first() or course_create(
         slug=SECOND_PROGRAM,
-        title="Negotiation essentials",
-        summary="Trading concessions, anchoring, and walking away: the old LMS's workshop.",
+        title=gettext("Negotiation essentials"),
+        summary=gettext(
+            "Trading concessions, anchoring, and walking away: the old LMS's workshop."
+        ),
         status=PublishStatus.PUBLISHED,
         estimated_minutes=240,
     )
     if not Program.objects.filter(slug=SECOND_PROGRAM).exists():
         program_create(
             slug=SECOND_PROGRAM,
-            title="Negotiation essentials",
-            summary="Imported from the previous learning platform with the original dates.",
+            title=gettext("Negotiation essentials"),
+            summary=gettext(
+                "Imported from the previous learning platform with the original dates."
+            ),
             status=PublishStatus.PUBLISHED,
             courses=[course],
             content_cost=Decimal("8000"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
 from training.models import (
@@ -33,31 +34,36 @@ from training.models import (
 from training.services import course_folders, course_import, program_create
 
 CONTENT = Path(__file__).resolve().parent / "content"
+# The same courses (same slugs, lessons and quizzes) written in each language the demo speaks;
+# `seed_demo --language de` loads the German ones. English is the default.
+CONTENT_BY_LANGUAGE = {"en": CONTENT, "de": Path(__file__).resolve().parent / "content_de"}
 PROGRAM_SLUG = "sales-foundations"
 PROGRAM_COURSES = ["qualification-that-holds-up", "discovery-conversations", "win-loss-stories"]
 # Share of demo reps who have completed the program when dates are not given.
 COMPLETED_SHARE = 0.6
 HISTORY_DAYS = 540  # about 18 months
 FEEDBACK = [
-    "The story lessons were the most useful part.",
-    "Testing the deadline changed how I run my forecast calls.",
-    "Good, practical. I would like more examples from our own deals.",
-    "Short enough to do between calls.",
+    gettext_noop("The story lessons were the most useful part."),
+    gettext_noop("Testing the deadline changed how I run my forecast calls."),
+    gettext_noop("Good, practical. I would like more examples from our own deals."),
+    gettext_noop("Short enough to do between calls."),
     "",
     "",
 ]
 
 
-def load_library(created_by: User | None = None) -> list[Course]:
-    """Import every course folder under training/content (the same importer as course_import)."""
+def load_library(created_by: User | None = None, language: str = "en") -> list[Course]:
+    """Import every course folder of the demo library in `language` (the same importer as
+    course_import)."""
+    root = CONTENT_BY_LANGUAGE[language]
     return [
         course_import(folder=folder, created_by=created_by).course
-        for folder in course_folders(CONTENT)
+        for folder in course_folders(root)
     ]
 
 
 def seed(org: Any, rng: random.Random) -> None:
-    load_library(created_by=org.admin)
+    load_library(created_by=org.admin, language=getattr(org, "language", "en"))
     program = _program()
     completed = seed_completions(org.reps, rng, None)
     _seed_assignments(org, program, completed, rng)
@@ -70,8 +76,8 @@ def _program() -> Program:
     courses = {c.slug: c for c in Course.objects.filter(slug__in=PROGRAM_COURSES)}
     return program_create(
         slug=PROGRAM_SLUG,
-        title="Sales foundations",
-        summary=(
+        title=gettext("Sales foundations"),
+        summary=gettext(
             "The shared basics for every rep: qualify deals on evidence, run discovery "
             "conversations that uncover real problems, and learn from our own wins and losses."
         ),
@@ -170,7 +176,7 @@ def _complete_program(
         first_try_failed = rng.random() < 0.25
         stars = rng.choices((5, 4, 3, 2), weights=(45, 35, 15, 5))[0]
         rated = rng.random() < 0.75
-        comment = rng.choice(FEEDBACK)
+        comment = gettext(rng.choice(FEEDBACK))
         current = existing.get((rep.pk, course.pk))
         if current is not None and current.completed_at == at:
             continue
