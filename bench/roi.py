@@ -8,6 +8,11 @@ In one run, on a database of its own (coachline_bench_roi, created and dropped h
       placement into rep x month arrays) against the same aggregation written by hand in SQL
       (the same five aggregations, with a LATERAL rate lookup), placed by the same code;
       goal: ORM within 1.2x of the hand-written SQL;
+  (a2) the panel read from the maintained rep x month summary (roi.panel.summary; rebuilt
+      first, `summary_rebuild`, timed) against an independent reference: one pass over the
+      deals by hand in SQL (each deal counted under its months created, closed and of its close
+      date, the rate looked up per deal) plus one pass over the close-date history, placed into
+      arrays with numpy here, not by our code; goal (issue #13): at most 2x the reference;
   (b) the estimator for one program and metric with 999 bootstrap draws; goal: under 5 s;
   (c) the dashboard and a program page read from snapshots (query counts printed, constant)
       against computing that program's report on the fly (panel + five estimates + gates +
@@ -16,6 +21,8 @@ In one run, on a database of its own (coachline_bench_roi, created and dropped h
 It also prints the time of one full refresh (every program, every metric) for reference.
 
 Run: .venv/bin/python bench/roi.py   (PostgreSQL on 127.0.0.1:5432, or set BENCH_PG_URL)
+BENCH_ROI_DB names the database; BENCH_KEEP=1 keeps it and reuses it next time; BENCH_PANEL_ONLY=1
+stops after the panel timings (a) and (a2).
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from harness import SERVER, admin_sql, site_env  # noqa: E402
 
-DB_NAME = "coachline_bench_roi"
+DB_NAME = os.environ.get("BENCH_ROI_DB", "coachline_bench_roi")
 N_REPS = 5_000
 N_MONTHS = 36
 N_DEALS = 1_500_000
@@ -48,7 +55,7 @@ COURSES_PER_PROGRAM = 5
 TRAINED_PER_PROGRAM = 4_000  # x 5 courses x 10 programs = 200,000 completions
 PUSHED_SHARE = 0.15  # deals with a close date pushed once (history rows)
 HOME = "USD"
-GOALS = {"panel": 1.2, "estimator_s": 5.0, "snapshot": 0.2}
+GOALS = {"panel": 1.2, "summary_panel": 2.0, "estimator_s": 5.0, "snapshot": 0.2}
 # "Today" for the run: the report window is the 36 whole months before it.
 TODAY = dt.date(2026, 1, 15)
 FIRST_MONTH = dt.date(2023, 1, 1)
@@ -69,6 +76,11 @@ def _setup_django() -> None:
     }
 
     call_command("migrate", verbosity=0)
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f}"
 
 
 def _timed(run: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
@@ -362,6 +374,84 @@ GROUP BY 1, 2
 """
 
 
+# The independent reference: one pass over the deals, each deal under its (up to) three months.
+SQL_ONE_PASS = f"""
+SELECT d.owner_id, k.month,
+  count(*) FILTER (WHERE k.kind = 'c' AND d.status = 'won'),
+  coalesce(sum(CASE WHEN d.currency = %(home)s THEN d.amount ELSE d.amount * r.rate END)
+           FILTER (WHERE k.kind = 'c' AND d.status = 'won'), 0),
+  coalesce(sum((d.closed_at AT TIME ZONE 'UTC')::date - (d.created_at AT TIME ZONE 'UTC')::date)
+           FILTER (WHERE k.kind = 'c' AND d.status = 'won'), 0),
+  count(*) FILTER (WHERE k.kind = 'n'),
+  count(*) FILTER (WHERE k.kind = 'e'),
+  count(*) FILTER (WHERE k.kind = 'e' AND NOT (d.status <> 'open' AND d.closed_at IS NOT NULL
+                   AND (d.closed_at AT TIME ZONE 'UTC')::date <= d.expected_close_date))
+FROM deals_deal d
+LEFT JOIN LATERAL (
+  SELECT x.rate FROM deals_exchangerate x
+  WHERE x.currency = d.currency AND x.valid_from <= (d.closed_at AT TIME ZONE 'UTC')::date
+  ORDER BY x.valid_from DESC LIMIT 1
+) r ON d.status = 'won' AND d.currency <> %(home)s
+CROSS JOIN LATERAL (VALUES
+  ('n', {MONTH.format("(d.created_at AT TIME ZONE 'UTC')")}),
+  ('c', CASE WHEN d.status IN ('won', 'lost') THEN
+        {MONTH.format("(d.closed_at AT TIME ZONE 'UTC')")} END),
+  ('e', {MONTH.format("d.expected_close_date")})
+) AS k(kind, month)
+WHERE d.owner_id IS NOT NULL AND k.month BETWEEN %(first_month)s AND %(last_month)s
+GROUP BY 1, 2
+"""
+# Close dates pushed later without the deal closing by them (a reopened deal is open).
+SQL_PUSHED_REFERENCE = f"""
+SELECT d.owner_id, {MONTH.format("c.old_date")}, count(*)
+FROM (SELECT deal_id, NULLIF(old_value, '')::date AS old_date,
+             NULLIF(new_value, '')::date AS new_date
+      FROM deals_dealchange WHERE field = 'expected_close_date') c
+JOIN deals_deal d ON d.id = c.deal_id
+WHERE d.owner_id IS NOT NULL AND c.old_date >= %(first)s AND c.old_date < %(end_day)s
+  AND c.new_date > c.old_date
+  AND (d.status = 'open' OR d.closed_at IS NULL
+       OR (d.closed_at AT TIME ZONE 'UTC')::date > c.old_date)
+GROUP BY 1, 2
+"""
+
+
+def panel_reference(window: Any) -> dict[str, np.ndarray]:
+    """Won deals and value, cycle days, new deals, due and slipped close dates per rep (rows,
+    reps by id) and month: the deals in one pass, the history in one, placed here with numpy."""
+    from roi.months import month_number
+
+    first, last = month_number(window.first), month_number(window.last)
+    params = {
+        "home": HOME,
+        "first_month": first,
+        "last_month": last,
+        "first": window.first,
+        "end_day": window.end_day,
+    }
+    rows = np.asarray(_sql_rows(SQL_ONE_PASS, params), dtype=np.float64).reshape(-1, 8)
+    pushed = np.asarray(_sql_rows(SQL_PUSHED_REFERENCE, params), dtype=np.float64).reshape(-1, 3)
+    reps = np.asarray(
+        _sql_rows("SELECT id FROM accounts_user WHERE role = 'rep' ORDER BY id", {}),
+        dtype=np.int64,
+    ).ravel()
+    shape = (reps.size, last - first + 1)
+    out = {name: np.zeros(shape) for name in ("won", "value", "cycle", "new", "due", "slipped")}
+
+    def add(name: str, matrix: np.ndarray, column: int) -> None:
+        owners = matrix[:, 0].astype(np.int64)
+        at = np.minimum(np.searchsorted(reps, owners), reps.size - 1)
+        keep = reps[at] == owners  # deals of people who are not reps are not in the panel
+        months = matrix[keep, 1].astype(np.int64) - first
+        np.add.at(out[name], (at[keep], months), matrix[keep, column])
+
+    for column, name in enumerate(out, start=2):
+        add(name, rows, column)
+    add("due", pushed, 2)
+    add("slipped", pushed, 2)
+    return out
+
+
 def _sql_rows(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     from django.db import connection
 
@@ -450,7 +540,11 @@ def run(*, reuse: bool) -> None:
     coverage = data_coverage(today=TODAY)
     window = report_window(today=TODAY, coverage=coverage)
 
-    # (a) panel: ORM against hand-written SQL, alternated so caches treat them alike.
+    # (a) panel: ORM against hand-written SQL, alternated so caches treat them alike. From the
+    # deals: a summary kept from an earlier run (BENCH_KEEP) is set aside until (a2).
+    from roi.models import SummaryState
+
+    SummaryState.objects.all().delete()
     orm_times, sql_times = [], []
     for _ in range(3):
         t, orm_panel = _timed(
@@ -467,8 +561,45 @@ def run(*, reuse: bool) -> None:
     print(
         f"(a) panel build {orm_panel.rep_ids.size:,} reps x {window.n_months} months: "
         f"ORM {orm_s:.2f} s, hand-written SQL {sql_s:.2f} s, ratio {orm_s / sql_s:.2f}x "
-        f"(goal <= {GOALS['panel']}x; same arrays from both)"
+        f"(goal <= {GOALS['panel']}x; same arrays from both; {_load()})"
     )
+
+    # (a2) the panel from the summary against the one-pass reference, alternated likewise.
+    from roi.services.summary import summary_rebuild
+
+    rebuild_s, summary_rows = _timed(summary_rebuild, repeats=1)
+    print(f"    summary rebuild: {summary_rows:,} rep-months in {rebuild_s:.1f} s ({_load()})")
+    summary_times, reference_times = [], []
+    for _ in range(3):
+        t, summary_panel = _timed(
+            lambda: panel_build(window=window, home_currency=HOME, today=TODAY, coverage=coverage),
+            repeats=1,
+        )
+        summary_times.append(t)
+        t, reference = _timed(lambda: panel_reference(window), repeats=1)
+        reference_times.append(t)
+    pairs = {
+        "won": summary_panel.won_count,
+        "value": summary_panel.won_value,
+        "cycle": summary_panel.won_cycle_days,
+        "new": summary_panel.new_deals,
+        "due": summary_panel.due,
+        "slipped": summary_panel.slipped,
+    }
+    for name, values in pairs.items():
+        assert np.allclose(values, reference[name]), name
+    for name in ("won_count", "won_value", "new_deals", "due", "slipped"):
+        assert np.allclose(getattr(summary_panel, name), getattr(orm_panel, name)), name
+    summary_s, reference_s = min(summary_times), min(reference_times)
+    print(
+        f"(a2) panel from the summary {summary_s:.2f} s, one-pass hand-written reference "
+        f"{reference_s:.2f} s, ratio {summary_s / reference_s:.2f}x (goal <= "
+        f"{GOALS['summary_panel']}x; same arrays); panel from the deals {orm_s:.2f} s = "
+        f"{orm_s / reference_s:.2f}x the reference ({_load()})"
+    )
+
+    if os.environ.get("BENCH_PANEL_ONLY") == "1":
+        return
 
     # (b) the estimator, one program and metric, 999 draws.
     program = data["programs"][0]

@@ -14,7 +14,7 @@ from accounts.models import User
 from deals.forms import OwnerMapForm
 from deals.models import Activity, CsvColumnMapping, Deal, DealChange, ExchangeRate, IngestJob
 from deals.selectors import deal_list_unmatched_owners
-from deals.services import deal_owner_map, deals_attach_known_owners
+from deals.services import deal_owner_map, deals_attach_known_owners, deals_delete
 
 
 class DealChangeInline(admin.TabularInline[DealChange, Deal]):
@@ -61,6 +61,12 @@ class DealAdmin(admin.ModelAdmin[Deal]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj: Deal) -> None:
+        deals_delete(deals=Deal.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Deal]) -> None:
+        deals_delete(deals=queryset)
 
     def get_urls(self) -> list[URLPattern]:
         return [

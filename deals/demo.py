@@ -39,6 +39,7 @@ from django.utils.translation import gettext, gettext_noop
 from accounts.models import User
 from accounts.roles import Role
 from deals.models import Deal, DealChange, DealStatus, ExchangeRate
+from deals.signals import deals_written
 
 Effect = Callable[[int, dt.date], float]
 
@@ -356,10 +357,13 @@ def seed(
 ) -> int:
     """Generate the demo pipeline; returns how many deals were created (0 when skipped)."""
     today = today or timezone.localdate()
+    owners: set[int] = set()
     with transaction.atomic():
         if Deal.objects.filter(source=SOURCE).exists():
             if not replace:
                 return 0
+            gone = Deal.objects.filter(source=SOURCE, owner__isnull=False)
+            owners = set(gone.values_list("owner_id", flat=True).distinct())
             Deal.objects.filter(source=SOURCE).delete()
         start = _add_months(_month_start(today), -MONTHS)
         plans: list[_Plan] = []
@@ -398,6 +402,8 @@ def seed(
             for field, old, new, when in plan.changes
         )
         _seed_rates(start, today, rng)
+        owners |= {deal.owner_id for deal in deals if deal.owner_id is not None}
+        deals_written.send(sender=Deal, before=[], after=[], deal_ids=set(), owners=owners)
     return len(deals)
 
 

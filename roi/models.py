@@ -345,3 +345,86 @@ class ProgramPlanFreeze(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program} plan"
+
+
+# --- The rep x month summary the panel reads (roi.panel.summary) ------------------------------
+
+
+class RepMonthSummary(models.Model):
+    """One rep's deals in one calendar month (UTC), aggregated as the panel's queries do.
+
+    Kept current inside every ingest's transaction for the (rep, month) keys it touched
+    (deals.signals), rebuilt by `manage.py roi_summary_rebuild`. Each column is a panel column
+    (roi.panel.queries): closed deals by month closed, new deals by month created, pushed close
+    dates by month of the old date, current close dates by their month. Open deals whose close
+    date falls in the month are kept apart (`due_open`): they count as due and missed only once
+    the month is over, so the panel reads them for past months only.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.IntegerField()  # year * 12 + month - 1 (roi.months)
+    won = models.IntegerField(default=0)
+    lost = models.IntegerField(default=0)
+    won_value = models.FloatField(default=0)  # home currency; deals without a rate left out
+    lost_value = models.FloatField(default=0)
+    won_cycle_days = models.FloatField(default=0)
+    unconverted_won = models.IntegerField(default=0)
+    unconverted_lost = models.IntegerField(default=0)
+    new = models.IntegerField(default=0)
+    deadline_yes = models.IntegerField(default=0)
+    deadline_known = models.IntegerField(default=0)
+    buyer_yes = models.IntegerField(default=0)
+    buyer_known = models.IntegerField(default=0)
+    qualified_yes = models.IntegerField(default=0)
+    qualified_known = models.IntegerField(default=0)
+    pushed = models.IntegerField(default=0)
+    due_closed = models.IntegerField(default=0)
+    missed_closed = models.IntegerField(default=0)
+    due_open = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "month"], name="roi_summary_owner_month"),
+        ]
+        indexes = [models.Index(fields=["month"], name="roi_summary_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} · {self.month}"
+
+
+class RepSourceSpan(models.Model):
+    """One rep's deals from one CRM source: first and last created, last closed (the panel's
+    tenure, roi.panel.queries.tenure_query). Kept and rebuilt with RepMonthSummary."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="deal_spans",
+        db_index=False,
+    )
+    source = models.CharField(max_length=32)
+    first_deal = models.DateTimeField()
+    last_created = models.DateTimeField()
+    last_closed = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "source"], name="roi_span_owner_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} · {self.source}"
+
+
+class SummaryState(models.Model):
+    """When the summary was last rebuilt, and the home currency and exchange rates its values
+    are in (a singleton row, pk=1). The panel reads the summary only while they still hold."""
+
+    built_at = models.DateTimeField(null=True)
+    home_currency = models.CharField(max_length=3, blank=True)
+    rates_digest = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"summary built {self.built_at}"

@@ -353,7 +353,8 @@ class TeamPage:
 
 
 def team_page_build(*, team: Team) -> TeamPage:
-    """Queries: reps, organisation, stored data coverage, panel (7), completions (2)."""
+    """Queries: reps, organisation, stored data coverage, panel (8 from the deals, 5 or 6 from
+    the summary), completions (2)."""
     reps = list(User.objects.filter(team=team, role=Role.REP).order_by("full_name", "pk"))
     rep_ids = [r.pk for r in reps]
     currency = Organization.current().home_currency
@@ -414,8 +415,8 @@ class RepPage:
 
 
 def rep_page_build(*, rep: User) -> RepPage:
-    """Queries: organisation, stored data coverage, panel (7), completions (2), coaching firsts,
-    program snapshots."""
+    """Queries: organisation, stored data coverage, panel (8 from the deals, 5 or 6 from the
+    summary), completions (2), coaching firsts, program snapshots."""
     currency = Organization.current().home_currency
     panel = _panel_of([rep.pk], currency=currency)
     completions = rep_completions(rep_ids=[rep.pk])[rep.pk]

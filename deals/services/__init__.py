@@ -2,7 +2,12 @@
 
 from deals.services.activities import activities_ingest
 from deals.services.ingest import IngestResult, deals_ingest
-from deals.services.owners import deal_attach_owner, deal_owner_map, deals_attach_known_owners
+from deals.services.owners import (
+    deal_attach_owner,
+    deal_owner_map,
+    deals_attach_known_owners,
+    deals_delete,
+)
 
 __all__ = [
     "IngestResult",
@@ -10,5 +15,6 @@ __all__ = [
     "deal_attach_owner",
     "deal_owner_map",
     "deals_attach_known_owners",
+    "deals_delete",
     "deals_ingest",
 ]

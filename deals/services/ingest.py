@@ -18,6 +18,7 @@ from deals.models import Deal, DealChange
 from deals.services import ingest_portable, ingest_postgres
 from deals.services.backend import ConcurrentInsert, Row, WriteCounts
 from deals.services.rows import RowInvalid, parse_history_row, parse_rows
+from deals.signals import STATE_FIELDS, DealState, deals_written
 
 # How many parameters one IN (...) may carry; SQLite's old limit, harmless elsewhere.
 _IN_BATCH = 900
@@ -69,9 +70,12 @@ def deals_ingest(
     for attempt in range(_WRITE_ATTEMPTS):
         try:
             with transaction.atomic():
+                notify = deals_written.has_listeners()
+                before = _states(staged) if notify else []
                 counts = backend.write(staged) if staged else WriteCounts()
-                if history_rows:
-                    _insert_history(history_rows, result)
+                changed = _insert_history(history_rows, result) if history_rows else set()
+                if notify:
+                    _notify(staged, before, changed, counts)
             break
         except ConcurrentInsert:
             if attempt == _WRITE_ATTEMPTS - 1:
@@ -82,6 +86,31 @@ def deals_ingest(
     result.stale += counts.stale
     result.owners_attached = counts.owners_attached
     return result
+
+
+def _states(rows: list[Row]) -> list[DealState]:
+    """The stored state of the deals these rows name (those that exist)."""
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_source[row[0]].append(row[1])
+    states = []
+    for source, external_ids in by_source.items():
+        for start in range(0, len(external_ids), _IN_BATCH):
+            batch = external_ids[start : start + _IN_BATCH]
+            found = Deal.objects.filter(source=source, external_id__in=batch).order_by()
+            states += [DealState(*values) for values in found.values_list(*STATE_FIELDS)]
+    return states
+
+
+def _notify(
+    staged: list[Row], before: list[DealState], changed: set[int], counts: WriteCounts
+) -> None:
+    """Tell the apps above (deals.signals) what this write changed, inside its transaction.
+    Ownerless deals attached to an owner resolved by this batch change that owner wholesale."""
+    owners = {row[2] for row in staged if row[2] is not None} if counts.owners_attached else set()
+    deals_written.send(
+        sender=Deal, before=before, after=_states(staged), deal_ids=changed, owners=owners
+    )
 
 
 def newest_per_key(good: list[tuple[int, Row, str]], result: IngestResult) -> list[Row]:
@@ -161,8 +190,9 @@ def _parse_history(
     return parsed
 
 
-def _insert_history(history_rows: list[HistoryRow], result: IngestResult) -> None:
-    """The CRM's own field history, inserted once (the unique event key absorbs replays)."""
+def _insert_history(history_rows: list[HistoryRow], result: IngestResult) -> set[int]:
+    """The CRM's own field history, inserted once (the unique event key absorbs replays).
+    Returns the ids of the deals it names."""
     keys = {(h[0], h[1]) for _index, h in history_rows}
     deal_ids: dict[tuple[str, str], int] = {}
     by_source: dict[str, list[str]] = defaultdict(list)
@@ -193,3 +223,4 @@ def _insert_history(history_rows: list[HistoryRow], result: IngestResult) -> Non
             )
         )
     DealChange.objects.bulk_create(changes, ignore_conflicts=True, batch_size=2000)
+    return {change.deal_id for change in changes}

@@ -33,6 +33,12 @@ from roi.panel.queries import (
     won_amount_percentile,
     won_excess_query,
 )
+from roi.panel.summary import (
+    SUMMARY_COLUMNS,
+    summary_matrix,
+    summary_tenure,
+    summary_usable,
+)
 from roi.panel.window import PanelWindow
 
 
@@ -46,26 +52,35 @@ def panel_build(
     winsorise_percentile: float | None = None,
     meeting_advance_days: int | None = None,
 ) -> RepMonthPanel:
-    """The panel of every rep (or of `rep_ids`). Seven queries: tenure, first rate days, closed
-    deals, new deals, pushed close dates, current close dates, deals without a rate by currency;
-    two more for `coverage` when not given (roi.panel.coverage), and three for the winsorised
-    bookings with `winsorise_percentile` (count, cap, excess over the cap), and one for the
-    meetings with `meeting_advance_days` (the advance window, deals.meetings)."""
+    """The panel of every rep (or of `rep_ids`).
+
+    From the rep x month summary when it is valid for this panel (roi.panel.summary), five
+    queries: first rate days, the summary's state, the rates' digest, the summary, the tenure
+    spans; a sixth, the deals without a rate by currency, only when the summary counts any.
+    Otherwise from the deals, eight: first rate days, the summary's state, tenure, closed deals,
+    new deals, pushed close dates, current close dates, deals without a rate by currency.
+    Either way two more for `coverage` when not given (roi.panel.coverage), three for the
+    winsorised bookings with `winsorise_percentile` (count, cap, excess over the cap), and one
+    for the meetings with `meeting_advance_days` (the advance window, deals.meetings)."""
     coverage = coverage if coverage is not None else data_coverage(today=today)
-    tenure = list(tenure_query(rep_ids=rep_ids))
     first_rates = first_rate_days()
     money: dict[str, Any] = {"window": window, "home_currency": home_currency, "rep_ids": rep_ids}
-    panel = panel_assemble(
-        window=window,
-        tenure=tenure,
-        closed=list(closed_deals_query(**money, first_rates=first_rates)),
-        new=list(new_deals_query(window=window, rep_ids=rep_ids)),
-        pushed=list(pushed_close_dates_query(window=window, rep_ids=rep_ids)),
-        current=list(current_close_dates_query(window=window, today=today, rep_ids=rep_ids)),
-        coverage=coverage,
-    )
-    currencies = tuple(unconverted_currencies_query(**money, first_rates=first_rates))
-    panel = replace(panel, unconverted_currencies=currencies)
+    unconverted = True
+    if summary_usable(window=window, home_currency=home_currency, today=today):
+        panel, unconverted = _from_summary(window=window, rep_ids=rep_ids, coverage=coverage)
+    else:
+        panel = panel_assemble(
+            window=window,
+            tenure=list(tenure_query(rep_ids=rep_ids)),
+            closed=list(closed_deals_query(**money, first_rates=first_rates)),
+            new=list(new_deals_query(window=window, rep_ids=rep_ids)),
+            pushed=list(pushed_close_dates_query(window=window, rep_ids=rep_ids)),
+            current=list(current_close_dates_query(window=window, today=today, rep_ids=rep_ids)),
+            coverage=coverage,
+        )
+    if unconverted:
+        currencies = tuple(unconverted_currencies_query(**money, first_rates=first_rates))
+        panel = replace(panel, unconverted_currencies=currencies)
     if meeting_advance_days is not None:
         meetings = list(
             meetings_query(window=window, advance_days=meeting_advance_days, rep_ids=rep_ids)
@@ -80,9 +95,35 @@ def panel_build(
     return replace(panel, won_excess=placed[0], winsor_cap=cap)
 
 
-def _matrix(rows: Sequence[Sequence[Any]], width: int) -> FloatArray:
+def _from_summary(
+    *, window: PanelWindow, rep_ids: Sequence[int] | None, coverage: DataCoverage
+) -> tuple[RepMonthPanel, bool]:
+    """The panel from the rep x month summary (roi.panel.summary): two queries, no deal read;
+    and whether any deal in it has no exchange rate (whoever owns it, as the deals' query).
+    Open deals' close dates in the window's months (all over) count as due and missed."""
+    m = summary_matrix(window=window, rep_ids=rep_ids)
+    at = {name: i + 2 for i, name in enumerate(SUMMARY_COLUMNS)}
+    keys = m[:, :2]
+    open_due = m[:, at["due_open"]]
+    current = np.column_stack(
+        [keys, m[:, at["due_closed"]] + open_due, m[:, at["missed_closed"]] + open_due]
+    )
+    unconverted = bool(m[:, at["unconverted_won"] : at["unconverted_lost"] + 1].any())
+    panel = panel_assemble(
+        window=window,
+        tenure=summary_tenure(rep_ids=rep_ids),
+        closed=np.column_stack([keys, m[:, at["won"] : at["unconverted_lost"] + 1]]),
+        new=np.column_stack([keys, m[:, at["new"] : at["qualified_known"] + 1]]),
+        pushed=np.column_stack([keys, m[:, at["pushed"]]]),
+        current=current,
+        coverage=coverage,
+    )
+    return panel, unconverted
+
+
+def _matrix(rows: Sequence[Sequence[Any]] | FloatArray, width: int) -> FloatArray:
     """The rows as a float matrix; one conversion in C for the whole result."""
-    if not rows:
+    if len(rows) == 0:
         return np.zeros((0, width))
     return np.asarray(rows, dtype=np.float64)
 
@@ -91,10 +132,10 @@ def panel_assemble(
     *,
     window: PanelWindow,
     tenure: Sequence[Sequence[Any]],
-    closed: Sequence[Sequence[Any]],
-    new: Sequence[Sequence[Any]],
-    pushed: Sequence[Sequence[Any]],
-    current: Sequence[Sequence[Any]],
+    closed: Sequence[Sequence[Any]] | FloatArray,
+    new: Sequence[Sequence[Any]] | FloatArray,
+    pushed: Sequence[Sequence[Any]] | FloatArray,
+    current: Sequence[Sequence[Any]] | FloatArray,
     coverage: DataCoverage,
 ) -> RepMonthPanel:
     """Places the aggregated rows (tuples in the *_COLUMNS order, one per rep and month; tenure

@@ -100,8 +100,8 @@ def test_the_panel_counts_meetings_and_the_advance_rate_per_rep_month(django_ass
     ActivityFactory(deal=None, owner=rep, occurred_at=at(2024, 3, 21), kind="call")
     coverage = data_coverage(today=TODAY)
 
-    # Queries: the seven of the panel, and the meetings.
-    with django_assert_num_queries(8):
+    # Queries: the eight of the panel from the deals, and the meetings.
+    with django_assert_num_queries(9):
         panel = panel_build(
             window=WINDOW,
             home_currency="USD",
