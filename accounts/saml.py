@@ -11,12 +11,13 @@ The configuration is built from the SSO settings row on each request, like accou
 """
 
 import datetime as dt
+import logging
 import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
+import httpx
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, SAMLError
@@ -29,6 +30,10 @@ from saml2.saml import NAMEID_FORMAT_EMAILADDRESS
 from accounts.models import SamlAssertionUse, SingleSignOn
 from accounts.oidc import PROVIDER_TIMEOUT, ProviderAnswerRefused, ProviderUnavailable
 from accounts.sso import VouchedIdentity
+from core.http_client import http_client_shared
+from events.destinations import DestinationRefused, destination_pinned
+
+logger = logging.getLogger(__name__)
 
 # The largest metadata document we read from a URL (Entra's is ~60 kB with its certificates).
 METADATA_MAX_BYTES = 2_000_000
@@ -108,14 +113,54 @@ def sp_metadata_xml(*, urls: SpUrls) -> str:
 
 
 def idp_metadata_fetch(*, url: str) -> str:
+    """The document at the IdP metadata URL an admin gave, fetched through the webhooks' SSRF
+    guard (events.destinations): never from this machine or a private network unless
+    WEBHOOKS_ALLOW_PRIVATE_URLS, connecting to the address checked; no redirects."""
     try:
-        response = requests.get(url, timeout=PROVIDER_TIMEOUT)
+        parsed = httpx.URL(url)
+        headers: dict[str, str] = {}
+        target, extensions = destination_pinned(parsed, headers)
+        response = http_client_shared(key=parsed.host).get(
+            target, headers=headers, extensions=extensions, timeout=PROVIDER_TIMEOUT
+        )
         response.raise_for_status()
-    except requests.RequestException as exc:
+    except DestinationRefused as exc:
+        raise MetadataInvalid(str(exc)) from None
+    except (httpx.HTTPError, OSError, ValueError) as exc:
         raise MetadataInvalid(f"{url}: {exc.__class__.__name__}") from None
     if len(response.content) > METADATA_MAX_BYTES:
         raise MetadataInvalid(f"{url}: larger than {METADATA_MAX_BYTES} bytes")
     return response.text
+
+
+def saml_metadata_refresh() -> str:
+    """Beat: read the IdP metadata again from its URL, so a rotated signing certificate is
+    picked up without a save of the SSO page. The new document must still describe the same
+    identity provider with a signing certificate (idp_metadata_check); otherwise, or when the
+    URL does not answer, the stored metadata stays and a warning is logged. Returns what
+    happened: off, unchanged, updated or failed. Idempotent."""
+    sso = SingleSignOn.current()
+    if not (sso.saml_enabled and sso.saml_idp_metadata_url):
+        return "off"
+    try:
+        xml = idp_metadata_fetch(url=sso.saml_idp_metadata_url)
+        idp_metadata_check(xml=xml, entity_id=sso.saml_idp_entity_id)
+    except MetadataInvalid as exc:
+        logger.warning("SAML metadata refresh from %s failed: %s", sso.saml_idp_metadata_url, exc)
+        return "failed"
+    if xml == sso.saml_idp_metadata_xml:
+        return "unchanged"
+    with transaction.atomic():
+        row = SingleSignOn.objects.select_for_update().get(pk=sso.pk)
+        # An admin saved another provider meanwhile: theirs stands.
+        if (row.saml_idp_metadata_url, row.saml_idp_entity_id) != (
+            sso.saml_idp_metadata_url,
+            sso.saml_idp_entity_id,
+        ):
+            return "unchanged"
+        row.saml_idp_metadata_xml = xml
+        row.save()  # saved, not updated, so the audit log records the change
+    return "updated"
 
 
 def idp_metadata_check(*, xml: str, entity_id: str) -> str:

@@ -47,6 +47,11 @@ app.conf.beat_schedule = {
     "accounts-prune-sign-in-records": _job(
         "accounts.tasks.prune_sign_in_records", hour=3, minute=20
     ),
+    # The SAML identity provider's metadata read again from its URL, so a rotated signing
+    # certificate is used within hours (Okta and Entra publish the next one ahead of the switch).
+    "accounts-refresh-saml-metadata": _job(
+        "accounts.tasks.refresh_saml_metadata", hour="*/6", minute=50
+    ),
     # Ingest jobs whose worker died mid-job (lease: INGEST_JOB_LEASE_SECONDS).
     "deals-requeue-stuck-ingest-jobs": _job("deals.tasks.requeue_stuck_ingest_jobs", minute="*"),
     # Practice uploads that never completed, and recordings past PRACTICE_RETENTION_DAYS.

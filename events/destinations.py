@@ -10,11 +10,14 @@ when saved and a private one later (DNS rebinding) is caught there.
 
 import ipaddress
 import socket
+from typing import Any
 
+import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 class DestinationRefused(Exception):
@@ -68,3 +71,18 @@ def destination_address(*, host: str, port: int) -> str:
         if rule is not None:
             raise DestinationRefused(host=host, address=str(address), rule=rule)
     return str(addresses[0])
+
+
+def destination_pinned(url: httpx.URL, headers: dict[str, str]) -> tuple[httpx.URL, dict[str, Any]]:
+    """The URL to connect to and the request's extensions. Unless private networks are allowed,
+    connect to the address just checked, naming the host for Host and TLS (SNI and the
+    certificate check), so a second DNS answer cannot redirect the request inward. Raises
+    DestinationRefused (never worth retrying) or OSError (DNS trouble: worth retrying). Also
+    used for other fetches of URLs an admin typed (accounts.saml: IdP metadata)."""
+    if private_networks_allowed():
+        return url, {}
+    address = destination_address(
+        host=url.host, port=url.port or _DEFAULT_PORTS.get(url.scheme, 443)
+    )
+    headers["Host"] = url.netloc.decode("ascii")
+    return url.copy_with(host=address), {"sni_hostname": url.host}

@@ -29,6 +29,7 @@ from core.retry import Backoff, retry_after_seconds
 from events.destinations import (
     DestinationRefused,
     destination_address,
+    destination_pinned,
     private_networks_allowed,
 )
 from events.models import DeliveryStatus, EventType, WebhookDelivery, WebhookSubscription
@@ -117,7 +118,7 @@ def webhook_delivery_attempt(
     body = delivery.body.encode()
     headers = _delivery_headers(delivery, body=body)
     try:
-        url, extensions = _pinned_destination(httpx.URL(subscription.url), headers)
+        url, extensions = destination_pinned(httpx.URL(subscription.url), headers)
     except DestinationRefused as exc:
         return _finish(delivery, DeliveryStatus.FAILED, error=str(exc))
     except OSError as exc:  # DNS is down or the name is gone: worth another try
@@ -200,22 +201,6 @@ def _delivery_headers(delivery: WebhookDelivery, *, body: bytes) -> dict[str, st
             secret=delivery.subscription.secret, timestamp=int(time.time()), body=body
         ),
     }
-
-
-def _pinned_destination(
-    url: httpx.URL, headers: dict[str, str]
-) -> tuple[httpx.URL, dict[str, Any]]:
-    """The URL to connect to and the request's extensions. Unless private networks are allowed,
-    connect to the address just checked, naming the host for Host and TLS (SNI and the
-    certificate check), so a second DNS answer cannot redirect the request inward. Raises
-    DestinationRefused (never worth retrying) or OSError (DNS trouble: worth retrying)."""
-    if private_networks_allowed():
-        return url, {}
-    address = destination_address(
-        host=url.host, port=url.port or _DEFAULT_PORTS.get(url.scheme, 443)
-    )
-    headers["Host"] = url.netloc.decode("ascii")
-    return url.copy_with(host=address), {"sni_hostname": url.host}
 
 
 def _finish_transient(

@@ -71,8 +71,10 @@ def test_an_admin_sets_up_saml_requires_it_and_a_rep_signs_in_at_the_idp(
     cast,
     page,
     live_server,
+    settings,
     saml_idp,  # noqa: F811
 ):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True  # the IdP's metadata URL is on loopback
     metadata_url = f"{live_server.url}/accounts/sso/saml/metadata/"
     saml_idp.mode = ""
     saml_idp.email = "ada@example.com"

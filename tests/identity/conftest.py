@@ -100,6 +100,13 @@ def _secrets_need_a_key(field_encryption_key: str) -> None:  # noqa: F811
     pass
 
 
+@pytest.fixture(autouse=True)
+def _providers_on_loopback(settings: Any) -> None:
+    # The test providers listen on 127.0.0.1: let the SSRF guard (events.destinations) that
+    # admin-typed URLs go through reach them; test_saml_metadata_refresh turns it back on.
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+
+
 @pytest.fixture
 def oidc_sso(db: Any, oidc_provider: Provider) -> Iterator[Provider]:
     """Coachline configured for the provider; its claims reset to Ada's own."""
