@@ -28,7 +28,12 @@ ROLES = ["rep", "coach", "manager", "leader", "admin"]
 # Never followed: logging out ends the crawl's session; language switching and CSP reports are
 # POST endpoints; static files are checked by the pages that load them.
 SKIP_PREFIXES = (
-    "/accounts/logout/", "/admin/logout/", "/i18n/", "/static/", "/media/", "/csp-report/",
+    "/accounts/logout/",
+    "/admin/logout/",
+    "/i18n/",
+    "/static/",
+    "/media/",
+    "/csp-report/",
 )
 MAX_PER_SHAPE = 3
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -237,8 +242,13 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                  "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         for role in args.roles.split(","):
             started = time.monotonic()
