@@ -38,10 +38,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy core events accounts notifications training deals coaching integrations tools practice roi home config
 
-# Two workers for everything but the browser journeys, which share one Chromium and run after.
+# Two workers for everything but the browser journeys; then the journeys, also on two workers
+# (each its own Chromium, live server and database; the loopback fakes take ports per worker).
 test: lint
 	$(BIN)/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
-	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m browser $(PYTEST_ARGS)
 
 # `manage.py check --deploy` with production-like variables.
 check-deploy: setup
