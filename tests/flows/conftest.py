@@ -21,8 +21,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         skip_or_fail(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    from django.urls import get_resolver
     from playwright.sync_api import sync_playwright
 
+    # Import every view once here (seconds: SAML, LTI, the estimators), not inside the first
+    # journey's first page load, whose 10-second budget it ate on a busy machine.
+    get_resolver().check()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
