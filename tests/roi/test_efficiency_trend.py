@@ -157,10 +157,11 @@ def test_page_team_api_and_csv_queries_stay_put_when_every_input_grows(cast, cli
     assert large == small
     assert _api_count(leader_key) == api_small
     # session, user, teams, reps, latest refresh (none), organisation, ROI settings, panel (8,
-    # and 2 for the data coverage before the first refresh), tool spend (6), estimates,
-    # enablement (3), stage advances, slip figure; the CSV builds the same report
-    assert small == {"page": 30, "team": 30, "csv": 30}
-    assert api_small == 29  # the key instead of the session and user
+    # 1 for the rep x month summary's state, and 2 for the data coverage before the first
+    # refresh), tool spend (6), estimates, enablement (3), stage advances, slip figure; the CSV
+    # builds the same report
+    assert small == {"page": 31, "team": 31, "csv": 31}
+    assert api_small == 30  # the key instead of the session and user
 
 
 def _api_count(raw_key: str) -> int:
