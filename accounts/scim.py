@@ -217,7 +217,7 @@ def filter_q(node: Any, fields: dict[str, tuple[str, bool]]) -> Q:
 def _comparison_q(node: Comparison, lookup: str, case_exact: bool) -> Q:
     value = node.value
     if lookup.endswith("pk"):
-        if not str(value).isdigit():
+        if not str(value).isdecimal():
             return Q(pk__in=[])
         value = int(value)
     if node.op == CompareOperator.ne:
@@ -314,7 +314,7 @@ def _group_write(team: Team, resource: ScimGroup) -> Team:
         raise UniquenessException(detail=f"A team named {name!r} exists.")
     wanted: set[int] = set()
     for member in resource.members or []:
-        if not str(member.value or "").isdigit():
+        if not str(member.value or "").isdecimal():
             raise InvalidValueException(detail=f"No person has the id {member.value!r}.")
         wanted.add(int(str(member.value)))
     people = {u.pk: u for u in _users().filter(pk__in=wanted)}
@@ -351,14 +351,14 @@ class CoachlineStorage(ScimStorage):
 
     def _user(self, resource_id: str, *, lock: bool = False) -> User:
         rows = _users().select_for_update(of=("self",)) if lock else _users()
-        user = rows.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+        user = rows.filter(pk=int(resource_id)).first() if resource_id.isdecimal() else None
         if user is None:
             raise NotFoundException(detail=f"No person has the id {resource_id!r}.")
         return user
 
     def _team(self, resource_id: str, *, lock: bool = False) -> Team:
         rows = _teams().select_for_update(of=("self",)) if lock else _teams()
-        team = rows.filter(pk=int(resource_id)).first() if resource_id.isdigit() else None
+        team = rows.filter(pk=int(resource_id)).first() if resource_id.isdecimal() else None
         if team is None:
             raise NotFoundException(detail=f"No team has the id {resource_id!r}.")
         return team

@@ -40,7 +40,7 @@ class DefaultPagination(PageNumberPagination):
         page_size = self.get_page_size(request) or 50
         raw = request.query_params.get(self.page_query_param, "1") or "1"
         # "last" is not offered: finding the last page would need the full count.
-        number = int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        number = int(raw) if raw.isdecimal() and len(raw) < 10 else 0
         if number < 1:
             raise NotFound(self.invalid_page_message)
         offset = (number - 1) * page_size

@@ -123,7 +123,7 @@ def parse_query_datetime(raw: str) -> dt.datetime:
 def parse_query_id(raw: str) -> int:
     """A positive whole number from a query string that fits a 64-bit key."""
     text = text_checked(raw).strip()
-    if not text.isdigit():
+    if not text.isdecimal():
         raise InputInvalid(_("A whole number is required."))
     value = int(text)
     if value > MAX_BIGINT:

@@ -137,7 +137,7 @@ def parse_time(value: Any, *, field: str) -> dt.datetime:
     if value is None or value == "":
         raise MappingInvalid(field, "The CRM sent no value.")
     try:
-        if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdigit()):
+        if isinstance(value, (int, float)) or (isinstance(value, str) and value.isdecimal()):
             parsed = dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
         else:
             parsed = dt.datetime.fromisoformat(str(value))

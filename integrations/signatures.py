@@ -66,7 +66,7 @@ def hubspot_signature_v3_valid(
     Several URIs may be tried because behind a proxy the URL HubSpot called and the URL Django
     sees can differ (http vs https, host); each candidate still needs the app's secret.
     """
-    if not client_secret or not signature or not timestamp or not timestamp.isdigit():
+    if not client_secret or not signature or not timestamp or not timestamp.isdecimal():
         return False
     # Stale requests are refused, and so are ones from the future beyond the same skew.
     if abs(now_ms - int(timestamp)) > MAX_AGE_MS:

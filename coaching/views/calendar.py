@@ -39,7 +39,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     # Queries: coachees with summaries; upcoming; to close; unscored; overdue action items.
     raw_page = request.GET.get("page", "")
     # A page beyond the last shows no coachees; anything but a small whole number is page 1.
-    page = int(raw_page) if raw_page.isdigit() and 0 < len(raw_page) < 6 else 1
+    page = int(raw_page) if raw_page.isdecimal() and 0 < len(raw_page) < 6 else 1
     board = selectors.coach_dashboard(coach=user, now=timezone.now(), coachees_page=max(page, 1))
     return render(
         request,
@@ -141,7 +141,7 @@ def trends(request: AuthenticatedRequest) -> HttpResponse:
         sessions = sessions.filter(rep=rep)
     rubrics = list(Rubric.objects.filter(is_active=True))
     rubric = None
-    if request.GET.get("rubric", "").isdigit():
+    if request.GET.get("rubric", "").isdecimal():
         rubric = next((r for r in rubrics if r.pk == int(request.GET["rubric"])), None)
     rubric = rubric or selectors.rubric_default()
     trend = selectors.criterion_trend(sessions=sessions, rubric=rubric) if rubric else None

@@ -71,7 +71,7 @@ def _detail_context(
         rubric_id = request.GET.get("rubric") or request.POST.get("rubric")
         rubrics = Rubric.objects.filter(is_active=True)
         if rubric_id:
-            rubric = rubrics.filter(pk=rubric_id).first() if str(rubric_id).isdigit() else None
+            rubric = rubrics.filter(pk=rubric_id).first() if str(rubric_id).isdecimal() else None
         if rubric is None and scorecard is not None:
             rubric = scorecard.rubric
         if rubric is None:
@@ -256,7 +256,7 @@ def session_complete_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
 def scorecard_save(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     session = session_get_for_coach(request.user, session_id=pk)
     rubric_id = request.POST.get("rubric", "")
-    rubric = Rubric.objects.filter(pk=rubric_id).first() if rubric_id.isdigit() else None
+    rubric = Rubric.objects.filter(pk=rubric_id).first() if rubric_id.isdecimal() else None
     if rubric is None:
         messages.error(request, _("Choose a rubric."))
         return redirect("coaching:session_detail", pk=session.pk)

@@ -28,7 +28,7 @@ def active_criteria() -> QuerySet[RubricCriterion]:
 
 
 def visible_person(viewer: User, raw_id: str) -> User:
-    if not raw_id.isdigit():
+    if not raw_id.isdecimal():
         raise Http404(_("No such person."))
     return user_get_visible(viewer, user_id=int(raw_id))
 

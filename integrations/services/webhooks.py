@@ -60,7 +60,7 @@ def _event_from(item: Any) -> WebhookEvent | None:
     if not isinstance(item, dict) or item.get("subscriptionType") not in DEAL_EVENTS:
         return None
     event_id, object_id = str(item.get("eventId") or ""), str(item.get("objectId") or "")
-    if not event_id or not object_id.isdigit():
+    if not event_id or not object_id.isdecimal():
         return None
     occurred = item.get("occurredAt")
     return WebhookEvent(

@@ -173,7 +173,7 @@ class EfficiencyApi(APIView):
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from None
         raw_team = request.query_params.get("team") or ""
-        if raw_team and (not raw_team.isdigit() or len(raw_team) > 12):
+        if raw_team and (not raw_team.isdecimal() or len(raw_team) > 12):
             raise ValidationError({"team": ["Give a team id."]})
         report = efficiency_report_read(
             principal=request_principal(request),

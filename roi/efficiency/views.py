@@ -24,7 +24,7 @@ def _team_id(request: AuthenticatedRequest) -> int | None:
     raw = request.GET.get("team") or ""
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isdecimal() or len(raw) > 12:
         raise Http404("No such team")
     return int(raw)
 

@@ -26,6 +26,7 @@ NUMBERS = {
     "NaN": "NaN",
     "Infinity": "Infinity",
     "NUL": NUL,
+    "superscript one": "\u00b9",  # str.isdigit() says yes, int() says no
 }
 TEXTS = {"NUL": NUL, "NUL alone": "\x00"}
 

@@ -64,7 +64,7 @@ class SlotListApi(APIView):
             ("rep_id", None, 1, None),
         ):
             raw = params.get(name, default)
-            if raw is None or not str(raw).isdigit():
+            if raw is None or not str(raw).isdecimal():
                 errors[name] = ["A whole number is required."]
                 continue
             value = int(raw)
