@@ -12,7 +12,7 @@ to be "as of": the report is computed on every view.
 
 After each refresh roi.tasks calls `efficiency_reports_warm`: the organisation-wide report for
 every period and each team's for the default period are computed in the worker, so the first
-leader to look does not wait. Decision record: docs/decisions/0020-efficiency-report-cache.md.
+leader to look does not wait. Decision record: docs/decisions/0022-efficiency-report-cache.md.
 
 Queries on a stored report: scope (2), the latest refresh, the tools: four, whatever the size.
 """
