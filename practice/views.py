@@ -31,6 +31,8 @@ from training.rendering import markdown_to_html
 
 # The preview plays the recording from a blob: URL before it is uploaded.
 MEDIA_POLICY = {"media-src": [SELF, "blob:"]}
+# The browser sends the recording in pieces of this size, each retried on its own.
+CHUNK_BYTES = 256 * 1024
 
 
 def _errors(exc: ValidationError) -> JsonResponse:
@@ -53,6 +55,7 @@ def lesson_practice(request: AuthenticatedRequest, lesson_id: int) -> HttpRespon
     config = {
         "startUrl": reverse("practice:attempt_start", args=[lesson_id]),
         "mediaTypes": MediaType.values,
+        "chunkBytes": CHUNK_BYTES,
     }
     context = {
         "scenario": scenario,

@@ -5,7 +5,7 @@
   var configNode = document.getElementById("practice-config");
   if (!configNode) return;
   var config = JSON.parse(configNode.textContent);
-  var CHUNK_BYTES = 256 * 1024;
+  var CHUNK_BYTES = config.chunkBytes || 256 * 1024;
   var MAX_TRIES = 5;
   var source = document.getElementById("practice-source");
   var preview = document.getElementById("practice-preview");
@@ -13,6 +13,9 @@
   var stopButton = document.getElementById("practice-stop");
   var uploadButton = document.getElementById("practice-upload");
   var status = document.getElementById("practice-status");
+  var elapsed = document.getElementById("practice-elapsed");
+  var elapsedLine = document.getElementById("practice-elapsed-line");
+  var ticker = null;
   var csrf = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   var recorder = null;
   var parts = [];
@@ -22,6 +25,16 @@
 
   function say(key, extra) {
     status.textContent = status.dataset[key] + (extra ? " " + extra : "");
+  }
+
+  function clock(totalSeconds) {
+    var m = Math.floor(totalSeconds / 60);
+    var s = totalSeconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function tick() {
+    elapsed.textContent = clock(Math.floor((Date.now() - startedAt) / 1000));
   }
 
   function pickType(wantsVideo) {
@@ -51,6 +64,8 @@
         stream.getTracks().forEach(function (track) { track.stop(); });
         recording = new Blob(parts, { type: type });
         seconds = Math.max(1, Math.round((Date.now() - startedAt) / 1000));
+        clearInterval(ticker);
+        elapsed.textContent = clock(seconds);
         preview.srcObject = null;
         preview.src = URL.createObjectURL(recording);
         preview.controls = true;
@@ -62,6 +77,9 @@
       };
       startedAt = Date.now();
       recorder.start(1000);
+      elapsed.textContent = clock(0);
+      elapsedLine.hidden = false;
+      ticker = setInterval(tick, 250);
       startButton.disabled = true;
       stopButton.disabled = false;
       uploadButton.disabled = true;
