@@ -1,9 +1,10 @@
-from typing import Any
+from typing import Final
 
 from rest_framework import serializers
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.user_rows import USER
+from core.api.row_docs import row_doc_serializer
 
 # A string, not an enum of the ~600 zone names: generators choke on that, and the list changes
 # with each tz database release.
@@ -46,15 +47,15 @@ class UserOutputSerializer(serializers.ModelSerializer[User]):
         return {i.source: i.owner_id for i in user.crm_identities.all()}
 
 
-class UserBulkRowSerializer(serializers.Serializer[Any]):
-    """Documentation only: the bulk endpoint validates rows itself, row by row."""
-
-    email = serializers.EmailField()
-    full_name = serializers.CharField()
-    role = serializers.ChoiceField(choices=Role.choices)
-    team = serializers.CharField(required=False, allow_null=True)
-    manager_email = serializers.EmailField(required=False, allow_null=True)
-    coach_email = serializers.EmailField(required=False, allow_null=True)
-    hire_date = serializers.DateField(required=False, allow_null=True)
-    time_zone = serializers.CharField(required=False, help_text=TIME_ZONE_HELP)
-    crm_ids = serializers.DictField(child=serializers.CharField(), required=False)
+UserBulkRowSerializer: Final = row_doc_serializer(
+    "UserBulkRowSerializer",
+    __name__,
+    USER,
+    {
+        "role": {"help_text": "default rep"},
+        "team": {"help_text": "a team's name; created when new"},
+        "time_zone": {"help_text": TIME_ZONE_HELP + " Default UTC."},
+        "crm_ids": {"help_text": "{source: the CRM's owner id}"},
+    },
+    as_text=frozenset({"time_zone"}),
+)

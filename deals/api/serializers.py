@@ -1,12 +1,11 @@
-import datetime as dt
 from decimal import Decimal
 from typing import Any, Final
 
-import msgspec
 from rest_framework import serializers
 
+from core.api.row_docs import row_doc_serializer
 from deals.models import MAX_ACTIVITY_SECONDS, Deal, DealChange, IngestJob
-from deals.schema import ACTIVITY, COLUMNS, DEAL, RecordSchema, value_types
+from deals.schema import ACTIVITY, COLUMNS, DEAL
 
 
 class DealOutputSerializer(serializers.ModelSerializer[Deal]):
@@ -40,52 +39,9 @@ class DealDetailOutputSerializer(DealOutputSerializer):
         fields = [*DealOutputSerializer.Meta.fields, "history"]
 
 
-def _bulk_row_doc_field(
-    schema: RecordSchema, info: msgspec.structs.FieldInfo, options: dict[str, Any]
-) -> serializers.Field[Any, Any, Any, Any]:
-    """A documentation field for one declared row field: its type from the struct, its length,
-    decimals and choices from the model."""
-    types = value_types(info.type)
-    if not info.required:
-        options = {"required": False, "allow_null": True, **options}
-    stored = schema.model_field(info.name)
-    if types == {Decimal}:
-        digits, places = schema.decimal_shape(info.name)
-        return serializers.DecimalField(max_digits=digits, decimal_places=places, **options)
-    if types == {int}:
-        return serializers.IntegerField(**options)
-    if types == {dt.datetime}:
-        return serializers.DateTimeField(**options)
-    if types == {dt.date}:
-        return serializers.DateField(**options)
-    if types == {bool}:
-        return serializers.BooleanField(**options)
-    if stored is not None and stored.choices:
-        return serializers.ChoiceField(choices=stored.choices, **options)
-    if stored is not None and stored.max_length:
-        options["max_length"] = schema.max_length(info.name)
-    if info.name.endswith("_email"):
-        return serializers.EmailField(**options)
-    if not info.required:
-        options["allow_blank"] = True
-    return serializers.CharField(**options)
-
-
-def _bulk_row_doc_serializer(
-    name: str, schema: RecordSchema, options: dict[str, dict[str, Any]]
-) -> type[serializers.Serializer[Any]]:
-    """Documentation only: the bulk endpoints validate rows themselves, row by row (msgspec,
-    deals.schema). `options` adds help texts and bounds per field."""
-    fields = {
-        info.name: _bulk_row_doc_field(schema, info, dict(options.get(info.name, {})))
-        for info in schema.fields()
-    }
-    doc = "Documentation only: the bulk endpoint validates rows itself, row by row (msgspec)."
-    return type(name, (serializers.Serializer,), {"__doc__": doc, "__module__": __name__, **fields})
-
-
-DealBulkRowSerializer: Final = _bulk_row_doc_serializer(
+DealBulkRowSerializer: Final = row_doc_serializer(
     "DealBulkRowSerializer",
+    __name__,
     DEAL,
     {
         "source": {"help_text": "e.g. salesforce, hubspot, csv; else the request's ?source="},
@@ -97,8 +53,9 @@ DealBulkRowSerializer: Final = _bulk_row_doc_serializer(
         "source_updated_at": {"help_text": "the CRM's last-modified time"},
     },
 )
-ActivityBulkRowSerializer: Final = _bulk_row_doc_serializer(
+ActivityBulkRowSerializer: Final = row_doc_serializer(
     "ActivityBulkRowSerializer",
+    __name__,
     ACTIVITY,
     {
         "source": {"help_text": "e.g. salesforce, hubspot; else the request's ?source="},

@@ -2,6 +2,7 @@
 User model disagree, and show that the parser's limits are the model's."""
 
 import datetime as dt
+from typing import Any
 
 import msgspec
 import pytest
@@ -134,3 +135,26 @@ def test_a_missing_field_is_named_and_empty_cells_mean_none():
     assert isinstance(empty, UserRow)
     assert (empty.hire_date, empty.crm_ids, empty.team, empty.time_zone) == (None, {}, None, "UTC")
     assert UserIn.__struct_fields__[0] == "email"
+
+
+def test_the_documented_people_row_is_the_declared_row_with_the_model_limits():
+    # given the OpenAPI serializer of the bulk people row
+    from accounts.api.serializers import UserBulkRowSerializer
+
+    fields: dict[str, Any] = UserBulkRowSerializer().fields
+    declared = msgspec.structs.fields(UserIn)
+
+    # then it documents exactly the struct's fields, required where the struct requires them,
+    # nullable where the struct takes null, with the model's lengths and choices
+    assert list(fields) == [f.name for f in declared]
+    assert {n for n, f in fields.items() if f.required} == {f.name for f in declared if f.required}
+    assert {n for n, f in fields.items() if f.allow_null} == {
+        f.name for f in declared if type(None) in getattr(f.type, "__args__", ())
+    }
+    assert fields["email"].max_length == User._meta.get_field("email").max_length
+    assert fields["full_name"].max_length == User._meta.get_field("full_name").max_length
+    assert fields["team"].max_length == Team._meta.get_field("name").max_length
+    assert dict(fields["role"].choices) == dict(User._meta.get_field("role").choices)
+    # a time zone is documented as text, not as an enum of ~600 names
+    assert type(fields["time_zone"]).__name__ == "CharField"
+    assert type(fields["manager_email"]).__name__ == "EmailField"
