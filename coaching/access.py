@@ -8,6 +8,7 @@ allowed answers 403.
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -129,6 +130,27 @@ def bookable_rep_get(*, coach: User, rep_id: int | str) -> User | None:
         return bookable_reps(coach).get(pk=rep_id)
     except (User.DoesNotExist, ValueError, TypeError):
         return None
+
+
+@dataclass(frozen=True)
+class CalendarBooking:
+    """Booking from a week calendar: who the booking form starts with as the rep (none on the
+    viewer's own week; the coach is always the viewer, who books as themselves)."""
+
+    rep_id: int | None
+
+
+def calendar_booking(viewer: User, *, owner: User) -> CalendarBooking | None:
+    """Whether `viewer` may book from `owner`'s week calendar: a coach or manager on their own
+    week, or on the week of someone they may book (pre-filled as the rep). None for everyone
+    else (reps, leaders, a coach on another coach's week), who are offered no free slots."""
+    if not may_coach(viewer):
+        return None
+    if owner.pk == viewer.pk:
+        return CalendarBooking(rep_id=None)
+    if bookable_rep_get(coach=viewer, rep_id=owner.pk) is None:
+        return None
+    return CalendarBooking(rep_id=owner.pk)
 
 
 def post_mortem_get_visible(

@@ -54,3 +54,53 @@ def week_grid(
         blocks.append(Block(session=item, column=i + 2, row=begin // QUARTER + 2, span=rows))
     hours = [(hour, 2 + i * 4) for i, hour in enumerate(range(first_hour, last_hour))]
     return hours, blocks
+
+
+# A bookable cell on the grid is a half hour: two quarter rows.
+CELL = 30
+
+
+@dataclass(frozen=True)
+class FreeCell:
+    """A half hour of the grid that no session touches, to book from the calendar. `minutes` is
+    how long it stays free, up to an hour: the length the booking form starts with."""
+
+    start: dt.datetime
+    minutes: int
+    column: int
+    row: int
+
+
+def free_cells(
+    dates: Sequence[dt.date],
+    hours: Sequence[tuple[int, int]],
+    busy: Sequence[tuple[dt.datetime, dt.datetime]],
+    *,
+    zone: dt.tzinfo,
+    after: dt.datetime,
+) -> list[list[FreeCell]]:
+    """Per day of `dates`, the half hours shown (`hours`, as week_grid gives them) that start
+    after `after` and overlap none of the `busy` times (every session on the grid, whatever its
+    status: a cell under a block is not free to the eye, so it is not offered)."""
+    step = dt.timedelta(minutes=CELL)
+    days = []
+    for column, date in enumerate(dates, start=2):
+        open_cells = []
+        for hour, row in hours:
+            for half in (0, CELL):
+                start = dt.datetime.combine(date, dt.time(hour, half), tzinfo=zone)
+                if start > after and not any(s < start + step and e > start for s, e in busy):
+                    open_cells.append((start, row + half // QUARTER))
+        starts = {start for start, _row in open_cells}
+        days.append(
+            [
+                FreeCell(
+                    start=start,
+                    minutes=2 * CELL if start + step in starts else CELL,
+                    column=column,
+                    row=row,
+                )
+                for start, row in open_cells
+            ]
+        )
+    return days

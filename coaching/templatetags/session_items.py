@@ -1,5 +1,6 @@
-"""{% session_items sessions show_coach %} and {% week_items blocks owner_id %}: session list
-items, written in Python.
+"""{% session_items sessions show_coach %}, {% week_items blocks owner_id %} and
+{% free_cell_items cells rep_id %}: session list items and the week's bookable half hours,
+written in Python.
 
 The week calendar and the coach dashboard list dozens of sessions; through an `{% include %}`
 per item, or a template loop with a dozen lookups per item, Django's template language spent
@@ -14,14 +15,16 @@ call) and the session links from one reverse() per list (core.links).
 
 import datetime as dt
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from django import template
+from django.urls import reverse
 from django.utils.formats import date_format, localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from coaching.calendar_grid import Block
+from coaching.calendar_grid import Block, FreeCell
 from coaching.models import CoachingSession, SessionKind, SessionStatus
 from core.display import choice_label, localtime_or_stored
 from core.links import link_by_id
@@ -140,4 +143,35 @@ def week_items(blocks: Iterable[Block[CoachingSession]], owner_id: int) -> SafeS
             )
             for block in blocks
         ),
+    )
+
+
+@register.simple_tag
+def free_cell_items(cells: Iterable[FreeCell], rep_id: int | None = None) -> SafeString:
+    """One day's free half hours on the week calendar, each a link to the booking form with its
+    start, the free time up to an hour and (on a rep's week) the rep filled in: a plain link, so
+    it books by keyboard and without JavaScript. Placed on the grid by its classes, under the
+    sessions."""
+    book = reverse("coaching:book")
+    label = gettext("Book %(day)s at %(time)s")
+    days: dict[dt.date, str] = {}
+    items = []
+    for cell in cells:
+        query: dict[str, str | int] = {"start": cell.start.isoformat(), "duration": cell.minutes}
+        if rep_id is not None:
+            query["rep"] = rep_id
+        day = days.get(cell.start.date()) or days.setdefault(
+            cell.start.date(), date_format(cell.start, "l j F")
+        )
+        time = f"{cell.start:%H:%M}"
+        items.append(
+            (
+                f"free c-{cell.column} r-{cell.row} rs-2",
+                f"{book}?{urlencode(query)}",
+                label % {"day": day, "time": time},
+                time,
+            )
+        )
+    return format_html_join(
+        "\n", '<li class="{}"><a href="{}" aria-label="{}"><span>{}</span></a></li>', items
     )

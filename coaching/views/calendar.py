@@ -14,8 +14,14 @@ from accounts.access import sees_only_self, user_get_visible
 from accounts.http import AuthenticatedRequest
 from accounts.models import User
 from coaching import selectors
-from coaching.access import bookable_rep_get, may_coach, sessions_visible, visible_coachees
-from coaching.calendar_grid import Block, monday, week_grid
+from coaching.access import (
+    bookable_rep_get,
+    calendar_booking,
+    may_coach,
+    sessions_visible,
+    visible_coachees,
+)
+from coaching.calendar_grid import Block, FreeCell, free_cells, monday, week_grid
 from coaching.models import CoachingSession, Rubric
 from coaching.views.shared import visible_person
 from core.validation import date_checked
@@ -27,6 +33,7 @@ from core.validation import date_checked
 class WeekDay:
     date: dt.date
     blocks: list[Block[CoachingSession]]
+    free: list[FreeCell]
 
 
 @login_required
@@ -61,11 +68,24 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
         week_start = monday(today)
     # Query: the owner's sessions in the week (with coach and rep).
     days = selectors.calendar_week(user=owner, week_start=week_start)
-    hours, blocks = week_grid(
-        [
-            [(timezone.localtime(s.start), timezone.localtime(s.end), s) for s in day.sessions]
-            for day in days
-        ]
+    local = [
+        [(timezone.localtime(s.start), timezone.localtime(s.end), s) for s in day.sessions]
+        for day in days
+    ]
+    hours, blocks = week_grid(local)
+    # The free half hours link to the booking form, for those who may book from this week
+    # (on someone else's week, one query: may the viewer book them).
+    booking = calendar_booking(request.user, owner=owner)
+    free = (
+        [[] for _day in days]
+        if booking is None
+        else free_cells(
+            [day.date for day in days],
+            hours,
+            [(start, end) for day in local for start, end, _s in day],
+            zone=timezone.get_current_timezone(),
+            after=timezone.now(),
+        )
     )
     # Each session is written once, in its day's list, placed on the grid by its block's classes.
     by_column = defaultdict(list)
@@ -77,7 +97,7 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
         {
             "owner": owner,
             "days": [
-                WeekDay(date=day.date, blocks=by_column[column])
+                WeekDay(date=day.date, blocks=by_column[column], free=free[column - 2])
                 for column, day in enumerate(days, start=2)
             ],
             "hours": hours,
@@ -90,6 +110,7 @@ def calendar(request: AuthenticatedRequest) -> HttpResponse:
             "this_week": monday(today),
             "session_count": sum(len(d.sessions) for d in days),
             "may_book": may_coach(request.user),
+            "booking": booking,
         },
     )
 

@@ -68,6 +68,90 @@ def test_an_empty_calendar_offers_find_a_slot_only_to_who_may_book(cast, client,
     assert (link in response.content.decode()) is offered
 
 
+def _next_monday() -> dt.date:
+    today = timezone.localdate()
+    return today + dt.timedelta(days=7 - today.weekday())
+
+
+def test_a_free_half_hour_on_the_coachs_week_links_to_booking_it(cast, client):
+    monday = _next_monday()
+    at = dt.datetime.combine(monday, dt.time(10), tzinfo=dt.UTC)
+    SessionFactory(coach=cast.coach, rep=cast.rep, start=at, end=at + H)
+    client.force_login(cast.coach)
+
+    page = client.get("/coaching/calendar/", {"week": monday.isoformat()}).content.decode()
+
+    nine = f"{monday.isoformat()}T09%3A00%3A00%2B00%3A00"
+    day = f"{monday:%A} {monday.day} {monday:%B}"
+    assert (
+        f'<li class="free c-2 r-6 rs-2"><a href="/coaching/book/?start={nine}&amp;duration=60" '
+        f'aria-label="Book {day} at 09:00"><span>09:00</span></a></li>'
+    ) in page
+    # 09:30 is free for half an hour; the session's hour is not offered
+    assert f"start={monday.isoformat()}T09%3A30%3A00%2B00%3A00&amp;duration=30" in page
+    assert f"Book {day} at 10:00" not in page and f"Book {day} at 10:30" not in page
+    assert page.count('class="free ') == 7 * 20 - 2
+
+
+def test_last_weeks_calendar_offers_no_free_slots(cast, client):
+    client.force_login(cast.coach)
+    last_week = timezone.localdate() - dt.timedelta(days=7)
+
+    page = client.get("/coaching/calendar/", {"week": last_week.isoformat()}).content.decode()
+
+    assert 'class="free ' not in page
+
+
+@pytest.mark.parametrize(
+    ("viewer", "owner", "rep_filled"),
+    [
+        ("coach", None, False),
+        ("manager", None, False),
+        ("coach", "rep", True),
+        ("manager", "rep", True),
+        ("rep", None, None),
+        ("leader", None, None),
+        ("leader", "rep", None),
+        ("admin", "coach", True),  # admins may book anyone: a session with the coach
+    ],
+)
+def test_free_slots_are_offered_only_to_who_may_book_that_week(
+    cast, client, viewer, owner, rep_filled
+):
+    client.force_login(cast[viewer])
+    params = {"week": _next_monday().isoformat()}
+    if owner:
+        params["user"] = str(cast[owner].pk)
+
+    response = client.get("/coaching/calendar/", params)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    if rep_filled is None:
+        assert 'class="free ' not in page and "/coaching/book/" not in page
+    else:
+        assert page.count('class="free ') == 7 * 20
+        assert ("&amp;rep=" in page) is rep_filled
+        if rep_filled:
+            assert f"&amp;rep={cast[owner].pk}" in page
+
+
+def test_a_free_slot_link_opens_the_booking_form_filled_in(cast, client):
+    monday = _next_monday()
+    client.force_login(cast.coach)
+    page = client.get(
+        "/coaching/calendar/", {"week": monday.isoformat(), "user": cast.rep.pk}
+    ).content.decode()
+    href = page.split('<li class="free c-3 r-10 rs-2"><a href="')[1].split('"')[0]
+
+    form = client.get(href.replace("&amp;", "&")).context["form"]
+
+    tuesday_ten = dt.datetime.combine(monday + dt.timedelta(days=1), dt.time(10), tzinfo=dt.UTC)
+    assert form.initial["start"] == tuesday_ten
+    assert form.initial["duration"] == "60"
+    assert form.initial["rep"] == cast.rep
+
+
 def test_pages_need_a_login(client):
     response = client.get("/coaching/calendar/")
 
@@ -603,6 +687,21 @@ def test_calendar_runs_a_constant_number_of_queries(
         response = client.get("/coaching/calendar/")
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("sessions", [4, 40])
+def test_a_reps_calendar_with_free_slots_runs_a_constant_number_of_queries(
+    cast, client, sessions, django_assert_num_queries
+):
+    _populate(cast, 0, sessions)
+    client.force_login(cast.coach)
+
+    # Queries: session; user; the rep (visible); may the coach book them; the week's sessions.
+    with django_assert_num_queries(5):
+        response = client.get("/coaching/calendar/", {"user": cast.rep.pk})
+
+    assert response.status_code == 200
+    assert response.context["booking"].rep_id == cast.rep.pk
 
 
 @pytest.mark.parametrize("sessions", [4, 40])
