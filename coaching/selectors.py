@@ -7,21 +7,22 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
-    Avg,
     Count,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from accounts.access import Actor, Principal
+from accounts.access import Actor, Principal, principal_of
 from accounts.models import User
 from coaching.access import bookable_reps, sessions_visible
 from coaching.models import (
@@ -37,6 +38,7 @@ from coaching.models import (
     SessionParticipant,
     SessionStatus,
 )
+from coaching.score_sources import trend_sources
 
 # Sessions
 
@@ -460,33 +462,58 @@ class Trend:
         }
 
 
-def criterion_trend(*, sessions: QuerySet[CoachingSession], rubric: Rubric) -> Trend:
-    """Mean score per criterion per month (in the viewer's zone) over the given sessions.
-
-    Two queries: the rubric's criteria; the monthly means. Behaviour change shows as a rising
-    line per criterion (the third level of evaluation).
-    """
-    criteria = list(rubric.criteria.order_by("position", "pk"))
-    rows = list(
+def scorecard_trend_scores(
+    *, viewer: Principal, rubric_id: int, rep_id: int | None
+) -> QuerySet[Any, dict[str, Any]]:
+    """Call scorecards' share of the trend (coaching.score_sources): the sessions `viewer` may
+    see, by the month the session started."""
+    sessions = sessions_visible(viewer)
+    if rep_id is not None:
+        sessions = sessions.filter(rep_id=rep_id)
+    return (
         CriterionScore.objects.filter(
-            scorecard__rubric=rubric, scorecard__session__in=sessions.values("pk")
+            scorecard__rubric_id=rubric_id, scorecard__session__in=sessions.values("pk")
         )
         .annotate(month=TruncMonth("scorecard__session__start"))
         .values("criterion_id", "month")
-        .annotate(mean=Avg("score"), cards=Count("scorecard", distinct=True))
-        .order_by("month")
+        .annotate(total=Sum("score"), n=Count("pk"), items=Count("scorecard", distinct=True))
+        .order_by()
     )
-    months = sorted({row["month"].strftime("%Y-%m") for row in rows})
-    means: dict[tuple[int, str], Decimal] = {
-        (row["criterion_id"], row["month"].strftime("%Y-%m")): Decimal(str(row["mean"])).quantize(
-            Decimal("0.01")
-        )
-        for row in rows
-    }
-    cards_per_month: dict[str, int] = {}
+
+
+def criterion_trend(
+    *, viewer: Actor | Principal, rubric: Rubric, rep_id: int | None = None
+) -> Trend:
+    """Mean score per criterion per month (in the viewer's zone) of everything scored on the
+    rubric that `viewer` may see (of one rep when `rep_id` is given): call scorecards and the
+    registered sources (practice reviews).
+
+    Two queries: the rubric's criteria; the monthly sums of every source (UNION ALL). Behaviour
+    change shows as a rising line per criterion (the third level of evaluation).
+    """
+    principal = principal_of(viewer)
+    criteria = list(rubric.criteria.order_by("position", "pk"))
+    parts = [
+        source(viewer=principal, rubric_id=rubric.pk, rep_id=rep_id)
+        for source in (scorecard_trend_scores, *trend_sources())
+    ]
+    rows = list(parts[0].union(*parts[1:], all=True)) if len(parts) > 1 else list(parts[0])
+    # criterion, month -> [sum of scores, scores, scored things]
+    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in rows:
-        label = row["month"].strftime("%Y-%m")
-        cards_per_month[label] = max(cards_per_month.get(label, 0), row["cards"])
+        cell = sums[(row["criterion_id"], row["month"].strftime("%Y-%m"))]
+        cell[0] += row["total"]
+        cell[1] += row["n"]
+        cell[2] += row["items"]
+    months = sorted({month for _criterion, month in sums})
+    means = {
+        key: (Decimal(total) / Decimal(n)).quantize(Decimal("0.01"))
+        for key, (total, n, _items) in sums.items()
+    }
+    # Every scored thing scores every criterion of its rubric: the most per month is the count.
+    items_per_month: dict[str, int] = {}
+    for (_criterion, month), (_total, _n, items) in sums.items():
+        items_per_month[month] = max(items_per_month.get(month, 0), items)
     return Trend(
         rubric=rubric,
         months=months,
@@ -494,5 +521,5 @@ def criterion_trend(*, sessions: QuerySet[CoachingSession], rubric: Rubric) -> T
             TrendSeries(criterion=c, points={m: means.get((c.pk, m)) for m in months})
             for c in criteria
         ],
-        scorecards=sum(cards_per_month.values()),
+        scorecards=sum(items_per_month.values()),
     )

@@ -6,3 +6,10 @@ class PracticeConfig(AppConfig):
     chunks, and their review on a coaching rubric with comments pinned to moments."""
 
     name = "practice"
+
+    def ready(self) -> None:
+        # Review scores join the call scorecards in coaching's per-criterion trends.
+        from coaching.score_sources import trend_source_register
+        from practice.selectors import review_trend_scores
+
+        trend_source_register(review_trend_scores)

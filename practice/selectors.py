@@ -1,10 +1,12 @@
 """Reads of the practice pages, each in a fixed number of queries."""
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 
-from accounts.access import Actor, Principal, practice_reviewable_rep_ids
+from accounts.access import Actor, Principal, practice_reviewable_rep_ids, practice_visible_rep_ids
 from coaching.models import RubricCriterion
 from practice.models import (
     AttemptStatus,
@@ -60,3 +62,22 @@ def attempt_page(*, attempt: PracticeAttempt) -> AttemptPage:
     )
     scores = list(review.scores.all()) if review else []
     return AttemptPage(attempt, criteria, comments, review, scores)
+
+
+def review_trend_scores(
+    *, viewer: Principal, rubric_id: int, rep_id: int | None
+) -> QuerySet[Any, dict[str, Any]]:
+    """Practice reviews' share of coaching's score trends (coaching.score_sources, registered in
+    PracticeConfig.ready): reviews of the reps whose recordings `viewer` may see, by the month
+    the attempt was submitted (when the rep performed)."""
+    scores = PracticeScore.objects.filter(
+        review__rubric_id=rubric_id, review__attempt__rep__in=practice_visible_rep_ids(viewer)
+    )
+    if rep_id is not None:
+        scores = scores.filter(review__attempt__rep_id=rep_id)
+    return (
+        scores.annotate(month=TruncMonth("review__attempt__submitted_at"))
+        .values("criterion_id", "month")
+        .annotate(total=Sum("score"), n=Count("pk"), items=Count("review", distinct=True))
+        .order_by()
+    )

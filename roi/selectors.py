@@ -29,6 +29,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ from accounts.roles import Role
 from coaching.models import CoachingSession, CriterionScore, Scorecard, SessionStatus
 from core.models import Organization
 from deals.models import Deal, DealChange, DealStatus, ExchangeRate
+from practice.models import PracticeReview, PracticeScore
 from roi.models import (
     EvaluationAssignment,
     EvaluationRollout,
@@ -208,9 +210,21 @@ def kirkpatrick_learning(*, program: Program) -> dict[str, Any]:
     }
 
 
+def _criterion_scaled() -> ExpressionWrapper[CombinedExpression]:
+    """A criterion score scaled to 0-100 by its criterion's scale."""
+    return ExpressionWrapper(
+        (F("score") - F("criterion__scale_min"))
+        * 100.0
+        / (F("criterion__scale_max") - F("criterion__scale_min")),
+        output_field=FloatField(),
+    )
+
+
 def kirkpatrick_behaviour(*, first_treated: dict[int, int]) -> dict[str, Any]:
-    """Scorecards of trained reps in the months before and after training: overall, and per
-    criterion scaled to 0-100. Two queries."""
+    """Scorecards and practice reviews of trained reps in the months before and after
+    training: each overall, and per criterion scaled to 0-100 (both kinds together: they score
+    the same rubrics). A scorecard counts in the month of its session, a review in the month
+    the attempt was submitted. Three queries."""
     reps = list(first_treated)
     overall = (
         Scorecard.objects.filter(session__rep_id__in=reps)
@@ -219,39 +233,61 @@ def kirkpatrick_behaviour(*, first_treated: dict[int, int]) -> dict[str, Any]:
         .annotate(n=Count("pk"), total=Sum("overall", output_field=FloatField()))
         .order_by()
     )
-    scaled = ExpressionWrapper(
-        (F("score") - F("criterion__scale_min"))
-        * 100.0
-        / (F("criterion__scale_max") - F("criterion__scale_min")),
-        output_field=FloatField(),
+    practice_overall = (
+        PracticeReview.objects.filter(attempt__rep_id__in=reps)
+        .annotate(month=TruncMonth("attempt__submitted_at", tzinfo=UTC))
+        .values("attempt__rep_id", "month")
+        .annotate(n=Count("pk"), total=Sum("overall", output_field=FloatField()))
+        .order_by()
     )
+    before_after = _split(overall, first_treated, rep="session__rep_id")
+    practice = _split(practice_overall, first_treated, rep="attempt__rep_id")
+    return {
+        **before_after,
+        "practice": {
+            "reviews_before": practice["scorecards_before"],
+            "mean_before": practice["mean_before"],
+            "reviews_after": practice["scorecards_after"],
+            "mean_after": practice["mean_after"],
+        },
+        "criteria": _behaviour_criteria(first_treated),
+    }
+
+
+def _behaviour_criteria(first_treated: dict[int, int]) -> list[dict[str, Any]]:
+    """Per criterion, scaled 0-100, scorecards and practice reviews together. One query."""
+    reps = list(first_treated)
+    # UNION ALL of both kinds; the rep column is named by the first part.
     by_criterion = (
         CriterionScore.objects.filter(scorecard__session__rep_id__in=reps)
         .annotate(month=TruncMonth("scorecard__session__start", tzinfo=UTC))
         .values("criterion__name", "scorecard__session__rep_id", "month")
-        .annotate(n=Count("pk"), total=Sum(scaled))
+        .annotate(n=Count("pk"), total=Sum(_criterion_scaled()))
         .order_by()
+    ).union(
+        PracticeScore.objects.filter(review__attempt__rep_id__in=reps)
+        .annotate(month=TruncMonth("review__attempt__submitted_at", tzinfo=UTC))
+        .values("criterion__name", "review__attempt__rep_id", "month")
+        .annotate(n=Count("pk"), total=Sum(_criterion_scaled()))
+        .order_by(),
+        all=True,
     )
-    before_after = _split(overall, first_treated, rep="session__rep_id")
     criteria: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"b": [0, 0], "a": [0, 0]})
     for row in by_criterion:
         side = _side(row, first_treated, rep="scorecard__session__rep_id")
         if side:
             criteria[row["criterion__name"]][side][0] += row["total"] or 0.0
             criteria[row["criterion__name"]][side][1] += row["n"]
-    return {
-        **before_after,
-        "criteria": [
-            {
-                "name": name,
-                "n_before": int(sums["b"][1]),
-                "mean_before": _mean(sums["b"]),
-                "n_after": int(sums["a"][1]),
-                "mean_after": _mean(sums["a"]),
-            }
-            for name, sums in sorted(criteria.items())
-        ],
-    }
+    return [
+        {
+            "name": name,
+            "n_before": int(sums["b"][1]),
+            "mean_before": _mean(sums["b"]),
+            "n_after": int(sums["a"][1]),
+            "mean_after": _mean(sums["a"]),
+        }
+        for name, sums in sorted(criteria.items())
+    ]
 
 
 def _side(row: dict[str, Any], first_treated: dict[int, int], *, rep: str) -> str:
@@ -299,9 +335,10 @@ class Watermark:
 
 def refresh_watermark(*, today: dt.date) -> Watermark:
     """A digest of everything a report reads: counts and latest change times of deals, history,
-    rates, completions, programs, coaching, people and settings, plus the report window and the
-    months the data covers. When it has not moved, a refresh would compute the same snapshots.
-    Thirteen small aggregate queries."""
+    rates, completions, programs, coaching, practice reviews, people and settings, plus the report
+    window and the months the data covers. When it has not moved, a refresh would compute the
+    same snapshots.
+    Fourteen small aggregate queries."""
     coverage = data_coverage(today=today)
     deals = Deal.objects.aggregate(n=Count("pk"), last=Max("ingested_at"))
     facts: list[Any] = [
@@ -316,6 +353,7 @@ def refresh_watermark(*, today: dt.date) -> Watermark:
         ),
         CoachingSession.objects.aggregate(n=Count("pk"), last=Max("updated_at")),
         Scorecard.objects.aggregate(n=Count("pk"), last=Max("updated_at")),
+        PracticeReview.objects.aggregate(n=Count("pk"), last=Max("updated_at")),
         User.objects.filter(role=Role.REP).aggregate(
             n=Count("pk"), active=Count("pk", filter=Q(is_active=True)), team=Sum("team_id")
         ),

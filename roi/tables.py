@@ -231,6 +231,20 @@ def _behaviour_rows(chain: dict[str, Any]) -> list[dict[str, Any]]:
             _row(level, _("Scorecard average, 6 months before training"), behaviour["mean_before"]),
             _row(level, _("Scorecard average, 6 months after training"), behaviour["mean_after"]),
         ]
+        practice = behaviour.get("practice")
+        if practice is not None:
+            rows += [
+                _row(
+                    level,
+                    _("Practice review average, 6 months before training"),
+                    practice["mean_before"],
+                ),
+                _row(
+                    level,
+                    _("Practice review average, 6 months after training"),
+                    practice["mean_after"],
+                ),
+            ]
         rows += [
             _row(
                 level,

@@ -18,7 +18,6 @@ from coaching.access import (
     bookable_rep_get,
     calendar_booking,
     may_coach,
-    sessions_visible,
     visible_coachees,
 )
 from coaching.calendar_grid import Block, FreeCell, free_cells, monday, week_grid
@@ -123,9 +122,7 @@ def _rep_history_page(request: AuthenticatedRequest, *, rep: User) -> HttpRespon
     rubric = selectors.rubric_default()
     trend = None
     if rubric is not None:
-        trend = selectors.criterion_trend(
-            sessions=sessions_visible(request.user).filter(rep=rep), rubric=rubric
-        )
+        trend = selectors.criterion_trend(viewer=request.user, rubric=rubric, rep_id=rep.pk)
     return render(
         request,
         "coaching/rep_history.html",
@@ -151,21 +148,24 @@ def rep_history(request: AuthenticatedRequest, rep_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def trends(request: AuthenticatedRequest) -> HttpResponse:
-    sessions = sessions_visible(request.user)
     reps = list(visible_coachees(request.user).order_by("full_name")[:500])
     rep = None
     if request.GET.get("rep"):
         rep = visible_person(request.user, request.GET["rep"])
-        sessions = sessions.filter(rep=rep)
     elif sees_only_self(request.user):
         rep = request.user
-        sessions = sessions.filter(rep=rep)
     rubrics = list(Rubric.objects.filter(is_active=True))
     rubric = None
     if request.GET.get("rubric", "").isdecimal():
         rubric = next((r for r in rubrics if r.pk == int(request.GET["rubric"])), None)
     rubric = rubric or selectors.rubric_default()
-    trend = selectors.criterion_trend(sessions=sessions, rubric=rubric) if rubric else None
+    trend = (
+        selectors.criterion_trend(
+            viewer=request.user, rubric=rubric, rep_id=rep.pk if rep else None
+        )
+        if rubric
+        else None
+    )
     return render(
         request,
         "coaching/trends.html",

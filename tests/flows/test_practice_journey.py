@@ -144,6 +144,14 @@ def test_a_rep_records_a_role_play_a_coach_reviews_it_and_the_rep_sees_the_revie
     # (75 x 1 + 25 x 3) / 4
     expect(coach.get_by_text("37.5 / 100")).to_be_visible()
 
+    # -- The scores join the rep's per-criterion trend, next to call scorecards.
+    coach.goto(f"/coaching/trends/?rep={cast.rep.pk}&rubric={scenario.rubric_id}")
+    expect(coach.get_by_role("heading", name=re.compile("mean score per month"))).to_be_visible()
+    coach.get_by_text("The same figures as a table").click()
+    table = coach.get_by_role("table")
+    expect(table.get_by_role("row", name=re.compile("^Discovery"))).to_contain_text("4.00")
+    expect(table.get_by_role("row", name=re.compile("^Next step"))).to_contain_text("2.00")
+
     # -- The rep sees the review where the recording is, and a comment seeks the player.
     rep.goto(f"/practice/lessons/{scenario.lesson_id}/")
     expect(rep.get_by_text("37.5 / 100")).to_be_visible()
