@@ -1,12 +1,25 @@
 """One way to show a figure that appears on several pages, so that a card and a page agree.
 
 A mean rating is rounded half up to one decimal once, here (4.05 -> 4.1 on the catalog card and
-on the course page alike), then written in the viewer's language.
+on the course page alike), then written in the viewer's language. A day named in a heading or a
+label (a calendar column, a list of free times) is written by CLDR's pattern for the reader's
+language ("Mon, Dec 7" / "Mo., 7. Dez."), not by one spelled-out pattern for every language
+("Mo 7 Dez").
 """
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.dates import format_skeleton
 from django.utils.formats import number_format
+from django.utils.translation import get_language, to_locale
+
+from core.display import localtime_or_stored
+
+# CLDR skeletons: which fields, in any order; the language decides order and punctuation.
+WEEKDAY_DAY_MONTH = "MMMEd"  # Mon, Dec 7 · Mo., 7. Dez.
+WEEKDAY_DAY_MONTH_LONG = "MMMMEd"  # Mon, December 7 · Mo., 7. Dezember
+WEEKDAY_DATE_LONG = "yMMMMEd"  # Mon, December 7, 2026 · Mo., 7. Dezember 2026
 
 
 def rating_text(value: float | Decimal | None) -> str:
@@ -15,3 +28,11 @@ def rating_text(value: float | Decimal | None) -> str:
         return ""
     rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     return number_format(rounded, 1)
+
+
+def day_text(value: dt.date | dt.datetime, skeleton: str = WEEKDAY_DAY_MONTH) -> str:
+    """The day of `value` (a datetime in the viewer's zone) by a CLDR skeleton, in the language
+    in force."""
+    if isinstance(value, dt.datetime):
+        value = localtime_or_stored(value).date() if value.tzinfo else value.date()
+    return format_skeleton(skeleton, value, locale=to_locale(get_language() or "en"))

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
-from django.utils.formats import date_format, localize
+from django.utils.formats import localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
@@ -27,6 +27,7 @@ from django.utils.translation import gettext
 from coaching.calendar_grid import Block, FreeCell
 from coaching.models import CoachingSession, SessionKind, SessionStatus
 from core.display import choice_label, localtime_or_stored
+from core.formats import WEEKDAY_DAY_MONTH_LONG, day_text
 from core.links import link_by_id
 
 register = template.Library()
@@ -54,7 +55,7 @@ class _ItemText:
     def day(self, moment: dt.datetime) -> str:
         key = moment.date()
         if key not in self._days:
-            self._days[key] = date_format(moment, "D j M")
+            self._days[key] = day_text(moment)
         return self._days[key]
 
 
@@ -161,7 +162,7 @@ def free_cell_items(cells: Iterable[FreeCell], rep_id: int | None = None) -> Saf
         if rep_id is not None:
             query["rep"] = rep_id
         day = days.get(cell.start.date()) or days.setdefault(
-            cell.start.date(), date_format(cell.start, "l j F")
+            cell.start.date(), day_text(cell.start, WEEKDAY_DAY_MONTH_LONG)
         )
         time = f"{cell.start:%H:%M}"
         items.append(

@@ -1,8 +1,9 @@
+import datetime as dt
 from decimal import Decimal
 
 from django import template
 
-from core.formats import rating_text
+from core.formats import day_text, rating_text
 
 register = template.Library()
 
@@ -11,3 +12,9 @@ register = template.Library()
 def rating(value: float | Decimal | None) -> str:
     """{{ avg|rating }}: core.formats.rating_text, the catalog card's rounding."""
     return rating_text(value)
+
+
+@register.filter
+def day(value: dt.date | dt.datetime | None, skeleton: str = "MMMEd") -> str:
+    """{{ session.start|day:"MMMMEd" }}: core.formats.day_text, a day in a heading or label."""
+    return "" if value is None else day_text(value, skeleton)

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from accounts.models import CoachAssignment
 from coaching.models import AvailabilityWindow, CoachingSession, Commitment, PostMortem, Scorecard
 from coaching.services.scorecards import scorecard_record
+from core.formats import WEEKDAY_DAY_MONTH_LONG, day_text
 from tests.coaching.factories import (
     ActionItemFactory,
     AvailabilityFactory,
@@ -82,7 +83,7 @@ def test_a_free_half_hour_on_the_coachs_week_links_to_booking_it(cast, client):
     page = client.get("/coaching/calendar/", {"week": monday.isoformat()}).content.decode()
 
     nine = f"{monday.isoformat()}T09%3A00%3A00%2B00%3A00"
-    day = f"{monday:%A} {monday.day} {monday:%B}"
+    day = day_text(monday, WEEKDAY_DAY_MONTH_LONG)  # "Mon, December 7"
     assert (
         f'<li class="free c-2 r-6 rs-2"><a href="/coaching/book/?start={nine}&amp;duration=60" '
         f'aria-label="Book {day} at 09:00"><span>09:00</span></a></li>'

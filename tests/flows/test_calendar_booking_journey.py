@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from coaching.models import CoachingSession
+from core.formats import WEEKDAY_DAY_MONTH_LONG, day_text
 from tests.coaching.factories import SessionFactory
 from tests.factories import PASSWORD
 from tests.flows.conftest import log_in
@@ -29,7 +30,7 @@ def test_a_coach_books_a_free_slot_from_a_reps_week_by_keyboard(cast, page):
     page.set_default_timeout(30_000)  # the shared machine runs slow
     log_in(page, "coach@example.com", PASSWORD)
     page.goto(f"/coaching/calendar/?week={monday.isoformat()}&user={cast.rep.pk}")
-    day = f"{tuesday:%A} {tuesday.day} {tuesday:%B}"
+    day = day_text(tuesday, WEEKDAY_DAY_MONTH_LONG)  # "Mon, December 7"
     # the rep's busy hour offers nothing; the free half hour after it is a link
     expect(page.get_by_role("link", name=f"Book {day} at 09:00")).to_have_count(0)
     slot = page.get_by_role("link", name=f"Book {day} at 10:00")
@@ -72,7 +73,9 @@ def test_a_free_slot_is_a_plain_link_without_javascript(browser, live_server, ca
     log_in(page, "coach@example.com", PASSWORD)
 
     page.goto(f"/coaching/calendar/?week={monday.isoformat()}")
-    page.get_by_role("link", name=f"Book {monday:%A} {monday.day} {monday:%B} at 14:30").click()
+    page.get_by_role(
+        "link", name=f"Book {day_text(monday, WEEKDAY_DAY_MONTH_LONG)} at 14:30"
+    ).click()
 
     expect(page.get_by_role("heading", name="Book a session")).to_be_visible()
     expect(page.get_by_label("Starts")).to_have_value(f"{monday.isoformat()}T14:30")
