@@ -169,8 +169,10 @@ def _grade(
     return evidence_grade(
         gates_passed=status == ReportStatus.OK,
         pre_trend_clean=None if check is None else check.is_clean,
+        # enough months before training to check; how many of them the test reads depends on
+        # how many effective clusters carry its covariance (a few teams: the nearest month)
         pre_periods_checked=check is not None
-        and check.n_pre_periods >= context.gate_settings.min_pre_months,
+        and check.n_candidate_periods >= context.gate_settings.min_pre_months,
         is_randomised=is_randomised,
         is_powered=bool(power and power["is_powered"]),
     )

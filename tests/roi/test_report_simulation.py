@@ -115,7 +115,8 @@ def test_a_team_rollout_with_team_wide_good_and_bad_months_shows_its_headline():
         if analysis.is_ok and simple is not None:
             covered.append(simple.ci_low <= rollout.truth <= simple.ci_high)
 
-    # then the pre-trend check, referred to the F law of 24 teams, withholds about one in
+    # then the pre-trend check, referred to Hotelling's F law with the effective number of
+    # teams behind its covariance, withholds about one in
     # twenty (the draws' maximum |t| withheld 17 of these 40; the bench showed a headline in 58%
     # of seeds)
     # and the headlines shown hold the truth

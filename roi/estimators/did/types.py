@@ -111,10 +111,13 @@ class Aggregation:
 
 @dataclass(frozen=True)
 class PreTrendCheck:
-    """Joint test that the pre-treatment event-time effects (the PRE_TREND_MONTHS months
-    before training) are all zero: a Wald statistic with the bootstrap covariance, referred to
-    F(k, G - k) with G the resampled units (Hotelling's T-squared), so that its size stays at
-    PRE_TREND_ALPHA with few clusters (teams) and a dozen tested months."""
+    """Joint test that the pre-treatment event-time effects (the nearest of the
+    PRE_TREND_MONTHS months before training) are all zero: a Wald statistic with the bootstrap
+    covariance, referred to Hotelling's T-squared law F(k, nu - k) with nu the effective
+    clusters behind that covariance (Pustejovsky & Tipton 2018; G for G resampled units that
+    weigh alike, far fewer when one or two reps train each month) and its finite draws, so that
+    its size stays near PRE_TREND_ALPHA with few clusters (teams), gradual rollouts and a dozen
+    months. `df` is (k, nu - k)."""
 
     n_pre_periods: int
     # The largest |effect / se| among the tested months (shown; not the test statistic).
@@ -122,7 +125,10 @@ class PreTrendCheck:
     p_value: float
     is_clean: bool
     f_stat: float = float("nan")
-    df: tuple[int, int] = (0, 0)
+    df: tuple[int, float] = (0, 0.0)
+    # Months before training the test could read (estimated, defined in nearly every draw); the
+    # test reads the nearest n_pre_periods of them, as many as its covariance can carry.
+    n_candidate_periods: int = 0
 
 
 @dataclass(frozen=True)
