@@ -18,10 +18,16 @@ In one run, on a database of its own (coachline_bench_roi, created and dropped h
       against computing that program's report on the fly (panel + five estimates + gates +
       money + Kirkpatrick); goal: under 0.2x.
 
-It also prints the time of one full refresh (every program, every metric) for reference.
+It also prints the time of one full refresh (every program, every metric) for reference, and
+  (d) the full refresh fanned out as a Celery chord (roi.tasks: one task per program and metric,
+      the publish as its callback) on a real worker with 1 and then 2 processes (prefork, Redis
+      broker and result backend), against the same refresh in this one process; goal (issue
+      #13): under 15 s with two workers at 5,000 reps. BENCH_WORKERS lists the process counts
+      (default "1,2"); BENCH_REFRESH_ONLY=1 runs (d) alone.
 
 Run: .venv/bin/python bench/roi.py   (PostgreSQL on 127.0.0.1:5432, or set BENCH_PG_URL)
-BENCH_ROI_DB names the database; BENCH_KEEP=1 keeps it and reuses it next time; BENCH_PANEL_ONLY=1
+BENCH_ROI_DB names the database; BENCH_REPS the number of reps (default 5,000); BENCH_KEEP=1
+keeps it and reuses it next time; BENCH_PANEL_ONLY=1
 stops after the panel timings (a) and (a2).
 """
 
@@ -47,12 +53,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from harness import SERVER, admin_sql, site_env  # noqa: E402
 
 DB_NAME = os.environ.get("BENCH_ROI_DB", "coachline_bench_roi")
-N_REPS = 5_000
+# BENCH_REPS scales the organisation (deals and completions in proportion): the 5,000-rep
+# dataset takes minutes to build.
+N_REPS = int(os.environ.get("BENCH_REPS", "5000"))
 N_MONTHS = 36
-N_DEALS = 1_500_000
+N_DEALS = 300 * N_REPS  # 1,500,000 at 5,000 reps
 N_PROGRAMS = 10
 COURSES_PER_PROGRAM = 5
-TRAINED_PER_PROGRAM = 4_000  # x 5 courses x 10 programs = 200,000 completions
+TRAINED_PER_PROGRAM = N_REPS * 4 // 5  # x 5 courses x 10 programs = 200,000 at 5,000 reps
 PUSHED_SHARE = 0.15  # deals with a close date pushed once (history rows)
 HOME = "USD"
 GOALS = {"panel": 1.2, "summary_panel": 2.0, "estimator_s": 5.0, "snapshot": 0.2}
@@ -523,13 +531,18 @@ def run(*, reuse: bool) -> None:
     from accounts.models import User
     from deals.models import Deal
     from roi.estimators.did import estimate
-    from roi.models import Metric, RoiSettings
+    from roi.models import Metric
     from roi.panel import data_coverage, panel_build
     from roi.reports import estimator_panel, first_treated_vector
     from roi.selectors import months_of, program_treatments, report_window
     from roi.services import report_refresh_all
     from roi.services.refresh import report_context
-    from roi.services.report_rows import program_rows
+    from roi.services.report_rows import (
+        ReportItem,
+        refresh_inputs,
+        report_item_compute,
+        report_rows_assemble,
+    )
     from training.models import Completion
 
     print(
@@ -537,6 +550,13 @@ def run(*, reuse: bool) -> None:
         f"{data['history_rows']:,} close-date changes, {Completion.objects.count():,} "
         f"completions; ready in {time.perf_counter() - started:.0f} s"
     )
+    if os.environ.get("BENCH_REFRESH_ONLY") == "1":
+        from roi.services.summary import summary_rebuild
+
+        rebuild_s, rows = _timed(summary_rebuild, repeats=1)
+        print(f"    summary rebuild: {rows:,} rep-months in {rebuild_s:.1f} s ({_load()})")
+        refresh_fanout()
+        return
     coverage = data_coverage(today=TODAY)
     window = report_window(today=TODAY, coverage=coverage)
 
@@ -621,6 +641,7 @@ def run(*, reuse: bool) -> None:
             f"    full refresh: {outcome.snapshots} snapshots ({N_PROGRAMS} programs x 5 "
             f"metrics) in {refresh_s:.1f} s"
         )
+        refresh_fanout()
 
     # (c) pages from snapshots against the program's report computed on the fly.
     client = Client()
@@ -640,15 +661,12 @@ def run(*, reuse: bool) -> None:
     read_s, counts = _timed(read_pages, repeats=5)
 
     def on_the_fly() -> Any:
-        context = report_context(today=TODAY)
-        rep_ids = set(orm_panel.rep_ids.tolist())
-        return program_rows(
-            program=program,
-            rollout=None,
-            context=context,
-            settings=RoiSettings.current(),
-            currency=HOME,
-            rep_ids=rep_ids,
+        inputs = refresh_inputs(report_context(today=TODAY))
+        return report_rows_assemble(
+            report_item_compute(
+                item=ReportItem(kind="program", key=program.slug, metric=metric), inputs=inputs
+            )
+            for metric in Metric.values
         )
 
     fly_s, _rows = _timed(on_the_fly, repeats=1)
@@ -658,6 +676,72 @@ def run(*, reuse: bool) -> None:
         f"ratio {read_s / fly_s:.4f}x (goal < {GOALS['snapshot']}x)"
     )
     print(f"total bench time {time.perf_counter() - started:.0f} s")
+
+
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+def refresh_fanout() -> None:
+    """(d) The full refresh in this process, then as the chord roi.tasks sends, on a real worker
+    of 1 and 2 processes. Each worker is started and answers a ping before the clock starts; the
+    time runs from sending the chord until its callback has committed the snapshots."""
+    import subprocess
+    import uuid
+
+    from celery import Celery, chord
+
+    from roi.models import RefreshState
+    from roi.services import report_refresh_all
+    from roi.services.refresh import report_refresh_plan
+
+    serial_s, outcome = _timed(lambda: report_refresh_all(force=True, today=TODAY), repeats=1)
+    print(
+        f"(d) full refresh in one process: {outcome.snapshots} snapshots in {serial_s:.1f} s "
+        f"({_load()})"
+    )
+    counts = [int(n) for n in os.environ.get("BENCH_WORKERS", "1,2").split(",")]
+    for processes in counts:
+        queue = f"bench-roi-{uuid.uuid4().hex[:8]}"
+        env = site_env(
+            f"{SERVER}/{DB_NAME}",
+            redis_url=REDIS_URL,
+            CELERY_RESULT_BACKEND=REDIS_URL,
+            CELERY_TASK_DEFAULT_QUEUE=queue,
+        )
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
+             "--concurrency", str(processes), "--queues", queue, "--loglevel", "WARNING",
+             "--without-heartbeat", "--without-mingle", "--without-gossip"],
+            cwd=ROOT, env=env,
+        )  # fmt: skip
+        client = Celery("bench-roi", broker=REDIS_URL, backend=REDIS_URL)
+        try:
+            assert client.send_task("core.tasks.ping", ["x"], queue=queue).get(120) == "pong:x"
+            run = report_refresh_plan(force=True, today=TODAY)
+            assert run is not None
+            message = run.as_message()
+            header = [
+                client.signature("roi.tasks.compute_report_item", (message, dict(i)), queue=queue)
+                for i in run.items
+            ]
+            publish = client.signature("roi.tasks.publish_reports", (message,), queue=queue)
+            load_before = _load()
+            started = time.perf_counter()
+            chord(header, app=client)(publish)
+            while not RefreshState.objects.filter(run_id=run.run_id).exists():
+                if time.perf_counter() - started > 3600:
+                    raise TimeoutError("the chord did not publish within an hour")
+                time.sleep(0.2)
+            chord_s = time.perf_counter() - started
+        finally:
+            client.close()
+            worker.terminate()  # also ends the efficiency warm the callback starts after publishing
+            worker.wait(timeout=60)
+        print(
+            f"    as a chord of {len(run.items)} tasks on 1 worker, {processes} process(es): "
+            f"{chord_s:.1f} s = {serial_s / chord_s:.2f}x the one-process refresh "
+            f"(goal at 5,000 reps with two workers: < 15 s; {load_before} before, {_load()} after)"
+        )
 
 
 if __name__ == "__main__":

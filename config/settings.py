@@ -329,7 +329,19 @@ elif not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "memory://")):
     raise ImproperlyConfigured(
         f"CELERY_BROKER_URL must be filesystem:// (or set REDIS_URL), not {CELERY_BROKER_URL!r}"
     )
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+# Results: the report refresh is a chord (roi.tasks, decision 0023) whose members hand their
+# results to its callback through the backend: Redis (the broker's server) in production, files
+# under var/ beside the filesystem broker for `make run`, none when tasks run eagerly. Other tasks
+# store nothing (CELERY_TASK_IGNORE_RESULT); those whose result is read say so on the task.
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None
+if CELERY_RESULT_BACKEND is None and CELERY_BROKER_URL.startswith("filesystem://"):
+    _results_dir = Path(env_str("CELERY_RESULTS_DIR", str(BASE_DIR / "var" / "celery-results")))
+    _results_dir.mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = f"file://{_results_dir}"
+CELERY_TASK_IGNORE_RESULT = True
+# Stored results expire: long enough for the slowest refresh's chord to finish (its callback
+# reads them once), short enough that Redis does not fill up.
+CELERY_RESULT_EXPIRES = env_int("CELERY_RESULT_EXPIRES", 6 * 3600)
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 # Tasks are idempotent (they take ids and re-read state), so they are acknowledged when done and
@@ -346,6 +358,9 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "socket_connect_timeout": 5,
     }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue tasks go to unless routed; workers consume it by default. Set only to keep apart
+# several sites (or test runs) sharing one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}  # filled in config/celery.py

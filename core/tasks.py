@@ -4,7 +4,7 @@ from core.audit import audit_log_prune
 from core.outbox import outbox_sweep
 
 
-@shared_task(name="core.tasks.ping")
+@shared_task(name="core.tasks.ping", ignore_result=False)  # its answer is the point
 def ping(value: str) -> str:
     """A round trip through the queue, for the worker integration test and for operators."""
     return f"pong:{value}"

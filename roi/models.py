@@ -214,6 +214,10 @@ class RefreshState(models.Model):
     refreshed_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     snapshots = models.PositiveIntegerField(default=0)
+    # The published refresh (roi.services.refresh.RefreshRun): a publish of the same refresh
+    # delivered again, or of one planned before it, writes nothing.
+    run_id = models.CharField(max_length=32, blank=True)
+    run_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

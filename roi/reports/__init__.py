@@ -20,8 +20,8 @@ from roi.reports.inputs import (
 from roi.reports.payload import (
     HIGHER_IS_BETTER,
     METRIC_UNITS,
+    analysis_payload,
     blocker_text,
-    payload_build,
     report_reasons,
 )
 from roi.reports.pricing import first_year_effect, money_for
@@ -37,6 +37,7 @@ __all__ = [
     "Analysis",
     "ReportContext",
     "Subject",
+    "analysis_payload",
     "analyse",
     "blocker_text",
     "cluster_rows",
@@ -45,6 +46,5 @@ __all__ = [
     "first_year_effect",
     "is_team_rollout",
     "money_for",
-    "payload_build",
     "report_reasons",
 ]

@@ -13,7 +13,6 @@ from roi.evidence import (
     Gate,
 )
 from roi.models import Metric
-from roi.money import Money
 from roi.months import month_from_number
 from roi.reports.analysis import _estimate_dict
 from roi.reports.inputs import _finite_or_none
@@ -70,8 +69,9 @@ def report_reasons(payload: dict[str, Any]) -> list[str]:
     return reasons
 
 
-def payload_build(analysis: Analysis, *, money: Money) -> dict[str, Any]:
-    """The report as snapshots store it. Below a gate no estimate, event study or benefit is
+def analysis_payload(analysis: Analysis) -> dict[str, Any]:
+    """The report as snapshots store it, but for its money (which the subject's bookings
+    estimate decides: roi.services.report_rows). Below a gate no estimate or event study is
     included: the report must not present them as findings."""
     result = analysis.result
     found = analysis.is_ok and result is not None and result.simple is not None
@@ -105,7 +105,6 @@ def payload_build(analysis: Analysis, *, money: Money) -> dict[str, Any]:
         "clustered_by": analysis.clustered_by,
         "power": analysis.power,
         "sensitivity": analysis.sensitivity if found else None,
-        "money": money.as_dict(),
     }
 
 

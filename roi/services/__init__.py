@@ -1,8 +1,9 @@
 """Writes of the impact engine: settings, report snapshots, evaluation rollouts.
 
 settings.py    roi_settings_update (money assumptions, gates, the home currency)
-refresh.py     report_refresh_all (panel -> estimates -> snapshots), watermark-debounced
-report_rows.py the reports of one program or kind of coaching (metrics, money, checks)
+refresh.py     report_refresh_all / _plan / _item / _publish (panel -> estimates -> snapshots),
+               watermark-debounced; roi.tasks runs the items as a Celery chord
+report_rows.py the items of a refresh (one subject and metric each) and the rows from their results
 evaluation.py  evaluation_rollout_create (randomised, stratified team waves), wave assignment
 costs.py       program_costs_update (content, seats, learner hours, delivery, coaching hours)
 """

@@ -1,9 +1,21 @@
 """Computing every report and storing it as a snapshot.
 
-One refresh builds the rep-month panel once (roi.panel: set-based queries), then for each
-subject (every program, every kind of coaching with a completed session) and each metric runs the
-staggered DiD estimator, applies the evidence gates, prices the bookings effect, and writes all
-snapshots in one transaction. Pages and the API only read snapshots.
+A refresh is planned (`report_refresh_plan`: the inputs' watermark and the items, one per subject
+and metric), every item is computed (`report_refresh_item`: the rep-month panel, built once per
+process and refresh, then the staggered DiD estimator, the evidence gates and, for bookings, the
+money), and the results are published together (`report_publish`: the rows assembled, the false
+discovery rate across them, every snapshot written in one transaction). Pages and the API only
+read snapshots.
+
+Two ways to run it, one code path for each item:
+- roi.tasks fans the items out across Celery workers as a chord (one task per item, the publish
+  as its callback; decision 0023), so more workers make a refresh faster;
+- `report_refresh_all` computes the items one after another in this process
+  (`manage.py roi_refresh`, tests, the benches).
+
+Publishing is all or nothing: a refresh whose item failed publishes nothing, and the previous
+snapshots stay. It is idempotent: a publish delivered twice, or one older than the last
+published refresh, writes nothing (the refresh's id and start are kept in RefreshState).
 
 When it runs (debounced by watermark, so a burst of ingestions costs one refresh):
 - roi.tasks.refresh_reports_if_changed every 10 minutes: recomputes only when the watermark of the
@@ -15,21 +27,18 @@ Ingestion and training never call the ROI app (the dependency points the other w
 from __future__ import annotations
 
 import datetime as dt
-import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.roles import Role
 from core.models import Organization
 from roi.data_checks import WINSOR_PERCENTILE
 from roi.estimators.multiple import FDR_LEVEL, benjamini_hochberg, bh_adjusted, two_sided_p
 from roi.evidence import GateSettings
 from roi.models import (
-    EvaluationRollout,
     ProgramPlanFreeze,
     RefreshState,
     ReportSnapshot,
@@ -40,15 +49,22 @@ from roi.reports import (
     ReportContext,
 )
 from roi.selectors import (
-    coaching_treatments,
     median_cycle_days,
     refresh_watermark,
-    rep_teams,
     report_today,
     report_window,
 )
-from roi.services.report_rows import ReportRow, coaching_rows, program_rows
-from training.models import Program, ProgramPlanChange
+from roi.services.report_rows import (
+    RefreshInputs,
+    ReportItem,
+    ReportRow,
+    program_plan,
+    refresh_inputs,
+    report_item_compute,
+    report_items,
+    report_rows_assemble,
+)
+from training.models import Program
 
 
 @dataclass(frozen=True)
@@ -58,44 +74,126 @@ class RefreshOutcome:
     duration_ms: int = 0
 
 
+@dataclass(frozen=True)
+class RefreshRun:
+    """One planned refresh: what every item and the publish of it share."""
+
+    run_id: str
+    today: dt.date
+    # The inputs' watermark when the refresh was planned (stored with the snapshots).
+    digest: str
+    data_as_of: dt.datetime | None
+    started_at: dt.datetime
+    items: tuple[ReportItem, ...] = ()
+
+    def as_message(self) -> dict[str, Any]:
+        """Plain JSON, for task arguments (without the items: each task takes its own)."""
+        return {
+            "run_id": self.run_id,
+            "today": self.today.isoformat(),
+            "digest": self.digest,
+            "data_as_of": self.data_as_of.isoformat() if self.data_as_of else None,
+            "started_at": self.started_at.isoformat(),
+        }
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> RefreshRun:
+        data_as_of = message["data_as_of"]
+        return cls(
+            run_id=message["run_id"],
+            today=dt.date.fromisoformat(message["today"]),
+            digest=message["digest"],
+            data_as_of=dt.datetime.fromisoformat(data_as_of) if data_as_of else None,
+            started_at=dt.datetime.fromisoformat(message["started_at"]),
+        )
+
+
 def report_refresh_all(*, force: bool = False, today: dt.date | None = None) -> RefreshOutcome:
-    """Recompute every snapshot, or (force=False) only when the inputs' watermark moved.
+    """Recompute every snapshot in this process, or (force=False) only when the inputs'
+    watermark moved.
 
     Idempotent: the same inputs give the same snapshots (fixed bootstrap seeds). Callers that may
-    overlap (tasks) hold roi.tasks' lock; two overlapping runs would still each write a
-    consistent set, the later one winning.
+    overlap (tasks) hold roi.tasks' lock; of two overlapping runs the later-planned one wins.
     """
+    run = report_refresh_plan(force=force, today=today)
+    if run is None:
+        return RefreshOutcome(refreshed=False)
+    results = [report_refresh_item(run=run, item=item) for item in run.items]
+    return report_publish(run=run, results=results)
+
+
+def report_refresh_plan(*, force: bool, today: dt.date | None = None) -> RefreshRun | None:
+    """A new refresh and its items, or None when (force=False) the watermark has not moved."""
     today = today or report_today()
     watermark = refresh_watermark(today=today)
     state, _created = RefreshState.objects.get_or_create(pk=1)
     if not force and state.watermark == watermark.digest:
-        return RefreshOutcome(refreshed=False)
-    started = time.perf_counter()
-    rows = _compute(today=today)
+        return None
+    return RefreshRun(
+        run_id=uuid.uuid4().hex,
+        today=today,
+        digest=watermark.digest,
+        data_as_of=watermark.data_as_of,
+        started_at=timezone.now(),
+        items=tuple(report_items()),
+    )
+
+
+# The inputs of the refresh this process last computed an item of: {run id: inputs}. A worker
+# process builds the panel once per refresh, however many of its items it computes.
+_inputs_of_run: dict[str, RefreshInputs] = {}
+
+
+def report_refresh_item(*, run: RefreshRun, item: ReportItem) -> dict[str, Any]:
+    """One item's result (plain JSON), computed from the panel of this refresh. Each process
+    builds that panel from the data as it finds it: if deals change during a refresh, processes
+    may see different data, and the watermark (taken when the refresh was planned) makes the
+    next frequent refresh compute again."""
+    inputs = _inputs_of_run.get(run.run_id)
+    if inputs is None:
+        inputs = refresh_inputs(report_context(today=run.today))
+        _inputs_of_run.clear()
+        _inputs_of_run[run.run_id] = inputs
+    return report_item_compute(item=item, inputs=inputs)
+
+
+def report_publish(*, run: RefreshRun, results: list[dict[str, Any]]) -> RefreshOutcome:
+    """Write every snapshot of the refresh from its items' results in one transaction (readers
+    see the previous refresh or this one, never a mix). Idempotent: nothing is written when this
+    refresh, or one planned after it, was published already."""
+    rows = report_rows_assemble(results)
+    fdr_apply(rows)
     computed_at = timezone.now()
-    duration_ms = int((time.perf_counter() - started) * 1000)
+    duration_ms = max(0, int((computed_at - run.started_at).total_seconds() * 1000))
     with transaction.atomic():
+        # Locked: two publishes (a re-delivered message, two refreshes) decide one after the other.
+        RefreshState.objects.get_or_create(pk=1)
+        state = RefreshState.objects.select_for_update().get(pk=1)
+        if state.run_id == run.run_id or (
+            state.run_started_at is not None and state.run_started_at > run.started_at
+        ):
+            return RefreshOutcome(refreshed=False)
         _plans_freeze(rows, computed_at)
         keep = []
         for row in rows:
             row.payload["computed_at"] = computed_at.isoformat()
-            row.payload["data_as_of"] = (
-                watermark.data_as_of.isoformat() if watermark.data_as_of else None
-            )
+            row.payload["data_as_of"] = run.data_as_of.isoformat() if run.data_as_of else None
             snapshot, _ = ReportSnapshot.objects.update_or_create(
                 subject_kind=row.kind,
                 subject_key=row.key,
                 metric=row.metric,
-                defaults=_snapshot_fields(row, computed_at, watermark.data_as_of, watermark.digest),
+                defaults=_snapshot_fields(row, computed_at, run.data_as_of, run.digest),
             )
             keep.append(snapshot.pk)
         # Subjects that disappeared (a program deleted or renamed) lose their snapshots.
         ReportSnapshot.objects.exclude(pk__in=keep).delete()
         RefreshState.objects.filter(pk=1).update(
-            watermark=watermark.digest,
+            watermark=run.digest,
             refreshed_at=computed_at,
             duration_ms=duration_ms,
             snapshots=len(rows),
+            run_id=run.run_id,
+            run_started_at=run.started_at,
         )
     return RefreshOutcome(refreshed=True, snapshots=len(rows), duration_ms=duration_ms)
 
@@ -105,15 +203,17 @@ def _plans_freeze(rows: list[ReportRow], computed_at: dt.datetime) -> None:
     one-to-one, so a concurrent refresh cannot freeze it twice)."""
     frozen: dict[int, dt.datetime] = {}
     for row in rows:
-        plan = row.plan_to_freeze
-        if plan is None:
+        program_id = row.program_to_freeze
+        if program_id is None:
             continue
-        if plan["program_id"] not in frozen:
+        if program_id not in frozen:
+            program = Program.objects.get(pk=program_id)
             freeze, _created = ProgramPlanFreeze.objects.get_or_create(
-                program_id=plan["program_id"], defaults={**plan["plan"], "frozen_at": computed_at}
+                program_id=program_id,
+                defaults={**program_plan(program=program, freeze=None), "frozen_at": computed_at},
             )
-            frozen[plan["program_id"]] = freeze.frozen_at
-        row.payload["plan"]["frozen_at"] = frozen[plan["program_id"]].isoformat()
+            frozen[program_id] = freeze.frozen_at
+        row.payload["plan"]["frozen_at"] = frozen[program_id].isoformat()
 
 
 def _snapshot_fields(
@@ -124,8 +224,8 @@ def _snapshot_fields(
     return {
         "title": row.title[:200],
         "is_headline": row.is_headline,
-        "status": row.analysis.status,
-        "evidence_grade": row.analysis.grade,
+        "status": row.status,
+        "evidence_grade": row.grade,
         "att": estimate.get("att"),
         "ci_low": estimate.get("ci_low"),
         "ci_high": estimate.get("ci_high"),
@@ -187,44 +287,6 @@ def report_context(*, today: dt.date, rep_ids: list[int] | None = None) -> Repor
     )
 
 
-def _compute(*, today: dt.date) -> list[ReportRow]:
-    context = report_context(today=today)
-    settings = RoiSettings.current()
-    currency = Organization.current().home_currency
-    programs = Program.objects.select_related("roi_costing").order_by("title", "pk")
-    rollouts = {
-        r.program_id: r
-        for r in EvaluationRollout.objects.prefetch_related("assignments__team").filter(
-            program__in=programs
-        )
-    }
-    rep_ids = set(User.objects.filter(role=Role.REP).values_list("pk", flat=True))
-    teams = rep_teams()
-    freezes = {f.program_id: f for f in ProgramPlanFreeze.objects.filter(program__in=programs)}
-    changes: dict[int, list[ProgramPlanChange]] = {}
-    for change in ProgramPlanChange.objects.filter(program__in=programs).select_related(
-        "changed_by"
-    ):
-        changes.setdefault(change.program_id, []).append(change)
-    rows: list[ReportRow] = []
-    for program in programs:
-        rows += program_rows(
-            program=program,
-            rollout=rollouts.get(program.pk),
-            context=context,
-            settings=settings,
-            currency=currency,
-            rep_ids=rep_ids,
-            teams=teams,
-            freeze=freezes.get(program.pk),
-            plan_changes=changes.get(program.pk, []),
-        )
-    for kind, first in sorted(coaching_treatments().items()):
-        rows += coaching_rows(kind, first, context, settings, currency)
-    fdr_apply(rows)
-    return rows
-
-
 def fdr_apply(rows: list[ReportRow]) -> None:
     """The false discovery rate across the dashboard's results: every subject's headline metric
     with a finding (programs and coaching), Benjamini-Hochberg with the Benjamini-Yekutieli
@@ -233,7 +295,7 @@ def fdr_apply(rows: list[ReportRow]) -> None:
     payloads says how many were tested and whether it survives; only survivors are highlighted
     (and the home page's best ROI picks among them). Other metrics are not in the family: they
     are shown, never highlighted."""
-    tested = [r for r in rows if r.is_headline and r.analysis.is_ok and r.payload["estimate"]]
+    tested = [r for r in rows if r.is_headline and r.is_ok and r.payload["estimate"]]
     p_values = [fdr_p_value(r.payload["estimate"]) for r in tested]
     survives = benjamini_hochberg(p_values, q=FDR_LEVEL, any_dependence=True)
     q_values = bh_adjusted(p_values, any_dependence=True)

@@ -2,14 +2,8 @@
 app task queued by a service write (outbox row, published after commit) runs in the worker
 against the committed data."""
 
-import os
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,63 +11,16 @@ from django.db import connection, transaction
 
 from core.models import OutboxMessage
 from deals.models import Deal, IngestJob
-from tests.conftest import skip_or_fail
+from tests.celery_worker import celery_worker, worker_database_url
 from tests.deals.factories import deal_row
 
 pytestmark = pytest.mark.celery_worker
-ROOT = Path(__file__).resolve().parents[2]
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_up() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-@contextmanager
-def _worker(*, queue: str, database_url: str | None) -> Iterator[Any]:
-    """A real worker process on `queue` of the test Redis; yields a client app publishing to it.
-    The client side is its own Celery app, so nothing the other tests did to the project's app
-    (eager mode, a memory broker, a cached result backend) can leak into the round trip."""
-    if not _redis_up():
-        skip_or_fail(f"Redis not reachable at {REDIS}")
-    from celery import Celery
-
-    env = {
-        **os.environ,
-        "REDIS_URL": REDIS,
-        "CELERY_RESULT_BACKEND": REDIS,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    env.pop("DATABASE_URL", None)
-    if database_url is not None:
-        env["DATABASE_URL"] = database_url
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--queues", queue, "--concurrency", "1", "--loglevel", "WARNING",
-         "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    client = Celery("coachline-test-client", broker=REDIS, backend=REDIS)
-    try:
-        yield client
-    finally:
-        client.close()
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 def test_a_real_worker_consumes_a_task_from_redis():
     queue = f"test-{uuid.uuid4().hex[:8]}"
     # The worker only needs the broker for this task.
-    with _worker(queue=queue, database_url=None) as client:
+    with celery_worker(queue=queue, database_url=None) as client:
         result = client.send_task("core.tasks.ping", args=["hello"], queue=queue)
 
         assert result.get(timeout=60) == "pong:hello"
@@ -87,11 +34,7 @@ def test_a_service_write_reaches_a_real_worker_through_the_outbox_after_commit(m
     from deals.services.jobs import ingest_job_create
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    with _worker(queue=queue, database_url=database_url) as client:
+    with celery_worker(queue=queue, database_url=worker_database_url()) as client:
         # The test process runs Celery eagerly; after commit its outbox publishes to the worker.
         published: list[str] = []
 

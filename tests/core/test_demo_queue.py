@@ -16,6 +16,7 @@ from config.celery import app
 print(json.dumps({
     "broker": settings.CELERY_BROKER_URL,
     "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "backend": settings.CELERY_RESULT_BACKEND,
     "options": getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None),
     "schedules": sorted({str(e["schedule"]) for e in app.conf.beat_schedule.values()}),
 }))
@@ -40,8 +41,12 @@ def _settings_with(tmp_path: Path, **env: str) -> dict:
 def test_the_filesystem_broker_queues_tasks_as_files_for_a_worker(tmp_path):
     queue = tmp_path / "celery"
 
+    results = tmp_path / "results"
     found = _settings_with(
-        tmp_path, CELERY_BROKER_URL="filesystem://", CELERY_FILESYSTEM_DIR=str(queue)
+        tmp_path,
+        CELERY_BROKER_URL="filesystem://",
+        CELERY_FILESYSTEM_DIR=str(queue),
+        CELERY_RESULTS_DIR=str(results),
     )
 
     assert found["broker"] == "filesystem://"
@@ -53,12 +58,21 @@ def test_the_filesystem_broker_queues_tasks_as_files_for_a_worker(tmp_path):
         "store_processed": False,
     }
     assert (queue / "processed").is_dir()
+    # the report refresh's chord hands its results over in files beside them (decision 0023)
+    assert found["backend"] == f"file://{results}"
+    assert results.is_dir()
+
+
+def test_with_redis_the_results_go_to_the_same_redis():
+    found = _settings_with(Path("."), REDIS_URL="redis://redis.example.com:6379/0")
+
+    assert (found["broker"], found["backend"]) == ("redis://redis.example.com:6379/0",) * 2
 
 
 def test_without_a_broker_tasks_run_eagerly_and_jobs_keep_their_times(tmp_path):
     found = _settings_with(tmp_path)
 
-    assert (found["broker"], found["eager"]) == ("memory://", True)
+    assert (found["broker"], found["eager"], found["backend"]) == ("memory://", True, None)
     assert all(s.startswith("<crontab") for s in found["schedules"])
 
 
