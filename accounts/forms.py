@@ -63,6 +63,8 @@ AUDITED = {
     "roi.programcosting": _("Program costing"),
     "core.organization": _("Organisation"),
     "integrations.crmconnection": _("CRM connection"),
+    "practice.practiceattempt": _("Practice recording"),
+    "practice.practicesettings": _("Practice settings"),
 }
 
 
@@ -75,7 +77,13 @@ class AuditLogFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", _("Any")), (0, _("Created")), (1, _("Changed")), (2, _("Deleted"))],
+        choices=[
+            ("", _("Any")),
+            (0, _("Created")),
+            (1, _("Changed")),
+            (2, _("Deleted")),
+            (3, _("Viewed")),
+        ],
     )
     actor = forms.CharField(label=_("Who (email)"), required=False, max_length=254)
     since = forms.DateField(label=_("From"), required=False)

@@ -54,7 +54,8 @@ app.conf.beat_schedule = {
     ),
     # Ingest jobs whose worker died mid-job (lease: INGEST_JOB_LEASE_SECONDS).
     "deals-requeue-stuck-ingest-jobs": _job("deals.tasks.requeue_stuck_ingest_jobs", minute="*"),
-    # Practice uploads that never completed, and recordings past PRACTICE_RETENTION_DAYS.
+    # Practice uploads that never completed, and recordings past the organisation's retention
+    # (practice.PracticeSettings).
     "practice-purge-recordings": _job("practice.tasks.purge_recordings", hour=3, minute=40),
     # Nightly panel and report snapshots, after the CRM sync has caught up.
     "roi-nightly-refresh": _job("roi.tasks.refresh_all_reports", hour=2, minute=0),

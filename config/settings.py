@@ -186,6 +186,10 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "exclude_fields": ["updated_at", "updated_by"],
         "mask_fields": ["oidc_client_secret"],
     },
+    # Practice recordings: creation, submission and deletion (status), and each view by someone
+    # other than the rep (an ACCESS row, practice.services.recording_view_audit).
+    {"model": "practice.practiceattempt", "include_fields": ["status"]},
+    {"model": "practice.practicesettings", "exclude_fields": ["updated_at"]},
     {
         "model": "integrations.crmconnection",
         "include_fields": ["is_enabled", "settings", "credentials", "stage_map", "field_map"],
@@ -239,10 +243,10 @@ SCORM_MAX_PACKAGE_BYTES = env_int("SCORM_MAX_PACKAGE_BYTES", 500 * 1024 * 1024)
 SCORM_MAX_UNPACKED_BYTES = env_int("SCORM_MAX_UNPACKED_BYTES", 2 * 1024 * 1024 * 1024)
 SCORM_MAX_FILES = env_int("SCORM_MAX_FILES", 20_000)
 
-# Practice recordings (docs/practice.md): the largest recording, how long a recording is kept,
-# and after how many hours an upload that never completed is deleted with its chunks.
+# Practice recordings (docs/practice.md): the installation's ceiling on a recording (each
+# organisation's limits and retention are practice.PracticeSettings), and after how many hours
+# an upload that never completed is deleted with its chunks.
 PRACTICE_MAX_RECORDING_BYTES = env_int("PRACTICE_MAX_RECORDING_BYTES", 200 * 1024 * 1024)
-PRACTICE_RETENTION_DAYS = env_int("PRACTICE_RETENTION_DAYS", 180)
 PRACTICE_ABANDONED_UPLOAD_HOURS = env_int("PRACTICE_ABANDONED_UPLOAD_HOURS", 24)
 
 # LTI 1.3 launches (docs/content-standards.md): create a Coachline account for a learner the

@@ -40,6 +40,43 @@ class PracticeScenario(TimeStampedModel):
         return str(self.lesson)
 
 
+class PracticeSettings(models.Model):
+    """The organisation's practice limits and how long recordings are kept (one row, pk=1;
+    edited in the Django admin, audited). The installation's ceiling on a recording's size,
+    PRACTICE_MAX_RECORDING_BYTES, bounds the size limit from above."""
+
+    retention_days = models.PositiveIntegerField(_("keep recordings for (days)"), default=180)
+    max_recording_mb = models.PositiveIntegerField(_("largest recording (MB)"), default=200)
+    max_minutes = models.PositiveSmallIntegerField(_("longest recording (minutes)"), default=30)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("practice settings")
+        verbose_name_plural = _("practice settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="practice_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(retention_days__gte=1, retention_days__lte=3650),
+                name="practice_settings_retention_1_to_3650",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_recording_mb__gte=1), name="practice_settings_size_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_minutes__gte=1, max_minutes__lte=240),
+                name="practice_settings_minutes_1_to_240",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Practice settings"))
+
+    @classmethod
+    def current(cls) -> "PracticeSettings":
+        found, _created = cls.objects.get_or_create(pk=1)
+        return found
+
+
 class AttemptStatus(models.TextChoices):
     UPLOADING = "uploading", _("Uploading")
     SUBMITTED = "submitted", _("Submitted")
@@ -67,7 +104,7 @@ class PracticeAttempt(TimeStampedModel):
     duration_seconds = models.PositiveIntegerField(_("length (seconds)"), default=0)
     recording = models.FileField(_("recording"), max_length=300, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    # Set when retention (PRACTICE_RETENTION_DAYS) deleted the file; the review stays.
+    # Set when retention (PracticeSettings.retention_days) deleted the file; the review stays.
     recording_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from auditlog.models import LogEntry
+from auditlog.signals import accessed
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -34,6 +36,7 @@ from practice.models import (
     PracticeReview,
     PracticeScenario,
     PracticeScore,
+    PracticeSettings,
 )
 
 MAX_CHUNKS = 10_000
@@ -52,20 +55,28 @@ class ChunkResult:
     is_complete: bool
 
 
-def _start_errors(*, media_type: str, size_bytes: int, total_chunks: int) -> dict[str, str]:
+def _start_errors(
+    *, media_type: str, size_bytes: int, total_chunks: int, duration_seconds: int
+) -> dict[str, str]:
     errors: dict[str, str] = {}
+    org = PracticeSettings.current()
     if media_type not in MediaType.values:
         errors["media_type"] = _("Record as %(types)s; %(given)s is not accepted.") % {
             "types": ", ".join(MediaType.values),
             "given": media_type or "?",
         }
-    limit = settings.PRACTICE_MAX_RECORDING_BYTES
+    limit = min(org.max_recording_mb * 1024 * 1024, settings.PRACTICE_MAX_RECORDING_BYTES)
     if not 1 <= size_bytes <= limit:
         errors["size_bytes"] = _(
             "A recording may have up to %(limit)s MB; this one has %(size)s bytes."
         ) % {"limit": limit // (1024 * 1024), "size": size_bytes}
     if not 1 <= total_chunks <= MAX_CHUNKS:
         errors["total_chunks"] = _("Send between 1 and %(max)s chunks.") % {"max": MAX_CHUNKS}
+    # The length is the browser's claim (it is not read from the file).
+    if not 0 <= duration_seconds <= org.max_minutes * 60:
+        errors["duration_seconds"] = _("A recording may last up to %(n)s minutes.") % {
+            "n": org.max_minutes
+        }
     return errors
 
 
@@ -80,9 +91,12 @@ def attempt_start(
 ) -> PracticeAttempt:
     """Open an upload. The rep's unfinished uploads of this scenario are replaced (a re-record);
     the attempt limit counts the attempts that were submitted. Writes nothing when refused."""
-    errors = _start_errors(media_type=media_type, size_bytes=size_bytes, total_chunks=total_chunks)
-    if not 0 <= duration_seconds <= MAX_DURATION_SECONDS:
-        errors["duration_seconds"] = _("A recording may last up to four hours.")
+    errors = _start_errors(
+        media_type=media_type,
+        size_bytes=size_bytes,
+        total_chunks=total_chunks,
+        duration_seconds=duration_seconds,
+    )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -274,6 +288,50 @@ def comment_add(
     )
 
 
+def attempt_delete(*, rep: User, attempt: PracticeAttempt) -> None:
+    """The rep withdraws their own attempt before it is reviewed: the attempt, its comments and
+    its files go, and the attempt no longer counts against the limit. Refused once reviewed.
+    Who may call it (the rep alone) is practice.access's; this guards the state."""
+    with transaction.atomic():
+        # The row lock orders this against review_submit's claim: whichever runs second sees
+        # the other's outcome (a deleted row, or the status 'reviewed').
+        locked = PracticeAttempt.objects.select_for_update().filter(pk=attempt.pk, rep=rep).first()
+        if locked is None:
+            raise ValidationError({"attempt": _("This attempt is already deleted.")})
+        if locked.status == AttemptStatus.REVIEWED:
+            raise ValidationError(
+                {"attempt": _("A reviewed attempt stays; it can no longer be deleted.")}
+            )
+        _attempts_delete([locked])
+
+
+# A player fetches a recording in many byte ranges; a viewer's fetches of one attempt within
+# this window are one viewing, one audit row.
+VIEW_AUDIT_WINDOW = dt.timedelta(minutes=10)
+
+
+def recording_view_audit(*, viewer: User, attempt: PracticeAttempt) -> bool:
+    """Record that someone other than the rep fetched the recording: an ACCESS row of
+    django-auditlog (its `accessed` signal; actor and address come from the request, decision
+    0010), one per viewer and attempt within VIEW_AUDIT_WINDOW. The rep's own views are not
+    recorded. Two fetches racing may both write a row: more rows, never fewer."""
+    if viewer.pk == attempt.rep_id:
+        return False
+    recent = (
+        LogEntry.objects.get_for_object(attempt)
+        .filter(
+            action=LogEntry.Action.ACCESS,
+            actor_id=viewer.pk,
+            timestamp__gte=timezone.now() - VIEW_AUDIT_WINDOW,
+        )
+        .exists()
+    )
+    if recent:
+        return False
+    accessed.send(sender=PracticeAttempt, instance=attempt)
+    return True
+
+
 @dataclass(frozen=True)
 class PurgeResult:
     abandoned: int
@@ -282,12 +340,13 @@ class PurgeResult:
 
 def practice_purge(*, now: dt.datetime | None = None) -> PurgeResult:
     """Delete uploads that never completed (PRACTICE_ABANDONED_UPLOAD_HOURS) and recordings
-    past retention (PRACTICE_RETENTION_DAYS; the review and comments stay). Idempotent: a
+    past the organisation's retention (PracticeSettings.retention_days; the review and comments
+    stay). Idempotent: a
     second run finds nothing. Files go after the commit, so a crash leaves at worst an orphan
     file, never a row pointing at a missing one."""
     now = now or timezone.now()
     abandoned_before = now - dt.timedelta(hours=settings.PRACTICE_ABANDONED_UPLOAD_HOURS)
-    expired_before = now - dt.timedelta(days=settings.PRACTICE_RETENTION_DAYS)
+    expired_before = now - dt.timedelta(days=PracticeSettings.current().retention_days)
     with transaction.atomic():
         abandoned = list(
             PracticeAttempt.objects.select_for_update().filter(

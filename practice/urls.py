@@ -12,5 +12,6 @@ urlpatterns = [
     path("attempts/<int:attempt_id>/recording", views.recording, name="recording"),
     path("attempts/<int:attempt_id>/comments/", views.comment_add, name="comment"),
     path("attempts/<int:attempt_id>/review/", views.review_submit, name="review"),
+    path("attempts/<int:attempt_id>/delete/", views.attempt_delete, name="delete"),
     path("reviews/", views.review_queue, name="queue"),
 ]

@@ -8,12 +8,14 @@ from typing import Any
 
 from csp.constants import SELF
 from csp.decorators import csp_replace
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedRequest
@@ -26,7 +28,7 @@ from practice.access import (
     may_review,
     scenario_get_for_learner,
 )
-from practice.models import MediaType
+from practice.models import MediaType, PracticeSettings
 from training.rendering import markdown_to_html
 
 # The preview plays the recording from a blob: URL before it is uploaded.
@@ -56,6 +58,8 @@ def lesson_practice(request: AuthenticatedRequest, lesson_id: int) -> HttpRespon
         "startUrl": reverse("practice:attempt_start", args=[lesson_id]),
         "mediaTypes": MediaType.values,
         "chunkBytes": CHUNK_BYTES,
+        # The recorder stops by itself at the organisation's longest recording.
+        "maxSeconds": PracticeSettings.current().max_minutes * 60,
     }
     context = {
         "scenario": scenario,
@@ -138,13 +142,17 @@ def attempt_detail(request: AuthenticatedRequest, attempt_id: int) -> HttpRespon
 
 
 def _attempt_with_errors(
-    request: AuthenticatedRequest, attempt_id: int, exc: ValidationError
+    request: AuthenticatedRequest,
+    attempt_id: int,
+    exc: ValidationError,
+    *,
+    is_reviewer: bool = True,
 ) -> HttpResponse:
     attempt = attempt_get_visible(user=request.user, attempt_id=attempt_id)
     context = {
         "page": selectors.attempt_page(attempt=attempt),
         "attempt": attempt,
-        "is_reviewer": True,
+        "is_reviewer": is_reviewer,
         "errors": service_error_messages(exc),
     }
     return render(request, "practice/attempt.html", context, status=400)
@@ -187,6 +195,20 @@ def review_submit(request: AuthenticatedRequest, attempt_id: int) -> HttpRespons
     return redirect("practice:attempt", attempt.pk)
 
 
+@login_required
+@require_POST
+def attempt_delete(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse:
+    """The rep deletes their attempt before it is reviewed; afterwards 400 on the page."""
+    attempt = attempt_get_for_uploader(user=request.user, attempt_id=attempt_id)
+    lesson_id = attempt.scenario.lesson_id
+    try:
+        services.attempt_delete(rep=request.user, attempt=attempt)
+    except ValidationError as exc:
+        return _attempt_with_errors(request, attempt_id, exc, is_reviewer=False)
+    messages.success(request, _("The attempt and its recording are deleted."))
+    return redirect("practice:lesson", lesson_id)
+
+
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
 
 
@@ -197,6 +219,7 @@ def recording(request: AuthenticatedRequest, attempt_id: int) -> HttpResponse | 
     attempt = attempt_get_visible(user=request.user, attempt_id=attempt_id)
     if not attempt.recording:
         raise Http404("No recording")
+    services.recording_view_audit(viewer=request.user, attempt=attempt)
     size = default_storage.size(attempt.recording.name)
     file = default_storage.open(attempt.recording.name, "rb")
     match = _RANGE.match(request.headers.get("Range", ""))

@@ -34,7 +34,10 @@
   }
 
   function tick() {
-    elapsed.textContent = clock(Math.floor((Date.now() - startedAt) / 1000));
+    var secondsSoFar = Math.floor((Date.now() - startedAt) / 1000);
+    elapsed.textContent = clock(secondsSoFar);
+    // The organisation's longest recording: stop there rather than be refused on upload.
+    if (config.maxSeconds && secondsSoFar >= config.maxSeconds) stop();
   }
 
   function pickType(wantsVideo) {

@@ -211,6 +211,12 @@ MATRIX: dict[str, Row] = {
         (302, 403, 404, 400, 403, 404, 404, 404),
     ),
     "practice:queue": ("GET", "/practice/reviews/", (302, *[200] * 7)),
+    # Only the rep deletes their attempt (before review); everyone else: not theirs, 404.
+    "practice:delete": (
+        "POST",
+        "/practice/attempts/{practice_attempt}/delete/",
+        (302, 302, *[404] * 6),
+    ),
     "notifications:badge": (
         "GET",
         "/notifications/badge/",

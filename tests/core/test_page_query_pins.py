@@ -230,7 +230,7 @@ PINS: dict[str, int] = {
     "notifications:centre": 3,
     "notifications:settings": 4,
     "practice:attempt": 7,
-    "practice:lesson": 4,
+    "practice:lesson": 5,  # + the organisation's practice settings (the longest recording)
     "practice:queue": 3,
     "program-detail": 5,
     "program-list": 5,

@@ -237,7 +237,6 @@ def test_comments_are_pinned_within_the_recording():
 
 
 def test_the_purge_deletes_abandoned_uploads_and_recordings_past_retention_once(settings, media):
-    settings.PRACTICE_RETENTION_DAYS = 180
     settings.PRACTICE_ABANDONED_UPLOAD_HOURS = 24
     rep = UserFactory()
     now = timezone.now()
