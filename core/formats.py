@@ -4,13 +4,15 @@ A mean rating is rounded half up to one decimal once, here (4.05 -> 4.1 on the c
 on the course page alike), then written in the viewer's language. A day named in a heading or a
 label (a calendar column, a list of free times) is written by CLDR's pattern for the reader's
 language ("Mon, Dec 7" / "Mo., 7. Dez."), not by one spelled-out pattern for every language
-("Mo 7 Dez").
+("Mo 7 Dez"). A percentage likewise: "12%" in English, "12 %" in German (CLDR's pattern).
 """
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel import Locale
 from babel.dates import format_skeleton
+from babel.numbers import format_percent
 from django.utils.formats import number_format
 from django.utils.translation import get_language, to_locale
 
@@ -36,3 +38,15 @@ def day_text(value: dt.date | dt.datetime, skeleton: str = WEEKDAY_DAY_MONTH) ->
     if isinstance(value, dt.datetime):
         value = localtime_or_stored(value).date() if value.tzinfo else value.date()
     return format_skeleton(skeleton, value, locale=to_locale(get_language() or "en"))
+
+
+def percent_text(value: float | Decimal | int, digits: int = 0) -> str:
+    """A percentage given in 0..100 (12.5 -> "12.5%", "12,5 %") with `digits` decimals, by the
+    language's CLDR percent pattern (German puts a no-break space before the sign)."""
+    locale = to_locale(get_language() or "en")
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    # Rounded half up, as the rating and Django's floatformat round (82.5 -> 83, not 82).
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return format_percent(rounded / 100, format=pattern, locale=locale)

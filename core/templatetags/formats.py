@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django import template
 
-from core.formats import day_text, rating_text
+from core.formats import day_text, percent_text, rating_text
 
 register = template.Library()
 
@@ -18,3 +18,11 @@ def rating(value: float | Decimal | None) -> str:
 def day(value: dt.date | dt.datetime | None, skeleton: str = "MMMEd") -> str:
     """{{ session.start|day:"MMMMEd" }}: core.formats.day_text, a day in a heading or label."""
     return "" if value is None else day_text(value, skeleton)
+
+
+@register.filter
+def percent(value: float | Decimal | int | None, digits: int = 0) -> str:
+    """{{ score|percent }}: a 0..100 figure as "80%" / "80 %" (core.formats.percent_text)."""
+    if value is None or value == "":
+        return "—"
+    return percent_text(value, digits)

@@ -8,6 +8,7 @@ from babel.numbers import format_decimal
 from django import template
 from django.utils.translation import get_language, gettext, to_locale
 
+from core.formats import percent_text
 from core.templatetags.money import money, money_short, value_range
 
 register = template.Library()
@@ -77,7 +78,7 @@ def pct(value: Any, digits: int = 0) -> str:
     if number is None:
         return "—"
     sign = "+" if number > 0 else ("−" if number < 0 else "")
-    return f"{sign}{_number(abs(number), digits)}%"
+    return sign + percent_text(abs(number), digits)
 
 
 @register.filter
@@ -88,7 +89,7 @@ def share(value: Any) -> str:
         return "—"
     percent = number * 100
     digits = 0 if 1 <= percent <= 99 or percent in (0, 100) else 1
-    return f"{_number(percent, digits)}%"
+    return percent_text(percent, digits)
 
 
 @register.filter

@@ -3,9 +3,11 @@ config/formats defines per language) instead of spelling patterns out."""
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -56,3 +58,15 @@ def test_days_in_headings_follow_each_languages_cldr_pattern():
     # a datetime is read in the viewer's zone: 23:30 UTC is already Tuesday in Berlin
     with translation.override("de"), timezone.override("Europe/Berlin"):
         assert day_text(day) == "Di., 8. Dez."
+
+
+def test_percentages_follow_each_languages_cldr_pattern():
+    # "0%" on a German course page, beside "bestes Ergebnis 80 %" from the translations
+    page = Template(
+        "{% load formats %}{{ done|percent }} · {{ score|percent }} · {{ t|percent:1 }}"
+    )
+    context = Context({"done": 0, "score": 82.5, "t": Decimal("12.5")})
+    with translation.override("en"):
+        assert page.render(context) == "0% · 83% · 12.5%"
+    with translation.override("de"):
+        assert page.render(context) == "0\xa0% · 83\xa0% · 12,5\xa0%"
