@@ -121,6 +121,25 @@ def attempt_start(
         )
 
 
+def attempt_upload_file(
+    *, rep: User, scenario: PracticeScenario, content: File[bytes], media_type: str
+) -> PracticeAttempt:
+    """A recording uploaded as one file (no MediaRecorder, or recorded elsewhere): the same
+    start and chunk checks as the recorder's upload, as one chunk, in one transaction, so a
+    refused file leaves no attempt and no file. Its length is unknown (0)."""
+    with transaction.atomic():
+        attempt = attempt_start(
+            rep=rep,
+            scenario=scenario,
+            media_type=media_type,
+            size_bytes=content.size or 0,
+            total_chunks=1,
+        )
+        attempt_chunk_store(attempt_id=attempt.pk, index=0, total=1, content=content)
+    attempt.refresh_from_db()
+    return attempt
+
+
 def _attempts_delete(attempts: list[PracticeAttempt]) -> None:
     """Delete attempts with their chunk files and recording, the files after commit."""
     if not attempts:

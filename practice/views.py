@@ -28,7 +28,7 @@ from practice.access import (
     may_review,
     scenario_get_for_learner,
 )
-from practice.models import MediaType, PracticeSettings
+from practice.models import MediaType, PracticeScenario, PracticeSettings
 from training.rendering import markdown_to_html
 
 # The preview plays the recording from a blob: URL before it is uploaded.
@@ -53,9 +53,18 @@ def _int(value: Any) -> int:
 @csp_replace(MEDIA_POLICY)  # type: ignore[arg-type]  # its hint allows no URL kwargs
 def lesson_practice(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
     scenario = scenario_get_for_learner(user=request.user, lesson_id=lesson_id)
+    return _lesson_page(request, scenario)
+
+
+def _lesson_page(
+    request: AuthenticatedRequest,
+    scenario: PracticeScenario,
+    *,
+    errors: dict[str, list[str]] | None = None,
+) -> HttpResponse:
     attempts = selectors.attempts_of_rep(rep_id=request.user.pk, scenario=scenario)
     config = {
-        "startUrl": reverse("practice:attempt_start", args=[lesson_id]),
+        "startUrl": reverse("practice:attempt_start", args=[scenario.lesson_id]),
         "mediaTypes": MediaType.values,
         "chunkBytes": CHUNK_BYTES,
         # The recorder stops by itself at the organisation's longest recording.
@@ -68,8 +77,33 @@ def lesson_practice(request: AuthenticatedRequest, lesson_id: int) -> HttpRespon
         "attempts": attempts,
         "attempts_left": max(scenario.max_attempts - len(attempts), 0),
         "config": config,
+        "accept": ",".join(MediaType.values),
+        "errors": errors or {},
     }
-    return render(request, "practice/lesson.html", context)
+    return render(request, "practice/lesson.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+@csp_replace(MEDIA_POLICY)  # type: ignore[arg-type]  # its hint allows no URL kwargs
+def attempt_upload(request: AuthenticatedRequest, lesson_id: int) -> HttpResponse:
+    """A recording as one file from a plain form (multipart `recording`): checked like the
+    recorder's upload; 400 on the lesson page with the reason, having stored nothing."""
+    scenario = scenario_get_for_learner(user=request.user, lesson_id=lesson_id)
+    content = request.FILES.get("recording")
+    if content is None:
+        return _lesson_page(request, scenario, errors={"recording": [_("Choose the file.")]})
+    try:
+        attempt = services.attempt_upload_file(
+            rep=request.user,
+            scenario=scenario,
+            content=content,
+            media_type=(content.content_type or "").split(";")[0].strip(),
+        )
+    except ValidationError as exc:
+        return _lesson_page(request, scenario, errors=service_error_messages(exc))
+    messages.success(request, _("Uploaded and submitted for review."))
+    return redirect("practice:attempt", attempt.pk)
 
 
 @login_required

@@ -157,6 +157,15 @@
     });
   }
 
+  // Without MediaRecorder (an old browser, a locked-down one) the file upload below remains.
+  if (!window.MediaRecorder || !navigator.mediaDevices) {
+    startButton.disabled = true;
+    document.getElementById("practice-source-field").hidden = true;
+    document.getElementById("practice-actions").hidden = true;
+    say("noRecorder");
+    return;
+  }
+
   startButton.addEventListener("click", start);
   stopButton.addEventListener("click", stop);
   uploadButton.addEventListener("click", upload);

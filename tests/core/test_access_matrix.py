@@ -184,6 +184,12 @@ MATRIX: dict[str, Row] = {
         "/practice/lessons/{practice_lesson}/attempts/",
         (302, *[400] * 7),
     ),
+    # Without a file: 400 for whoever may open the lesson.
+    "practice:upload": (
+        "POST",
+        "/practice/lessons/{practice_lesson}/upload/",
+        (302, *[400] * 7),
+    ),
     "practice:attempt": (
         "GET",
         "/practice/attempts/{practice_attempt}/",

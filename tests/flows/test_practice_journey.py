@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from practice import views as practice_views
 from practice.models import AttemptStatus, PracticeAttempt
 from tests.factories import PASSWORD
-from tests.flows.conftest import ARTIFACTS, CHROMIUM
-from tests.practice.factories import make_scenario
+from tests.flows.conftest import ARTIFACTS, CHROMIUM, log_in
+from tests.practice.factories import WEBM_HEAD, make_scenario
 from training.models import PublishStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -166,3 +166,26 @@ def test_a_rep_records_a_role_play_a_coach_reviews_it_and_the_rep_sees_the_revie
     _screenshots(rep, "review")
     rep.context.close()
     coach.context.close()
+
+
+def test_without_media_recorder_the_rep_uploads_a_recorded_file(cast, page, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    scenario = make_scenario(lesson__title="Pitch to a CFO")
+    page.add_init_script("delete window.MediaRecorder;")  # a browser that cannot record
+    log_in(page, "rep@example.com", PASSWORD)
+
+    page.goto(f"/practice/lessons/{scenario.lesson_id}/")
+    expect(page.get_by_role("status")).to_have_text(
+        "This browser cannot record; upload a recording below."
+    )
+    expect(page.get_by_role("button", name="Start recording")).to_be_hidden()
+    _screenshots(page, "file-upload")
+    page.get_by_label("Recording file").set_input_files(
+        {"name": "pitch.webm", "mimeType": "video/webm", "buffer": WEBM_HEAD + b"v" * 2000}
+    )
+    page.get_by_role("button", name="Upload recording").click()
+
+    expect(page.get_by_text("Uploaded and submitted for review.")).to_be_visible()
+    expect(page.locator("#attempt-status")).to_have_text("Submitted")
+    attempt = PracticeAttempt.objects.get()
+    assert (attempt.rep, attempt.size_bytes, attempt.status) == (cast.rep, 2016, "submitted")
