@@ -43,7 +43,13 @@ def money_short(amount: object, currency: str = "USD") -> str:
     if value is None:
         return "—"
     locale = to_locale(get_language() or "en")
-    return format_compact_currency(value, currency or "USD", locale=locale, fraction_digits=1)
+    text = format_compact_currency(value, currency or "USD", locale=locale, fraction_digits=1)
+    whole = abs(value).to_integral_value()
+    if whole >= 1000 and str(whole) in text:
+        # German has no short form below a million ("849.432 $", not "849 Tsd. $"), and Babel
+        # then writes the plain digits without their grouping ("849432 $"): the whole amount.
+        return money(value.to_integral_value(), currency)
+    return text
 
 
 def value_range(low: str, high: str) -> str:
