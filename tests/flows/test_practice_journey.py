@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from auditlog.models import LogEntry
 from playwright.sync_api import expect
 
 from practice import views as practice_views
@@ -164,6 +165,14 @@ def test_a_rep_records_a_role_play_a_coach_reviews_it_and_the_rep_sees_the_revie
     expect(pinned.get_by_text("Ask about the deadline here")).to_be_visible()
     expect(rep.get_by_role("button", name="Add comment")).to_have_count(0)
     _screenshots(rep, "review")
+    # The pinned moment is a button that seeks the player there.
+    pinned.get_by_role("button", name="0:02").click()
+    rep.wait_for_function("document.getElementById('practice-player').currentTime >= 2")
+
+    # The coach's player fetched the recording in several byte ranges over three page loads:
+    # one viewing, one audit row; the rep's own viewing writes none.
+    views = LogEntry.objects.get_for_object(attempt).filter(action=LogEntry.Action.ACCESS)
+    assert list(views.values_list("actor__email", flat=True)) == ["coach@example.com"]
     rep.context.close()
     coach.context.close()
 
