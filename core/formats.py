@@ -9,6 +9,7 @@ language ("Mon, Dec 7" / "Mo., 7. Dez."), not by one spelled-out pattern for eve
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_skeleton
@@ -43,10 +44,15 @@ def day_text(value: dt.date | dt.datetime, skeleton: str = WEEKDAY_DAY_MONTH) ->
 def percent_text(value: float | Decimal | int, digits: int = 0) -> str:
     """A percentage given in 0..100 (12.5 -> "12.5%", "12,5 %") with `digits` decimals, by the
     language's CLDR percent pattern (German puts a no-break space before the sign)."""
-    locale = to_locale(get_language() or "en")
+    # Rounded half up, as the rating and Django's floatformat round (82.5 -> 83, not 82).
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return _percent(to_locale(get_language() or "en"), rounded, digits)
+
+
+@lru_cache(maxsize=2048)
+def _percent(locale: str, rounded: Decimal, digits: int) -> str:
+    # Cached: list pages write a percentage per row, nearly all whole numbers 0-100.
     pattern = Locale.parse(locale).percent_formats[None].pattern
     if digits:
         pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
-    # Rounded half up, as the rating and Django's floatformat round (82.5 -> 83, not 82).
-    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return format_percent(rounded / 100, format=pattern, locale=locale)

@@ -200,3 +200,21 @@ def test_a_program_and_a_course_of_the_same_name_are_told_apart(cast, client, co
     body = client.get("/learn/team/").content.decode()
 
     assert "Program: Discovery" in body and "Course: Discovery" in body
+
+
+def test_percentages_in_german_follow_cldr_on_team_progress_and_the_person_page(
+    cast, client, course
+):
+    quiz = make_quiz(course, slug="check", title="Discovery check", questions=2, max_attempts=2)
+    AssignmentFactory(assignee=cast.rep, course=course, due_date=DUE)
+    quiz_submit(user=cast.rep, lesson=quiz, answers=answers(quiz, right=1))
+    cast.manager.language = "de"
+    cast.manager.save(update_fields=["language"])
+    client.force_login(cast.manager)
+
+    team = client.get("/learn/team/").content.decode()
+    person = client.get(f"/learn/team/people/{cast.rep.pk}/").content.decode()
+
+    # "0%" in a German table beside "bestes Ergebnis 50 %" from the translations
+    assert '<span class="small">0\xa0%</span>' in team
+    assert "50\xa0%" in person and "50%" not in person

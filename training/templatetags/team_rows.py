@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from core.display import localtime_or_stored
+from core.formats import percent_text
 from core.links import link_by_id
 from core.templatetags.pct_class import pct_class
 from training.selectors import TeamRow
@@ -71,7 +72,7 @@ def _row(row: TeamRow, *, text: _TableText, can_assign: bool) -> SafeString:
         '<span class="badge kind">{}</span></div></td>\n'
         '    <td data-label="{}">{}</td>\n'
         '    <td data-label="{}"><span class="badge {}">{}</span></td>\n'
-        '    <td class="progress-cell" data-label="{}"><span class="small">{}%</span>'
+        '    <td class="progress-cell" data-label="{}"><span class="small">{}</span>'
         '<div class="progress {}" role="progressbar" aria-valuemin="0" aria-valuemax="100"'
         ' aria-valuenow="{}" aria-label="{}"><span></span></div></td>\n'
         '    <td data-label="{}">{}</td>\n    {}\n  </tr>',
@@ -87,7 +88,7 @@ def _row(row: TeamRow, *, text: _TableText, can_assign: bool) -> SafeString:
         s.badge,
         s.label,
         text.progress,
-        s.percent,
+        percent_text(s.percent),
         pct_class(s.percent),
         s.percent,
         text.progress,

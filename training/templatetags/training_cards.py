@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from core.formats import percent_text
 from core.templatetags.pct_class import pct_class
 from training.selectors import CourseCard, Status
 
@@ -51,9 +52,10 @@ def _card(card: CourseCard, labels: dict[str, str]) -> SafeString:
         foot = format_html(
             '<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" '
             'aria-valuenow="{0}" aria-label="{1}"><span></span></div>'
-            "<span>{0}%</span>",
+            "<span>{2}</span>",
             card.percent,
             labels["progress"],
+            percent_text(card.percent),
         )
     else:
         foot = format_html('<span class="badge">{}</span>', labels["not_started"])
