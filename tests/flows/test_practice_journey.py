@@ -116,6 +116,8 @@ def test_a_rep_records_a_role_play_a_coach_reviews_it_and_the_rep_sees_the_revie
 
     expect(rep.get_by_role("heading", name="Discovery with a CFO", level=1)).to_be_visible()
     expect(rep.locator("#attempt-status")).to_have_text("Submitted")
+    expect(rep.get_by_role("button", name="Delete attempt")).to_be_visible()
+    _screenshots(rep, "submitted")
     attempt = PracticeAttempt.objects.get()
     assert (attempt.rep, attempt.status) == (cast.rep, AttemptStatus.SUBMITTED)
     assert attempt.total_chunks >= 3

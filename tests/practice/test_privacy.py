@@ -171,3 +171,16 @@ def test_the_organisations_size_and_length_limits_refuse_a_start_and_store_nothi
         duration_seconds=120,
     )
     assert within.status == AttemptStatus.UPLOADING
+
+
+def test_the_admins_audit_page_lists_a_viewing(cast):
+    attempt = _recorded(cast)
+    _client(cast.coach).get(f"/practice/attempts/{attempt.pk}/recording")
+
+    page = _client(cast.admin).get(
+        "/accounts/audit/", {"what": "practice.practiceattempt", "action": 3}
+    )
+
+    assert page.status_code == 200
+    rows = page.content.decode().count("Cole Coach &lt;coach@example.com&gt;")
+    assert rows == 1
