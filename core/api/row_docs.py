@@ -46,6 +46,8 @@ def _field(
         return serializers.ChoiceField(choices=stored.choices, **options)
     if stored is not None and stored.max_length:
         options["max_length"] = schema.max_length(info.name)
+    if isinstance(stored, models.SlugField):
+        return serializers.SlugField(**options)
     if isinstance(stored, models.EmailField) or info.name.endswith("_email"):
         return serializers.EmailField(**options)
     if not info.required:

@@ -2,13 +2,18 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
+import msgspec
 import pytest
 
 from tests.factories import UserFactory
+from tests.record_checks import disagreements
 from tests.training.factories import CompletionFactory, CourseFactory, answers, make_quiz
-from training.models import Completion, CompletionSource, QuizAttempt
+from training.api.serializers import CompletionRowSerializer
+from training.models import Completion, CompletionSource, Course, QuizAttempt
 from training.services import quiz_submit
+from training.services.completions_import import COMPLETION, CompletionIn
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +238,56 @@ def test_xapi_runs_constant_queries(cast, key_client, django_assert_max_num_quer
     with django_assert_max_num_queries(4):
         response = client.get(XAPI, {"limit": 100})
     assert len(response.json()["statements"]) == 40
+
+
+def test_the_completion_row_is_declared_once_and_agrees_with_the_model():
+    # completed_at arrives as text (a date or a date-time) and is parsed to the stored time
+    problems = disagreements(
+        COMPLETION, not_stored={"completed_at"}, references={"email", "course"}
+    )
+    assert problems == []
+    # the documented row is the declared row, with the model's limits
+    fields: dict[str, Any] = CompletionRowSerializer().fields
+    assert list(fields) == [f.name for f in msgspec.structs.fields(CompletionIn)]
+    assert {n for n, f in fields.items() if f.required} == {"email", "course", "completed_at"}
+    assert fields["course"].max_length == Course._meta.get_field("slug").max_length
+    assert (fields["score"].max_digits, fields["score"].decimal_places) == (5, 2)
+
+
+@pytest.mark.parametrize(
+    ("score", "stored"), [("", None), (None, None), ("88.456", Decimal("88.46")), (0, Decimal(0))]
+)
+def test_a_score_is_rounded_to_the_stored_decimals_and_an_empty_one_is_none(
+    cast, key_client, people, score, stored
+):
+    CourseFactory(slug="qualify")
+    row = {"email": "ana@example.com", "course": "qualify", "completed_at": "2024-01-01"}
+
+    result = key_client("training:write").post(URL, [{**row, "score": score}], format="json")
+
+    assert result.json()["errors"] == []
+    assert Completion.objects.get().score == stored
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"score": True}, "score"),
+        ({"score": "1e400"}, "score"),
+        ({"score": [1]}, "score"),
+        ({"completed_at": 20240101}, "completed_at"),
+        ({"email": 7}, "email"),
+        ({"course": None}, "course"),
+        ({"course": "   "}, "course"),
+    ],
+)
+def test_a_wrongly_typed_completion_field_is_a_row_error_naming_it(
+    cast, key_client, people, override, field
+):
+    CourseFactory(slug="qualify")
+    row = {"email": "ana@example.com", "course": "qualify", "completed_at": "2024-01-01"}
+
+    result = key_client("training:write").post(URL, [{**row, **override}], format="json").json()
+
+    assert [(e["index"], e["field"]) for e in result["errors"]] == [(0, field)]
+    assert not Completion.objects.exists()

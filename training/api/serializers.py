@@ -1,8 +1,9 @@
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from rest_framework import serializers
 
+from core.api.row_docs import row_doc_serializer
 from training.models import (
     Course,
     Lesson,
@@ -13,6 +14,7 @@ from training.models import (
 )
 from training.rendering import markdown_to_html, video_embed_parse
 from training.selectors import AssignmentState
+from training.services.completions_import import COMPLETION
 
 # Output
 
@@ -303,12 +305,14 @@ class QuizAttemptOutputSerializer(serializers.Serializer[Any]):
     feedback = QuizFeedbackSerializer(many=True)
 
 
-class CompletionRowSerializer(serializers.Serializer[Any]):
-    """Documentation only: the bulk endpoint validates rows itself, row by row."""
-
-    email = serializers.EmailField()
-    course = serializers.SlugField(help_text="the course slug")
-    completed_at = serializers.CharField(help_text="ISO date or date-time")
-    score = serializers.DecimalField(
-        max_digits=5, decimal_places=2, required=False, allow_null=True
-    )
+CompletionRowSerializer: Final = row_doc_serializer(
+    "CompletionRowSerializer",
+    __name__,
+    COMPLETION,
+    {
+        "email": {"help_text": "the person's email"},
+        "course": {"help_text": "the course slug"},
+        "completed_at": {"help_text": "ISO date or date-time"},
+        "score": {"help_text": "percent, 0 to 100"},
+    },
+)

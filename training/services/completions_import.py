@@ -1,10 +1,16 @@
-"""Historical completions from a previous LMS, imported with their original dates."""
+"""Historical completions from a previous LMS, imported with their original dates.
+
+The row is declared once (`CompletionIn`, paired with the Completion model as `COMPLETION`), as
+the deal and people rows are (core.records): msgspec converts it and names the bad field from the
+struct's types; the OpenAPI serializer is generated from it (training.api.serializers).
+"""
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
+import msgspec
 from django.db import transaction
 from django.db.models import DecimalField
 from django.db.models.functions import Lower
@@ -12,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.bulk import BulkResult, RowError
+from core.records import RecordSchema, RowInvalid, converted
 from core.validation import InputInvalid, datetime_checked, row_problem
 from training.models import Completion, CompletionSource, Course
 
@@ -19,6 +26,28 @@ from training.models import Completion, CompletionSource, Course
 _SCORE_FIELD = Completion._meta.get_field("score")
 assert isinstance(_SCORE_FIELD, DecimalField)
 CENT = Decimal(1).scaleb(-_SCORE_FIELD.decimal_places)
+
+
+class CompletionIn(msgspec.Struct, kw_only=True):
+    """One completion as the bulk API sends it, keyed by (email, course). Unknown keys are
+    ignored."""
+
+    email: str
+    course: str  # the course's slug
+    completed_at: str  # an ISO date (midnight in the site's time zone) or date-time
+    score: Decimal | None = None  # percent, 0 to 100
+
+
+COMPLETION: Final = RecordSchema(
+    CompletionIn, Completion, {"email": "user.email", "course": "course.slug"}
+)
+_SCORE_MESSAGE: Final = "Give a number from 0 to 100, or null."
+_MESSAGES: Final = {
+    "email": "Give the person's email address.",
+    "course": "Give the course slug.",
+    "completed_at": "Use an ISO date (YYYY-MM-DD) or date-time.",
+    "score": _SCORE_MESSAGE,
+}
 
 
 @dataclass(frozen=True)
@@ -50,41 +79,52 @@ def _parse_when(value: Any) -> dt.datetime | None:
 
 
 def _parse_row(index: int, raw: Any, now: dt.datetime) -> _Row | RowError:
-    def err(field: str, message: str) -> RowError:
+    try:
+        return _row(index, raw, now)
+    except RowInvalid as exc:
         key = raw.get("email", "") if isinstance(raw, dict) else ""
-        return RowError(index=index, field=field, message=message, key=str(key))
+        return RowError(index=index, field=exc.field, message=exc.message, key=str(key))
 
+
+def _row(index: int, raw: Any, now: dt.datetime) -> _Row:
+    """The row, checked; raises RowInvalid naming the first bad field."""
     if not isinstance(raw, dict):
-        return err("", "Each row must be a JSON object.")
+        raise RowInvalid("", "Each row must be a JSON object.")
     problem = row_problem(raw)
     if problem is not None:
-        return err(*problem)
-    email = raw.get("email")
-    if not isinstance(email, str) or "@" not in email:
-        return err("email", "Give the person's email address.")
-    course = raw.get("course")
-    if not isinstance(course, str) or not course.strip():
-        return err("course", "Give the course slug.")
+        raise RowInvalid(*problem)
+    if isinstance(raw.get("score"), bool):  # JSON true is not a score of 1
+        raise RowInvalid("score", _SCORE_MESSAGE)
+    # An empty score cell means "no score", as it always has.
+    raw = {**raw, "score": None} if raw.get("score") == "" else raw
+    row = converted(raw, CompletionIn, _MESSAGES)
+    if "@" not in row.email:
+        raise RowInvalid("email", _MESSAGES["email"])
+    if not row.course.strip():
+        raise RowInvalid("course", _MESSAGES["course"])
     try:
-        completed_at = _parse_when(raw.get("completed_at"))
+        completed_at = _parse_when(row.completed_at)
     except InputInvalid as exc:
-        return err("completed_at", exc.reason)
+        raise RowInvalid("completed_at", exc.reason) from None
     if completed_at is None:
-        return err("completed_at", "Use an ISO date (YYYY-MM-DD) or date-time.")
+        raise RowInvalid("completed_at", _MESSAGES["completed_at"])
     if completed_at > now:
-        return err("completed_at", "A completion cannot be in the future.")
-    score = raw.get("score")
-    parsed_score: Decimal | None = None
-    if score is not None and score != "":
-        try:
-            parsed_score = Decimal(str(score)).quantize(CENT)
-        except (InvalidOperation, ValueError):
-            return err("score", "Give a number from 0 to 100, or null.")
-        if not parsed_score.is_finite():  # "NaN" as text: comparing it would raise
-            return err("score", "Give a number from 0 to 100, or null.")
-        if isinstance(score, bool) or not Decimal(0) <= parsed_score <= Decimal(100):
-            return err("score", "Give a number from 0 to 100, or null.")
-    return _Row(index, email.strip().lower(), course.strip(), completed_at, parsed_score)
+        raise RowInvalid("completed_at", "A completion cannot be in the future.")
+    score = None if row.score is None else _score(row.score)
+    return _Row(index, row.email.strip().lower(), row.course.strip(), completed_at, score)
+
+
+def _score(value: Decimal) -> Decimal:
+    """The score rounded to the stored decimals, from 0 to 100 (NaN and infinities refused)."""
+    if not value.is_finite():
+        raise RowInvalid("score", _SCORE_MESSAGE)
+    try:
+        rounded = value.quantize(CENT)
+    except InvalidOperation:  # too many digits to round: far outside 0..100 anyway
+        raise RowInvalid("score", _SCORE_MESSAGE) from None
+    if not Decimal(0) <= rounded <= Decimal(100):
+        raise RowInvalid("score", _SCORE_MESSAGE)
+    return rounded
 
 
 def _resolved(
