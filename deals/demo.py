@@ -382,6 +382,10 @@ def seed(
                     if created >= today:
                         continue
                     number += 1
+                    # Each deal draws from a generator of its own: whether it has closed by
+                    # today changes how many draws it takes, and must not change every deal
+                    # after it (the demo's story would change from day to day).
+                    deal_rng = random.Random(rng.getrandbits(64))
                     plans.append(
                         _plan_deal(
                             rep=rep,
@@ -390,7 +394,7 @@ def seed(
                             created=created,
                             today=today,
                             number=number,
-                            rng=rng,
+                            rng=deal_rng,
                             effect=effect,
                             amount_effect=amount_effect,
                         )
