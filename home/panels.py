@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from accounts.access import may_assign, may_grant_retakes
@@ -177,7 +177,9 @@ def _impact(user: User) -> Panel | None:
     if summary.best is not None and summary.best.roi_pct is not None:
         body = _("Best return: %(title)s, ROI %(roi)s%%. %(rest)s") % {
             "title": summary.best.title,
-            "roi": f"{summary.best.roi_pct:,.0f}",
+            # grouped in the reader's language: "1,489" / "1.489" (English grouping in German
+            # read as one and a half per cent)
+            "roi": number_format(round(summary.best.roi_pct), 0, force_grouping=True),
             "rest": body,
         }
     return Panel(

@@ -443,6 +443,18 @@ def test_the_home_page_shows_impact_to_those_who_read_reports(who, shown, report
         assert f"Best return: {snapshot.title}, ROI {snapshot.roi_pct:,.0f}%." in body
 
 
+def test_the_home_pages_best_return_is_grouped_in_german(reported, cast):
+    # "ROI 1,489 %" in a German sentence reads as one and a half per cent
+    cast.manager.language = "de"
+    cast.manager.save(update_fields=["language"])
+    snapshot = ReportSnapshot.objects.get(subject_key=reported.program.slug, is_headline=True)
+    ReportSnapshot.objects.filter(pk=snapshot.pk).update(roi_pct=1489.4)
+
+    body = _client(cast.manager).get("/").content.decode()
+
+    assert f"Beste Rendite: {snapshot.title}, ROI 1.489 %." in body
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [("rep", 404), ("coach", 404), ("manager", 200), ("leader", 200), ("admin", 200)],
