@@ -221,12 +221,29 @@ def _program_item(item: ReportItem, inputs: RefreshInputs) -> dict[str, Any]:
         commission_pct=float(settings.commission_pct),
         currency=inputs.currency,
     )
+    # When a few deals drive it, the bookings headline is the winsorised estimate.
+    result = _item_result(bookings, inputs.context, is_headline=is_headline)
+    result["subject"] = _program_subject_block(
+        program, money, checks, first_treated=first_treated, rollout=rollout, freeze=freeze
+    )
+    return result
+
+
+def _program_subject_block(
+    program: Program,
+    money: Money,
+    checks: dict[str, Any],
+    *,
+    first_treated: dict[int, int],
+    rollout: EvaluationRollout | None,
+    freeze: ProgramPlanFreeze | None,
+) -> dict[str, Any]:
+    """What a program's report shows beside its estimates: money, data checks, the Kirkpatrick
+    levels, the evaluation rollout and the frozen plan with its later changes."""
     plan_changes = list(
         ProgramPlanChange.objects.filter(program=program).select_related("changed_by")
     )
-    # When a few deals drive it, the bookings headline is the winsorised estimate.
-    result = _item_result(bookings, inputs.context, is_headline=is_headline)
-    result["subject"] = _shared_block(
+    return _shared_block(
         money,
         checks,
         kirkpatrick={
@@ -239,7 +256,6 @@ def _program_item(item: ReportItem, inputs: RefreshInputs) -> dict[str, Any]:
         },
         unfrozen_program=program.pk if freeze is None else None,
     )
-    return result
 
 
 def _coaching_item(item: ReportItem, inputs: RefreshInputs) -> dict[str, Any]:
