@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from roi.estimators.did import Estimate
@@ -261,4 +262,8 @@ def unconverted_text(gate: dict[str, Any]) -> str:
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:,.1f}"
+    return (
+        str(int(value))
+        if float(value).is_integer()
+        else number_format(value, 1, force_grouping=True)
+    )

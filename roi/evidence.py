@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from scipy.stats import norm
 
@@ -60,7 +61,7 @@ class Gate:
 
 
 def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    return str(int(value)) if float(value).is_integer() else number_format(value, 1)
 
 
 def minimum_detectable_effect(se: float, *, ci_level: float = 0.95, power: float = POWER) -> float:

@@ -1,7 +1,9 @@
 """A new session's agenda, prefilled from the rep's pipeline: the open deals that look at risk."""
 
 import datetime as dt
+from decimal import Decimal
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -21,6 +23,11 @@ def reason_labels() -> dict[str, str]:
     }
 
 
+def _amount(amount: Decimal) -> str:
+    # Grouped in the language the agenda is written in: "154,600" / "154.600".
+    return number_format(round(amount), 0, force_grouping=True)
+
+
 def agenda_prefill(*, rep: User, today: dt.date) -> str:
     """Plain text, one line per deal at risk with its reasons; empty when nothing is at risk."""
     at_risk = deal_list_at_risk_for_rep(rep=rep, today=today)
@@ -32,7 +39,7 @@ def agenda_prefill(*, rep: User, today: dt.date) -> str:
         deal = item.deal
         reasons = ", ".join(labels.get(reason, reason) for reason in item.reasons)
         lines.append(
-            f"- {deal.name} ({deal.account_name}, {deal.amount:,.0f} {deal.currency}, "
+            f"- {deal.name} ({deal.account_name}, {_amount(deal.amount)} {deal.currency}, "
             f"{deal.stage}): {reasons}"
         )
     if len(at_risk) > MAX_DEALS:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -50,6 +51,11 @@ class ActionItemInput:
     owner_id: int
     description: str
     due_date: dt.date
+
+
+def _amount(amount: Decimal) -> str:
+    # Grouped in the language the story is written in: "154,600" / "154.600".
+    return number_format(round(amount), 0, force_grouping=True)
 
 
 def _validate_commitment(data: CommitmentInput, *, today: dt.date, prefix: str) -> Decimal:
@@ -335,7 +341,7 @@ def _story_texts(
     facts = [
         _("Outcome: %(outcome)s.") % {"outcome": _("won") if won else _("lost")},
         _("Deal size: %(amount)s %(currency)s.")
-        % {"amount": f"{deal.amount:,.0f}", "currency": deal.currency},
+        % {"amount": _amount(deal.amount), "currency": deal.currency},
         _("Last stage: %(stage)s.") % {"stage": deal.stage},
     ]
     if deal.closed_at:
@@ -374,7 +380,7 @@ def post_mortem_to_story_lesson(*, post_mortem: PostMortem, author: User) -> Les
         won = deal.status == DealStatus.WON
         cycle_days = (deal.closed_at - deal.created_at).days if deal.closed_at else None
         what_happened, what_we_learned = _story_texts(locked, session=session, deal=deal)
-        size = {"amount": f"{deal.amount:,.0f}", "currency": deal.currency}
+        size = {"amount": _amount(deal.amount), "currency": deal.currency}
         title = (
             _("Won: a %(amount)s %(currency)s deal")
             if won

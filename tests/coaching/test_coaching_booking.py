@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from accounts.roles import Role
 from coaching.errors import SessionConflict
@@ -163,6 +164,26 @@ def test_the_agenda_is_prefilled_with_the_reps_deals_at_risk(cast, slot):
         "Deals at risk to talk about:\n"
         "- Acme renewal (Acme, 25,000 EUR, Proposal): no compelling deadline"
     )
+
+
+def test_a_german_agenda_groups_the_amount_the_german_way(cast, slot):
+    # "25,000 EUR" in a German agenda reads as twenty-five euros
+    DealFactory(
+        owner=cast.rep,
+        name="Acme Verlängerung",
+        account_name="Acme",
+        amount="25000",
+        currency="EUR",
+        stage="Angebot",
+        has_compelling_deadline=False,
+        has_economic_buyer=True,
+        expected_close_date=dt.date.today() + dt.timedelta(days=30),
+    )
+
+    with translation.override("de"):
+        session = book(cast, *slot)
+
+    assert "- Acme Verlängerung (Acme, 25.000 EUR, Angebot): " in session.agenda
 
 
 def test_rescheduling_moves_both_holds_and_raises_the_sequence(
