@@ -145,9 +145,11 @@ def test_a_free_slot_link_opens_the_booking_form_filled_in(cast, client):
     ).content.decode()
     href = page.split('<li class="free c-3 r-10 rs-2"><a href="')[1].split('"')[0]
 
-    form = client.get(href.replace("&amp;", "&")).context["form"]
+    booking = client.get(href.replace("&amp;", "&"))
+    form = booking.context["form"]
 
     tuesday_ten = dt.datetime.combine(monday + dt.timedelta(days=1), dt.time(10), tzinfo=dt.UTC)
+    assert "Coach: <strong>Cole Coach</strong>" in booking.content.decode()
     assert form.initial["start"] == tuesday_ten
     assert form.initial["duration"] == "60"
     assert form.initial["rep"] == cast.rep
