@@ -13,7 +13,8 @@ In one run, on a database of its own (coachline_bench_roi, created and dropped h
       deals by hand in SQL (each deal counted under its months created, closed and of its close
       date, the rate looked up per deal) plus one pass over the close-date history, placed into
       arrays with numpy here, not by our code; goal (issue #13): at most 2x the reference;
-  (b) the estimator for one program and metric with 999 bootstrap draws; goal: under 5 s;
+  (b) the estimator for one program on each metric with 999 bootstrap draws, against a floor:
+      one matrix product of the draws' weights with per-unit influence columns; goal: under 5 s;
   (c) the dashboard and a program page read from snapshots (query counts printed, constant)
       against computing that program's report on the fly (panel + five estimates + gates +
       money + Kirkpatrick); goal: under 0.2x.
@@ -28,7 +29,7 @@ It also prints the time of one full refresh (every program, every metric) for re
 Run: .venv/bin/python bench/roi.py   (PostgreSQL on 127.0.0.1:5432, or set BENCH_PG_URL)
 BENCH_ROI_DB names the database; BENCH_REPS the number of reps (default 5,000); BENCH_KEEP=1
 keeps it and reuses it next time; BENCH_PANEL_ONLY=1
-stops after the panel timings (a) and (a2).
+stops after the panel timings (a) and (a2); BENCH_ESTIMATOR_ONLY=1 runs (b) alone.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -530,11 +532,9 @@ def run(*, reuse: bool) -> None:
 
     from accounts.models import User
     from deals.models import Deal
-    from roi.estimators.did import estimate
     from roi.models import Metric
     from roi.panel import data_coverage, panel_build
-    from roi.reports import estimator_panel, first_treated_vector
-    from roi.selectors import months_of, program_treatments, report_window
+    from roi.selectors import report_window
     from roi.services import report_refresh_all
     from roi.services.refresh import report_context
     from roi.services.report_rows import (
@@ -559,6 +559,10 @@ def run(*, reuse: bool) -> None:
         return
     coverage = data_coverage(today=TODAY)
     window = report_window(today=TODAY, coverage=coverage)
+    if os.environ.get("BENCH_ESTIMATOR_ONLY") == "1":
+        panel = panel_build(window=window, home_currency=HOME, today=TODAY, coverage=coverage)
+        estimator_timings(panel, data["programs"][0])
+        return
 
     # (a) panel: ORM against hand-written SQL, alternated so caches treat them alike. From the
     # deals: a summary kept from an earlier run (BENCH_KEEP) is set aside until (a2).
@@ -621,17 +625,9 @@ def run(*, reuse: bool) -> None:
     if os.environ.get("BENCH_PANEL_ONLY") == "1":
         return
 
-    # (b) the estimator, one program and metric, 999 draws.
+    # (b) the estimator, one program, every metric, 999 draws.
     program = data["programs"][0]
-    first = months_of(program_treatments(program=program))
-    groups = first_treated_vector(orm_panel, first)
-    panel = estimator_panel(orm_panel, orm_panel.outcome(Metric.BOOKINGS), groups)
-    est_s, result = _timed(lambda: estimate(panel, n_boot=999, seed=1), repeats=3)
-    print(
-        f"(b) estimator, {len(first):,} trained reps, bookings, 999 draws: {est_s:.2f} s "
-        f"(goal < {GOALS['estimator_s']:.0f} s); ATT {result.simple.att:,.0f} "
-        f"[{result.simple.ci_low:,.0f}, {result.simple.ci_high:,.0f}]"
-    )
+    estimator_timings(orm_panel, program)
 
     # Snapshots for every program (the nightly job), timed for reference. BENCH_QUICK=1 on a
     # kept database reuses the last run's snapshots.
@@ -676,6 +672,35 @@ def run(*, reuse: bool) -> None:
         f"ratio {read_s / fly_s:.4f}x (goal < {GOALS['snapshot']}x)"
     )
     print(f"total bench time {time.perf_counter() - started:.0f} s")
+
+
+def estimator_timings(rep_panel: Any, program: Any) -> None:
+    """(b) The estimator for one program on each metric as the report runs it (999 draws; the
+    ratio metrics against a base of up to 12 months before training), fastest of three, against
+    an independent floor: one product of a (draws + 1) x reps weight matrix with a reps x cells
+    matrix, the multiplier bootstrap's single product over per-unit influence functions (as R
+    `did` computes its draws), here with the cells of that estimate."""
+    from roi.estimators.did import estimate
+    from roi.reports import RATIO_BASE_MONTHS, RATIO_METRICS, estimator_panel, first_treated_vector
+    from roi.selectors import months_of, program_treatments
+
+    first = months_of(program_treatments(program=program))
+    groups = first_treated_vector(rep_panel, first)
+    rng = np.random.default_rng(0)
+    for metric in ("bookings", "win_rate", "cycle_days", "slip_rate", "qualification"):
+        panel = estimator_panel(rep_panel, rep_panel.outcome(metric), groups)
+        window = RATIO_BASE_MONTHS if metric in RATIO_METRICS else 1
+        est_s, result = _timed(partial(estimate, panel, n_boot=999, seed=1, base_window=window))
+        weights = rng.random((1000, result.n_units))
+        influence = rng.random((result.n_units, len(result.cells)))
+        floor_s, _product = _timed(partial(np.matmul, weights, influence))
+        print(
+            f"(b) estimator, {len(first):,} trained reps, {metric}, 999 draws, "
+            f"{len(result.cells)} cells: {est_s:.2f} s (goal < {GOALS['estimator_s']:.0f} s); "
+            f"floor (1,000 x {result.n_units:,} @ {result.n_units:,} x {len(result.cells)}) "
+            f"{floor_s:.2f} s, ratio {est_s / floor_s:.1f}x; ATT {result.simple.att:,.3g} "
+            f"[{result.simple.ci_low:,.3g}, {result.simple.ci_high:,.3g}] ({_load()})"
+        )
 
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")

@@ -143,53 +143,132 @@ def _unit_weights(
     return np.vstack([np.ones((1, n_units)), counts.astype(np.float64)])
 
 
-def _pair_sums(
-    weights: FloatArray, design: _Design, pairs: IntArray
-) -> tuple[FloatArray, FloatArray]:
-    """Weighted sums of Y_t - Y_base and weighted counts of units observed at both periods, by
-    block, weight row and (t, base) pair: arrays of shape (n_blocks, n_rows, n_pairs).
+def _block_rows(design: _Design) -> tuple[IntArray, IntArray]:
+    """First and end row of every block: a block's fully observed units and then its others
+    are contiguous, and the blocks follow one another (treated cohorts, the never treated)."""
+    starts = np.array([block.full.start for block in design.blocks], dtype=np.int64)
+    stops = np.array([block.partial.stop for block in design.blocks], dtype=np.int64)
+    return starts, stops
 
-    Fully observed units take the cheap path: one product with the level matrix, differenced
-    after, instead of one column per pair. Only units with gaps need the per-pair product.
+
+def _pair_differences(design: _Design, pairs: IntArray) -> tuple[FloatArray, BoolArray]:
+    """Per unit and (t, base) pair: Y_t - Y_base where both are observed (else 0), and whether
+    they are; arrays of shape (n_units, n_pairs)."""
+    later, base = design.y[:, pairs[:, 0]], design.y[:, pairs[:, 1]]
+    both = np.isfinite(later) & np.isfinite(base)
+    with np.errstate(invalid="ignore"):
+        return np.where(both, later - base, 0.0), both
+
+
+def _observed_in_both(design: _Design, pairs: IntArray) -> FloatArray:
+    """Units of each block observed at both periods of each pair: shape (n_blocks, n_pairs)."""
+    starts, stops = _block_rows(design)
+    both = _pair_differences(design, pairs)[1].astype(np.float64)
+    running = np.vstack([np.zeros((1, both.shape[1])), np.cumsum(both, axis=0)])
+    counts: FloatArray = running[stops] - running[starts]
+    return counts
+
+
+def _cell_sums(
+    weights: FloatArray, design: _Design, specs: _CellSpecs
+) -> tuple[FloatArray, FloatArray]:
+    """Weighted sums of Y_t - Y_base and weighted counts of the units observed at both periods,
+    over each cell's treated units and over its comparison units, for every weight row: arrays
+    of shape (2, n_rows, n_cells), [0] the treated and [1] the comparison units.
+
+    The comparison units of a cell are every block from some block on (later cohorts, then the
+    never treated), less the cell's own cohort when it lies among them (pre-treatment cells with
+    "not_yet_treated"), whose sums are then subtracted. Fully observed units take the cheap path:
+    one product of each block's weights with its levels, summed over the blocks from the last
+    and differenced per cell. Units with gaps need one product per pair: one per treated cohort
+    (its units, the pairs of its cells) and one per first comparison block.
     """
-    t_index, b_index = pairs[:, 0], pairs[:, 1]
-    shape = (len(design.blocks), weights.shape[0], pairs.shape[0])
-    sums, counts = np.zeros(shape), np.zeros(shape)
-    for index, block in enumerate(design.blocks):
-        full = weights[:, block.full]
-        if full.shape[1]:
-            level = full @ design.y[block.full]
-            sums[index] += level[:, t_index] - level[:, b_index]
-            counts[index] += full.sum(axis=1)[:, None]
-        partial = weights[:, block.partial]
-        if partial.shape[1]:
-            y = design.y[block.partial]
-            both = np.isfinite(y[:, t_index]) & np.isfinite(y[:, b_index])
-            sums[index] += partial @ np.where(both, y[:, t_index] - y[:, b_index], 0.0)
-            counts[index] += partial @ both.astype(np.float64)
+    first = np.array([min(controls) for controls in specs.controls], dtype=np.int64)
+    n_blocks = len(design.blocks)
+    for cell, controls in enumerate(specs.controls):
+        expected = set(range(int(first[cell]), n_blocks)) - {int(specs.cohort[cell])}
+        if set(controls) != expected:
+            raise AssertionError("comparison blocks must be a run of blocks to the last")
+    sums, counts = _full_unit_sums(weights, design, specs, first)
+    _add_gapped_unit_sums(sums, counts, weights, design, specs, first)
+    own_inside = np.flatnonzero(specs.cohort >= first)
+    sums[1][:, own_inside] -= sums[0][:, own_inside]
+    counts[1][:, own_inside] -= counts[0][:, own_inside]
     return sums, counts
 
 
-def _cell_att(sums: FloatArray, counts: FloatArray, specs: _CellSpecs) -> FloatArray:
+def _full_unit_sums(
+    weights: FloatArray, design: _Design, specs: _CellSpecs, first: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """_cell_sums over the fully observed units, the comparison side over all blocks from
+    `first` on."""
+    cohort = specs.cohort
+    t_index, b_index = specs.pairs[specs.pair, 0], specs.pairs[specs.pair, 1]
+    # (n_rows, n_blocks + 1, n_columns) levels, the last block empty.
+    level = np.zeros((weights.shape[0], len(design.blocks) + 1, design.y.shape[1]))
+    size = np.zeros((weights.shape[0], len(design.blocks) + 1))
+    for index, block in enumerate(design.blocks):
+        if block.full.stop > block.full.start:
+            full = weights[:, block.full]
+            level[:, index] = full @ design.y[block.full]
+            size[:, index] = full.sum(axis=1)
+    from_block = np.cumsum(level[:, ::-1], axis=1)[:, ::-1]
+    size_from = np.cumsum(size[:, ::-1], axis=1)[:, ::-1]
+    sums = np.stack(
+        [
+            level[:, cohort, t_index] - level[:, cohort, b_index],
+            from_block[:, first, t_index] - from_block[:, first, b_index],
+        ]
+    )
+    return sums, np.stack([size[:, cohort], size_from[:, first]])
+
+
+def _add_gapped_unit_sums(
+    sums: FloatArray,
+    counts: FloatArray,
+    weights: FloatArray,
+    design: _Design,
+    specs: _CellSpecs,
+    first: IntArray,
+) -> None:
+    """Add the units with gaps to _cell_sums' `sums` and `counts`, gathered block after block:
+    one product per treated cohort (its own units) and per first comparison block (a run of
+    blocks to the last), over the pairs of their cells."""
+    blocks = design.blocks
+    partial = np.concatenate([np.arange(b.partial.start, b.partial.stop) for b in blocks])
+    if not partial.size:
+        return
+    starts = np.cumsum([0] + [b.partial.stop - b.partial.start for b in blocks])
+    differences, both = _pair_differences(design, specs.pairs)
+    values = np.hstack([differences[partial], both[partial].astype(np.float64)])
+    n_pairs = specs.pairs.shape[0]
+    gapped = weights[:, partial]
+    for side, keys in ((0, specs.cohort), (1, first)):
+        for key in np.unique(keys).tolist():
+            rows = slice(starts[key], starts[key + 1] if side == 0 else partial.size)
+            if rows.stop <= rows.start:
+                continue
+            cells = np.flatnonzero(keys == key)
+            pairs, position = np.unique(specs.pair[cells], return_inverse=True)
+            product = gapped[:, rows] @ values[rows][:, np.concatenate([pairs, pairs + n_pairs])]
+            sums[side][:, cells] += product[:, position]
+            counts[side][:, cells] += product[:, pairs.size + position]
+
+
+def _cell_att(sums: FloatArray, counts: FloatArray) -> FloatArray:
     """ATT(g, t) for every weight row: the 2x2 DiD of the cell's treated and comparison means.
 
     Without covariates `did`'s doubly robust estimate reduces to exactly this.
     """
-    att = np.empty((sums.shape[1], specs.group.size))
     with np.errstate(divide="ignore", invalid="ignore"):
-        for cell, (cohort, pair) in enumerate(zip(specs.cohort, specs.pair, strict=True)):
-            controls = list(specs.controls[cell])
-            treated = sums[cohort, :, pair] / counts[cohort, :, pair]
-            control = sums[controls, :, pair].sum(axis=0) / counts[controls, :, pair].sum(axis=0)
-            att[:, cell] = treated - control
+        att: FloatArray = sums[0] / counts[0] - sums[1] / counts[1]
     return att
 
 
 def _cohort_sizes(weights: FloatArray, design: _Design) -> FloatArray:
     """Units per treated cohort in every weight row: the group-size weights of the aggregations
     (C&S's P(G = g), re-estimated in each draw)."""
-    sizes = [
-        weights[:, block.full].sum(axis=1) + weights[:, block.partial].sum(axis=1)
-        for block in design.blocks[: design.never_index]
-    ]
-    return np.stack(sizes, axis=1)
+    starts, _stops = _block_rows(design)
+    treated = starts[: design.never_index]
+    sizes: FloatArray = np.add.reduceat(weights[:, : starts[design.never_index]], treated, axis=1)
+    return sizes

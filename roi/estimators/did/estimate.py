@@ -15,8 +15,9 @@ from roi.estimators.did.aggregate import (
 from roi.estimators.did.cells import (
     _cell_att,
     _cell_specs,
+    _cell_sums,
     _cohort_sizes,
-    _pair_sums,
+    _observed_in_both,
     _unit_weights,
 )
 from roi.estimators.did.design import (
@@ -66,14 +67,12 @@ def estimate(
     if design.n_treated_units == 0:
         return _not_estimable(options, design, "no treated units")
     specs = _cell_specs(design, options)
-    # One weight row of ones counts, per block and pair, the units observed at both periods.
-    observed_in_both = _pair_sums(np.ones((1, design.n_units)), design, specs.pairs)[1][:, 0]
-    specs = specs.keep_identified(observed_in_both)
+    specs = specs.keep_identified(_observed_in_both(design, specs.pairs))
     if not specs.is_post.any():
         return _not_estimable(options, design, specs.missing_reason)
     weights = _unit_weights(design.n_units, n_boot, seed, design.unit_cluster)
-    sums, counts = _pair_sums(weights, design, specs.pairs)
-    draws = _CellDraws(specs=specs, att=_cell_att(sums, counts, specs))
+    sums, counts = _cell_sums(weights, design, specs)
+    draws = _CellDraws(specs=specs, att=_cell_att(sums, counts))
     return _result(options, design, draws, _cohort_sizes(weights, design))
 
 
