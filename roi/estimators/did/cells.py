@@ -139,8 +139,10 @@ def _unit_weights(
         return np.vstack([np.ones((1, n_units)), cluster_counts[:, unit_cluster]])
     picks = rng.integers(0, n_units, size=(n_boot, n_units))
     picks += np.arange(n_boot)[:, None] * n_units
-    counts = np.bincount(picks.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units)
-    return np.vstack([np.ones((1, n_units)), counts.astype(np.float64)])
+    weights = np.empty((n_boot + 1, n_units))
+    weights[0] = 1.0
+    weights[1:] = np.bincount(picks.ravel(), minlength=n_boot * n_units).reshape(n_boot, n_units)
+    return weights
 
 
 def _block_rows(design: _Design) -> tuple[IntArray, IntArray]:
