@@ -14,8 +14,9 @@ from playwright.sync_api import expect
 
 from practice import views as practice_views
 from practice.models import AttemptStatus, PracticeAttempt
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD
-from tests.flows.conftest import ARTIFACTS, CHROMIUM, log_in
+from tests.flows.conftest import ARTIFACTS, log_in
 from tests.practice.factories import WEBM_HEAD, make_scenario
 from training.models import PublishStatus
 
@@ -29,11 +30,7 @@ def media_browser(browser: Any) -> Iterator[Any]:
     chromium = browser.browser_type.launch(
         executable_path=CHROMIUM,
         args=[
-            "--no-sandbox",
-            "--disable-background-networking",
-            "--disable-gpu",
-            "--disable-component-update",
-            "--no-first-run",
+            *CHROMIUM_ARGS,
             "--use-fake-device-for-media-stream",
             "--use-fake-ui-for-media-stream",
         ],

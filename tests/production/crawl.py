@@ -14,7 +14,6 @@ test suite (tests/core/test_crawl.py), which uses Django's test client instead o
 """
 
 import argparse
-import os
 import re
 import sys
 import time
@@ -22,6 +21,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
+
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 DEMO_PASSWORD = "coachline-demo"  # the public demo login (accounts/demo.py)
 ROLES = ["rep", "coach", "manager", "leader", "admin"]
@@ -36,7 +37,6 @@ SKIP_PREFIXES = (
     "/csp-report/",
 )
 MAX_PER_SHAPE = 3
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 _ID_SEGMENT = re.compile(r"\d|^[0-9a-f-]{16,}$")
 
@@ -242,13 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-background-networking",
-                "--disable-gpu",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
+            args=list(CHROMIUM_ARGS),
         )
         for role in args.roles.split(","):
             started = time.monotonic()
