@@ -38,11 +38,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy core events accounts notifications training deals coaching integrations tools practice roi home config
 
-# Two workers for everything but the browser journeys; then the journeys, also on two workers
-# (each its own Chromium, live server and database; the loopback fakes take ports per worker).
+# One run on two workers, browser journeys included (each worker its own Chromium, live server
+# and test database; the loopback fakes take ports per worker). Work stealing keeps both workers
+# busy to the end instead of leaving one with the long journeys.
 test: lint
-	$(BIN)/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
-	$(BIN)/pytest -n 2 -m browser $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 # `manage.py check --deploy` with production-like variables.
 check-deploy: setup
