@@ -4,6 +4,8 @@
   moved, so a burst of ingestions or completions costs one refresh, at most ten minutes late.
 - refresh_all_reports (beat, nightly): recomputes everything, and assigns evaluation waves that
   start today.
+- warm_efficiency_reports: sent by a published refresh, so the efficiency reports are ready as
+  of it without holding the chord's callback.
 
 Either one plans a refresh and sends it as a chord (decision 0023): one compute_report_item task
 per subject and metric, on whichever workers are free, and publish_reports as the callback once
@@ -110,11 +112,20 @@ def publish_reports(results: list[dict[str, Any]], run: dict[str, Any]) -> int:
     refresh = RefreshRun.from_message(run)
     try:
         outcome = report_publish(run=refresh, results=results)
-        if outcome.refreshed:
-            efficiency_reports_warm()
     finally:
         _lock_free(refresh.run_id)
+    if outcome.refreshed:
+        # Its own task: at 10x demo data it takes about a minute, which the callback (and the
+        # refresh lock) should not be held for.
+        warm_efficiency_reports.delay()
     return outcome.snapshots
+
+
+@shared_task(name="roi.tasks.warm_efficiency_reports")
+def warm_efficiency_reports() -> None:
+    """After a published refresh: the efficiency reports as of it, computed before a leader
+    looks (roi.efficiency.cache, decision 0022)."""
+    efficiency_reports_warm()
 
 
 @shared_task(name="roi.tasks.refresh_failed")

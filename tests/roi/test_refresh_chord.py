@@ -173,3 +173,27 @@ def test_the_error_callback_frees_only_its_own_lock():
 
     tasks.refresh_failed(None, RuntimeError("x"), None, run_id="another-refresh")
     assert cache.get(tasks.LOCK_KEY) is None
+
+
+def test_publishing_frees_the_lock_before_the_efficiency_reports_are_warmed(monkeypatch):
+    # given a planned refresh holding the lock, its items computed
+    program_with_courses(1)
+    run = report_refresh_plan(force=True, today=TODAY)
+    assert run is not None
+    message = run.as_message()
+    assert tasks._lock_take(run.run_id)
+    results = [tasks.compute_report_item(message, dict(item)) for item in run.items]
+    warmed_with_lock = []
+    monkeypatch.setattr(
+        tasks, "efficiency_reports_warm", lambda: warmed_with_lock.append(cache.get(tasks.LOCK_KEY))
+    )
+
+    # when the callback publishes (tasks run eagerly in tests: the warm task runs at once)
+    tasks.publish_reports(results, message)
+
+    # then the warming ran as its own task, after the refresh lock was freed
+    assert warmed_with_lock == [None]
+
+    # and a publish that writes nothing (delivered twice) warms nothing
+    tasks.publish_reports(results, message)
+    assert warmed_with_lock == [None]
