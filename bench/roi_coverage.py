@@ -125,7 +125,7 @@ def _run(
     withheld = gate.is_withheld
     if not headline.is_ok or result is None or simple is None:
         return Draw(truth=truth, shown=False, withheld_money=withheld)
-    p = two_sided_p(estimate=simple.att, se=simple.se, clusters=result.n_clusters)
+    p = two_sided_p(estimate=simple.att, se=simple.se, clusters=result.simple_effective_clusters)
     return Draw(
         truth=truth,
         shown=True,

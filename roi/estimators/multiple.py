@@ -16,6 +16,9 @@ dashboard uses the corrected level. With one test it is plain Benjamini-Hochberg
 The p-values come from an estimate and its bootstrap standard error, read against Student's t
 with (clusters - 1) degrees of freedom: a bootstrap over few resampled units (teams) understates
 the spread, and the t reference is the usual small-sample correction (Cameron & Miller 2015).
+The clusters are the effective ones (Pustejovsky & Tipton 2018, roi.estimators.did's
+`simple_effective_clusters`): where a few of many resampled reps or teams were trained, the
+spread rests on those few, not on all that were resampled.
 
 Pure Python: no Django here.
 """
@@ -30,14 +33,15 @@ from scipy.stats import t as student_t
 FDR_LEVEL = 0.05
 
 
-def two_sided_p(*, estimate: float, se: float, clusters: int | None = None) -> float:
+def two_sided_p(*, estimate: float, se: float, clusters: float | None = None) -> float:
     """Two-sided p-value of "no effect" from an estimate and its (bootstrap) standard error,
-    against Student's t with `clusters` - 1 degrees of freedom (the normal when unknown)."""
+    against Student's t with `clusters` - 1 degrees of freedom (the normal when unknown);
+    `clusters` may be an effective, fractional number."""
     if not (math.isfinite(estimate) and math.isfinite(se)) or se <= 0:
         return 1.0
-    if clusters is not None and clusters < 2:
+    if clusters is not None and not clusters >= 2:
         return 1.0
-    df = math.inf if clusters is None else float(clusters - 1)
+    df = math.inf if clusters is None else float(clusters) - 1.0
     return float(2.0 * student_t.sf(abs(estimate) / se, df))
 
 

@@ -310,6 +310,9 @@ def _estimate_dict(result: DidResult) -> dict[str, Any]:
         "ci_low": _finite_or_none(result.simple.ci_low),
         "ci_high": _finite_or_none(result.simple.ci_high),
         "ci_level": result.ci_level,
-        # The units the interval resampled (reps, or teams): the p-value's degrees of freedom.
+        # The units the interval resampled (reps, or teams), and how many of them effectively
+        # carry its spread (fewer when a few reps or teams are trained): the p-value's degrees
+        # of freedom are the latter minus one (roi.estimators.multiple).
         "clusters": result.n_clusters,
+        "effective_clusters": _finite_or_none(result.simple_effective_clusters),
     }

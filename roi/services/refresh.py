@@ -291,7 +291,7 @@ def fdr_apply(rows: list[ReportRow]) -> None:
     """The false discovery rate across the dashboard's results: every subject's headline metric
     with a finding (programs and coaching), Benjamini-Hochberg with the Benjamini-Yekutieli
     correction (the results share reps and months, so their dependence is unknown), p-values
-    against Student's t with the resampled clusters (roi.estimators.multiple). Each of those
+    against Student's t with the effective clusters (roi.estimators.multiple). Each of those
     payloads says how many were tested and whether it survives; only survivors are highlighted
     (and the home page's best ROI picks among them). Other metrics are not in the family: they
     are shown, never highlighted."""
@@ -311,9 +311,9 @@ def fdr_apply(rows: list[ReportRow]) -> None:
 
 
 def fdr_p_value(estimate: dict[str, Any]) -> float:
-    """The p-value of "no effect" a stored estimate block gives (1 when it has no SE)."""
+    """The p-value of "no effect" a stored estimate block gives (1 when it has no SE), with its
+    effective clusters (its resampled ones when stored before those were kept)."""
     if estimate.get("se") is None:
         return 1.0
-    return two_sided_p(
-        estimate=estimate["att"] or 0.0, se=estimate["se"], clusters=estimate.get("clusters")
-    )
+    clusters = estimate.get("effective_clusters") or estimate.get("clusters")
+    return two_sided_p(estimate=estimate["att"] or 0.0, se=estimate["se"], clusters=clusters)

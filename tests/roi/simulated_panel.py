@@ -74,10 +74,12 @@ class TeamRollout:
     truth: float  # the true effect per trained rep-month, in currency units
 
 
-def team_rollout(seed: int, *, n_teams: int = 24, size: int = 10) -> TeamRollout:
+def team_rollout(
+    seed: int, *, n_teams: int = 24, size: int = 10, effect: float = BASE.effect
+) -> TeamRollout:
     """Teams of `size` reps train team by team (whole teams in one of six cohort months, 30%
     of teams never) and share good and bad months: a team-month shock (sd 6) on top of each
-    rep's own noise (sd 10)."""
+    rep's own noise (sd 10). Training lifts bookings by `effect` once ramped up."""
     s = simulate_sales(replace(BASE, n_reps=n_teams * size, effect=0.0), seed=seed)
     rng = np.random.default_rng(seed + 11)
     team = np.repeat(np.arange(n_teams), size)
@@ -85,11 +87,11 @@ def team_rollout(seed: int, *, n_teams: int = 24, size: int = 10) -> TeamRollout
     team_month = np.where(rng.random(n_teams) < 0.3, 0, rng.choice(cohorts, n_teams))
     training = team_month[team]
     e = s.months[None, :] - training[:, None]
-    effect = np.where(training[:, None] > 0, effect_path(BASE, e), 0.0)
+    lift = np.where(training[:, None] > 0, effect_path(replace(BASE, effect=effect), e), 0.0)
     shocks = rng.normal(0.0, 6.0, (n_teams, s.months.size))[team]
     return TeamRollout(
-        panel=panel_of(s.bookings + effect + shocks, s.active, s.months),
+        panel=panel_of(s.bookings + lift + shocks, s.active, s.months),
         first_treated={i + 1: int(m) for i, m in enumerate(training) if m},
         clusters={i + 1: int(t) for i, t in enumerate(team)},
-        truth=_true_simple_att(training, s.months, effect, s.active) * 1000,
+        truth=_true_simple_att(training, s.months, lift, s.active) * 1000,
     )

@@ -48,3 +48,17 @@ def test_p_values_read_the_estimate_against_t_with_the_clusters_resampled():
     assert two_sided_p(estimate=3.0, se=0.0, clusters=8) == 1.0
     assert two_sided_p(estimate=math.nan, se=1.0) == 1.0
     assert two_sided_p(estimate=3.0, se=1.0, clusters=1) == 1.0
+
+
+def test_the_dashboard_reads_a_stored_estimate_with_its_effective_clusters():
+    from roi.services.refresh import fdr_p_value
+
+    # given an estimate whose 40 resampled reps include 4 trained ones carrying its spread
+    stored = {"att": 2.5, "se": 1.0, "clusters": 40, "effective_clusters": 4.2}
+    # then its p-value reads t with 3.2 degrees of freedom, not 39
+    assert fdr_p_value(stored) == pytest.approx(two_sided_p(estimate=2.5, se=1.0, clusters=4.2))
+    assert fdr_p_value(stored) > 0.05 > two_sided_p(estimate=2.5, se=1.0, clusters=40)
+    # and an estimate stored before effective clusters were kept reads its resampled clusters
+    assert fdr_p_value({"att": 2.5, "se": 1.0, "clusters": 40}) == pytest.approx(
+        two_sided_p(estimate=2.5, se=1.0, clusters=40)
+    )

@@ -219,12 +219,23 @@ class _TestedMonths:
         point estimate (cohort shares of each month, 1 / n over a cell's treated and
         comparison units, y_t minus its base). One eta per leading subset: the first month,
         the first two, ... of `event_times`."""
+        event = self.specs.period - self.specs.group
+        return self._etas([np.flatnonzero(event == e) for e in event_times.tolist()])
+
+    def overall_effective_clusters(self, defined: BoolArray) -> float:
+        """eta behind the overall (simple) effect: its post-training cells that are `defined`,
+        weighted by cohort size as the estimate weighs them. For k = 1 it is (sum_c p_c)^2 /
+        sum_c p_c^2, p_c the working variance of cluster c's contribution; G when G clusters
+        weigh alike."""
+        return float(self._etas([np.flatnonzero(self.specs.is_post & defined)])[0])
+
+    def _etas(self, effects: list[IntArray]) -> FloatArray:
+        """eta for the leading subsets of `effects`, each the cells whose cohort-size-weighted
+        mean is one of the tested effects."""
         specs, design = self.specs, self.design
-        event = specs.period - specs.group
-        k = event_times.size
+        k = len(effects)
         weights = np.zeros((design.n_units, k, design.y.shape[1]))
-        for row, e in enumerate(event_times.tolist()):
-            cells = np.flatnonzero(event == e)
+        for row, cells in enumerate(effects):
             share = self.sizes[specs.cohort[cells]]
             share = share / share.sum()
             for cell, w in zip(cells.tolist(), share.tolist(), strict=True):
@@ -305,6 +316,7 @@ def _result(options: _Options, design: _Design, draws: _CellDraws, sizes: FloatA
     simple = _simple(draws, sizes)
     dynamic = _by_event_time(draws, sizes)
     simple_estimate = _summaries(simple[:, None], options.ci_level)[0]
+    structure = _TestedMonths(draws.specs, design, sizes[0])
     return DidResult(
         estimable=True,
         reason=None,
@@ -315,11 +327,10 @@ def _result(options: _Options, design: _Design, draws: _CellDraws, sizes: FloatA
         dynamic=_aggregation(dynamic, options.ci_level),
         calendar=_aggregation(_by_calendar(draws, sizes), options.ci_level),
         boot_simple=simple[1:],
-        pre_trend=_pre_trend(
-            dynamic, options.anticipation, _TestedMonths(draws.specs, design, sizes[0])
-        ),
+        pre_trend=_pre_trend(dynamic, options.anticipation, structure),
         sensitivity=_sensitivity(dynamic, simple_estimate, options.anticipation),
         boot_dynamic=dynamic.by[1:],
+        simple_effective_clusters=structure.overall_effective_clusters(np.isfinite(draws.att[0])),
     )
 
 

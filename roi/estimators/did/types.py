@@ -179,6 +179,10 @@ class DidResult:
     # Draws of the event study, one column per event time of `dynamic.by` in ascending order
     # (shape (n_boot, n_event_times)); lets callers price a ramp-up draw by draw.
     boot_dynamic: FloatArray | None = None
+    # The effective number of clusters behind `simple`'s standard error (Pustejovsky & Tipton
+    # 2018; n_clusters when they weigh alike, far fewer when a few reps or teams are trained):
+    # its p-value's degrees of freedom are this minus one (roi.estimators.multiple).
+    simple_effective_clusters: float | None = None
 
     @property
     def pre_trend_clean(self) -> bool | None:
