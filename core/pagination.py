@@ -28,6 +28,16 @@ from rest_framework.views import APIView
 COUNT_LIMIT = 10_000
 
 
+def bounded_count(rows: QuerySet[Any] | Sequence[Any]) -> int:
+    """How many rows, up to COUNT_LIMIT + 1. Counted on the primary keys, unordered: a list's
+    annotations (a deal's slip and stage entry are correlated subqueries) and its ordering
+    cost per row and do not change how many rows there are; filters on annotations stay in
+    the WHERE clause."""
+    if not isinstance(rows, QuerySet):
+        return len(rows)
+    return rows.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+
+
 class DefaultPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
@@ -50,9 +60,7 @@ class DefaultPagination(PageNumberPagination):
             raise NotFound(self.invalid_page_message)
         self.number = number
         self.has_next = len(rows) > page_size
-        self.count = (
-            queryset[: COUNT_LIMIT + 1].count() if isinstance(queryset, QuerySet) else len(queryset)
-        )
+        self.count = bounded_count(queryset)
         return rows[:page_size]
 
     def get_paginated_response(self, data: Any) -> Response:
@@ -102,7 +110,7 @@ class BoundedPaginator(Paginator[Any]):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        return rows[: COUNT_LIMIT + 1].count() if isinstance(rows, QuerySet) else len(rows)
+        return bounded_count(rows) if isinstance(rows, QuerySet) else len(rows)
 
     @property
     def count_is_exact(self) -> bool:

@@ -137,6 +137,37 @@ def test_list_counts_only_up_to_the_limit_and_every_page_still_works(
     assert client.get("/deals/?page=x").context["page"].number == 1
 
 
+def test_the_count_reads_neither_the_slip_nor_the_stage_subqueries_nor_the_order(cast, client):
+    """The bounded count is on primary keys: the page's correlated subqueries (slip, stage
+    entry) ran once per row in the count too, so the manager's list at 10x demo data served 14
+    requests/s against 45 at 1x (bench/pages.py). A filter on them still counts right."""
+    today = timezone.localdate()
+    pushed = DealFactory(owner=cast.rep, status="open", expected_close_date=today)
+    DealFactory(owner=cast.rep, expected_close_date=today + dt.timedelta(days=30))
+    DealChangeFactory(
+        deal=pushed,
+        field="expected_close_date",
+        old_value=str(today - dt.timedelta(days=30)),
+        new_value=str(today),
+    )
+    client.force_login(cast.manager)
+
+    statements: list[str] = []
+
+    def record(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        everyone = client.get("/deals/")
+    slipped = client.get("/deals/?slipped=true")
+
+    count_sql = next(sql for sql in statements if "COUNT(" in sql)
+    assert "deals_dealchange" not in count_sql and "ORDER BY" not in count_sql
+    assert everyone.context["page"].paginator.count == 2
+    assert slipped.context["page"].paginator.count == 1
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [
