@@ -10,6 +10,7 @@ from accounts.models import User
 from accounts.roles import Role
 from deals.models import Deal, DealStatus
 from roi.estimators.simulate import SalesScenario, SimulatedSales, simulate_sales
+from roi.models import ReportSnapshot
 from roi.months import calendar_month
 from tests.roi.factories import program_with_courses
 from training.models import Completion, Program
@@ -98,3 +99,14 @@ def build_team(
         if month
     )
     return Team(sales=sales, reps=reps, program=program)
+
+
+def snapshot_payloads() -> dict[tuple[str, str, str], dict]:
+    """Every report snapshot's payload by (kind, key, metric), without the time it was
+    computed: what two refreshes of the same data must agree on."""
+    found = {}
+    for s in ReportSnapshot.objects.all():
+        payload = dict(s.payload)
+        payload.pop("computed_at")
+        found[(s.subject_kind, s.subject_key, s.metric)] = payload
+    return found

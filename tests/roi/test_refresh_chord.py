@@ -11,7 +11,7 @@ from roi.models import RefreshState, ReportSnapshot
 from roi.services import refresh as refresh_service
 from roi.services import report_refresh_all
 from roi.services.refresh import report_publish, report_refresh_item, report_refresh_plan
-from tests.roi.builders import TODAY, build_team
+from tests.roi.builders import TODAY, build_team, snapshot_payloads
 from tests.roi.factories import (
     CoachingSessionFactory,
     DealFactory,
@@ -23,16 +23,6 @@ from tests.roi.factories import (
 pytestmark = pytest.mark.django_db
 
 METRICS = ["bookings", "win_rate", "cycle_days", "slip_rate", "qualification"]
-
-
-def _snapshots() -> dict[tuple[str, str, str], dict]:
-    """Every snapshot's payload, without the time it was computed."""
-    found = {}
-    for s in ReportSnapshot.objects.all():
-        payload = dict(s.payload)
-        payload.pop("computed_at")
-        found[(s.subject_kind, s.subject_key, s.metric)] = payload
-    return found
 
 
 def _through_the_queue(result: dict) -> dict:
@@ -63,7 +53,7 @@ def test_items_computed_apart_and_sent_as_json_publish_what_one_process_does():
         rep=team.reps[0], kind="role_play", status="completed", start=at(2024, 3, 5)
     )
     report_refresh_all(force=True, today=TODAY)
-    in_one_process = _snapshots()
+    in_one_process = snapshot_payloads()
     ReportSnapshot.objects.all().delete()
 
     # when each item is computed on its own, in reverse order, its result sent as JSON
@@ -78,7 +68,7 @@ def test_items_computed_apart_and_sent_as_json_publish_what_one_process_does():
 
     # then the same snapshots are published (the plan as frozen by the first)
     assert written == 10
-    assert _snapshots() == in_one_process
+    assert snapshot_payloads() == in_one_process
     assert in_one_process[("program", team.program.slug, "bookings")]["plan"]["frozen_at"]
 
 
@@ -103,7 +93,7 @@ def test_a_failing_item_publishes_nothing_and_the_previous_snapshots_stay(monkey
     # given published snapshots
     team = build_team(n_reps=30, seed=4)
     report_refresh_all(force=True, today=TODAY)
-    before = _snapshots()
+    before = snapshot_payloads()
     state = RefreshState.objects.values().get()
     # and a later refresh in which one item fails, after others succeeded
     original = refresh_service.report_item_compute
@@ -121,7 +111,7 @@ def test_a_failing_item_publishes_nothing_and_the_previous_snapshots_stay(monkey
         tasks.refresh_all_reports.delay()
 
     # then nothing of it was published, the watermark did not move, and the lock is free
-    assert _snapshots() == before
+    assert snapshot_payloads() == before
     assert RefreshState.objects.values().get() == state
     assert cache.get(tasks.LOCK_KEY) is None
     # and the next frequent refresh, the item working again, publishes
@@ -133,7 +123,7 @@ def test_a_failing_item_publishes_nothing_and_the_previous_snapshots_stay(monkey
 def test_a_result_missing_for_a_metric_publishes_nothing():
     program_with_courses(1)
     report_refresh_all(force=True, today=TODAY)
-    before = _snapshots()
+    before = snapshot_payloads()
     run = report_refresh_plan(force=True, today=TODAY)
     assert run is not None
     results = [report_refresh_item(run=run, item=i) for i in run.items if i["metric"] != "bookings"]
@@ -141,7 +131,7 @@ def test_a_result_missing_for_a_metric_publishes_nothing():
     with pytest.raises(ValueError, match="no result for bookings"):
         report_publish(run=run, results=results)
 
-    assert _snapshots() == before
+    assert snapshot_payloads() == before
 
 
 def test_a_publish_delivered_again_or_older_than_the_last_one_writes_nothing():

@@ -10,26 +10,17 @@ from celery import chord
 from celery.exceptions import ChordError
 from django.db import connection
 
-from roi.models import RefreshState, ReportSnapshot
+from roi.models import RefreshState
 from roi.services import report_refresh_all
 from roi.services.refresh import report_refresh_plan
 from tests.celery_worker import celery_worker, worker_database_url
-from tests.roi.builders import build_team
+from tests.roi.builders import build_team, snapshot_payloads
 
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def _snapshots() -> dict[tuple[str, str, str], dict]:
-    found = {}
-    for s in ReportSnapshot.objects.all():
-        payload = dict(s.payload)
-        payload.pop("computed_at")
-        found[(s.subject_kind, s.subject_key, s.metric)] = payload
-    return found
 
 
 def _wait_for(done, seconds: float = 180) -> None:
@@ -57,18 +48,18 @@ def test_the_nightly_refresh_fans_out_to_workers_and_publishes_what_one_process_
     # then the chord's callback published the five metrics' snapshots
     state = RefreshState.objects.get()
     assert state.snapshots == 5
-    from_workers = _snapshots()
+    from_workers = snapshot_payloads()
     assert len(from_workers) == 5
     # and they are what this process computes from the same data
     report_refresh_all(force=True)
-    assert _snapshots() == from_workers
+    assert snapshot_payloads() == from_workers
 
 
 def test_a_failing_item_on_a_worker_fails_the_chord_and_publishes_nothing(queue):
     # given published snapshots
     team = build_team(n_reps=30, seed=4)
     report_refresh_all(force=True)
-    before, state = _snapshots(), RefreshState.objects.values().get()
+    before, state = snapshot_payloads(), RefreshState.objects.values().get()
     # and a refresh whose items include one whose program is gone
     run = report_refresh_plan(force=True)
     assert run is not None
@@ -92,6 +83,6 @@ def test_a_failing_item_on_a_worker_fails_the_chord_and_publishes_nothing(queue)
         assert "Program matching query does not exist" in str(result.result)
 
     # and nothing was published: the previous snapshots and state stand
-    assert _snapshots() == before
+    assert snapshot_payloads() == before
     assert RefreshState.objects.values().get() == state
     assert team.program.slug in {key for _, key, _ in before}
