@@ -11,7 +11,7 @@ from rest_framework_api_key.models import AbstractAPIKey
 
 from accounts.roles import Role
 from core.encryption import EncryptedTextField
-from core.models import TimeStampedModel
+from core.models import SingletonModel, TimeStampedModel
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
 # Each language named in itself, so a person who cannot read the current one still finds theirs.
@@ -225,7 +225,7 @@ class SignInMethod(models.TextChoices):
     LTI = "lti", _("LTI launch")
 
 
-class SingleSignOn(models.Model):
+class SingleSignOn(SingletonModel):
     """The organisation's single sign-on settings: one row, edited on the SSO page by an admin."""
 
     oidc_enabled = models.BooleanField(_("OpenID Connect sign-in on"), default=False)
@@ -268,11 +268,6 @@ class SingleSignOn(models.Model):
 
     def __str__(self) -> str:
         return self.provider_name or "single sign-on"
-
-    @classmethod
-    def current(cls) -> "SingleSignOn":
-        row, _created = cls.objects.get_or_create(pk=1)
-        return row
 
 
 class ExternalIdentity(TimeStampedModel):

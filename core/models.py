@@ -1,3 +1,5 @@
+from typing import Self
+
 from django.db import models
 
 from core.encryption import EncryptedTextField
@@ -11,7 +13,20 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class Organization(models.Model):
+class SingletonModel(models.Model):
+    """A table of one row, pk=1: an installation's settings. `current()` reads it, creating it
+    with its defaults the first time."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def current(cls) -> Self:
+        row, _created = cls._default_manager.get_or_create(pk=1)
+        return row
+
+
+class Organization(SingletonModel):
     """The one organisation this installation serves (a singleton row, pk=1)."""
 
     name = models.CharField(max_length=120, default="Coachline")
@@ -29,11 +44,6 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def current(cls) -> "Organization":
-        org, _created = cls.objects.get_or_create(pk=1)
-        return org
 
 
 class IdempotencyKey(models.Model):

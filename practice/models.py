@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.models import Rubric
 from coaching.rubric_scored import RubricCriterionScore, ScoredOnRubric, overall_within_0_to_100
-from core.models import TimeStampedModel
+from core.models import SingletonModel, TimeStampedModel
 from training.models import Lesson
 
 
@@ -40,7 +40,7 @@ class PracticeScenario(TimeStampedModel):
         return str(self.lesson)
 
 
-class PracticeSettings(models.Model):
+class PracticeSettings(SingletonModel):
     """The organisation's practice limits and how long recordings are kept (one row, pk=1;
     edited in the Django admin, audited). The installation's ceiling on a recording's size,
     PRACTICE_MAX_RECORDING_BYTES, bounds the size limit from above."""
@@ -70,11 +70,6 @@ class PracticeSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Practice settings"))
-
-    @classmethod
-    def current(cls) -> "PracticeSettings":
-        found, _created = cls.objects.get_or_create(pk=1)
-        return found
 
 
 class AttemptStatus(models.TextChoices):

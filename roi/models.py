@@ -12,14 +12,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import TimeStampedModel
+from core.models import SingletonModel, TimeStampedModel
 from training.models import PrimaryMetric
 
 # The outcomes a report measures are the ones a program's plan can name.
 Metric = PrimaryMetric
 
 
-class RoiSettings(models.Model):
+class RoiSettings(SingletonModel):
     """The organisation's money assumptions and evidence gates (a singleton row, pk=1).
 
     The home currency lives on core.Organization; roi.services.roi_settings_update writes both.
@@ -116,11 +116,6 @@ class RoiSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("ROI settings"))
-
-    @classmethod
-    def current(cls) -> "RoiSettings":
-        row, _created = cls.objects.get_or_create(pk=1)
-        return row
 
 
 class SubjectKind(models.TextChoices):
